@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything they need is
+# installed by the project itself (scripts/tools.sh puts Terraform 1.15 and the AWS CLI in .venv).
+
+CARGO ?= cargo
+NEXTEST_PROFILE ?= $(if $(CI),ci,default)
+
+.PHONY: all build tools test lint fmt demo bench release clean-scratch
+
+all: build
+
+## build: the provider and the emulator (debug)
+build:
+	$(CARGO) build --workspace --bins
+
+## tools: Terraform 1.15 and the AWS CLI in .venv
+tools:
+	scripts/tools.sh
+
+## test: formatting, lints, unit, protocol, emulator and end-to-end tests on both Terraforms
+test: tools lint
+	scripts/test-summary.sh
+	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) --no-fail-fast
+
+## lint: rustfmt and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+
+## fmt: format the code
+fmt:
+	$(CARGO) fmt --all
+
+## demo: the RFC release flow through terraform apply against the local emulator
+demo:
+	scripts/demo.sh
+
+clean-scratch:
+	rm -rf target/test-scratch

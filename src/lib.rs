@@ -1,0 +1,3 @@
+//! terraform-provider-tagdeploy: declarative, safe container releases on AWS ECS.
+
+pub mod tfplugin;

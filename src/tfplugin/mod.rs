@@ -1,0 +1,3 @@
+//! The protocol layer: everything Terraform-protocol-shaped lives here, and only here.
+
+pub mod value;

@@ -1,0 +1,4 @@
+//! End-to-end tests: real Terraform binaries against the built provider (and, for the promotion,
+//! the emulator). Each test runs once per Terraform version; see `support::terraform`.
+
+mod foundation;

@@ -1,0 +1,9 @@
+//! The integration tests, compiled into one binary so the crate is linked once.
+//!
+//! - `protocol`: the gRPC server in-process and the built binary's handshake, TLS and lifecycle.
+//! - `e2e`: real Terraform binaries (1.11 when installed, 1.15 always) against the built provider.
+//! - `support`: shared helpers (building the provider, filesystem mirror, Terraform runners).
+
+mod e2e;
+mod protocol;
+mod support;

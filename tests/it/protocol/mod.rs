@@ -1,0 +1,1 @@
+//! Protocol tests: the provider process and gRPC service without Terraform.
