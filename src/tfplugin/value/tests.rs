@@ -1,0 +1,1 @@
+//! Cross-codec tests: hand-written wire bytes, round trips and property tests.
