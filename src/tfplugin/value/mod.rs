@@ -86,14 +86,24 @@ pub enum Value {
     Dynamic(Type, Box<Value>),
 }
 
-/// Why a value could not be decoded or encoded.
+/// Why a value could not be decoded or encoded. Displays as `path: message`, or just the
+/// message when the problem is at the root.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
 pub struct CodecError {
     /// Where in the value, e.g. `.services[2]`, or empty for the root.
     pub path: String,
     /// What was wrong.
     pub message: String,
+}
+
+impl std::fmt::Display for CodecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
 }
 
 impl Type {

@@ -506,6 +506,8 @@ fn errors_carry_paths() {
 
     let err = mp_err(&Type::String, &[0xa1, b'a', 0xc0]);
     assert!(err.message.contains("unexpected bytes"), "{err}");
+    assert_eq!(err.path, "");
+    assert_eq!(err.to_string(), err.message, "no path prefix at the root");
 
     let err = mp_err(&Type::String, &[0xc1]);
     assert!(err.message.contains("reserved"), "{err}");
