@@ -7,7 +7,7 @@
 //! `"true"`/`"false"` (or `"1"`/`"0"`); a string may arrive as a number or bool, whose text is
 //! kept. An attribute the type does not have is an error.
 //!
-//! Numbers are kept exact: the input is read by our own small JSON reader ([`super::json_tree`])
+//! Numbers are kept exact: the input is read by our own small JSON reader (`json_tree`)
 //! which hands over the number's text, so big integers and long decimals never pass through
 //! `f64`. (`serde_json`'s `arbitrary_precision` feature would do the same but changes
 //! `serde_json` for every crate in the build.)

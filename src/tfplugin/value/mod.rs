@@ -3,6 +3,21 @@
 //!
 //! Values are untyped trees; the codecs take the [`Type`] that the schema gives, because the wire
 //! formats are not self-describing (an object and a map both look like a msgpack map).
+//!
+//! Shapes: lists, sets and tuples are [`Value::List`]; maps and objects are [`Value::Map`];
+//! decoded objects always hold every attribute of their type (null when absent on the wire),
+//! and encoders write every attribute (null when absent from the `Value`). A value in a
+//! `dynamic` slot is [`Value::Dynamic`] with its concrete type, or plain `Null`/`Unknown`.
+//!
+//! Layout:
+//! - `mod.rs`: the types, type JSON ([`Type::to_json`], [`Type::from_json`]), helpers.
+//! - [`msgpack`]: the encoding Terraform uses for every request; we answer with it too.
+//! - [`json`]: cty's JSON form, for raw state in `UpgradeResourceState`.
+//! - `number`: number text (exact decimals) and the choice of wire form for numbers.
+//! - `json_tree`: a strict JSON reader that keeps number text exact, with a nesting cap.
+//!
+//! Decoders never panic on hostile input: nesting is capped at [`MAX_DEPTH`] and length
+//! headers are checked against the remaining input before anything is allocated.
 
 pub mod json;
 mod json_tree;

@@ -188,8 +188,9 @@ impl<'a> Decoder<'a> {
             Marker::Ext32 => self.u32()? as usize,
             _ => return Err(self.path.error("an extension is required")),
         };
-        // One byte of extension type code, then the body.
-        self.take(1 + body).map(|_| ())
+        // One byte of extension type code, then the body (saturating: a 4 GiB claim must not
+        // wrap on 32-bit targets, it must fail as too long).
+        self.take(body.saturating_add(1)).map(|_| ())
     }
 
     /// The length of a str or bin whose marker has been read, or `None` for other markers.
