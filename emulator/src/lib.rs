@@ -1,1 +1,216 @@
+//! `tagdeploy-emulator`: a local stand-in for the subset of Amazon ECR and Amazon ECS that
+//! tagdeploy uses, with real rolling deployments, spoken over AWS JSON 1.1 so the real AWS SDKs
+//! and the AWS CLI can talk to it.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use tagdeploy_emulator::{ClockMode, Options, World};
+//! let world = World::from_file("examples/demo/world.json").expect("valid world");
+//! let emulator = tagdeploy_emulator::spawn(world, Options { clock: ClockMode::Manual, ..Options::default() }).await?;
+//! // point aws-sdk-ecr / aws-sdk-ecs at emulator.url(), then:
+//! emulator.advance(3); // three rollout steps
+//! let calls = emulator.requests();
+//! # let _ = calls; Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`world`]: the world-file format (what the emulator starts with).
+//! - [`protocol`]: AWS JSON 1.1 details: targets, typed errors, pagination tokens, timestamps.
+//! - [`ecr`]: repositories, images, tags, tag mutability, the ECR operations.
+//! - [`ecs`]: clusters, task definitions, services, deployments, tasks, the ECS operations.
+//! - [`rollout`]: the scheduler step that moves deployments and tasks along.
+//! - [`manifest`]: digests, media types, generated manifests.
+//! - [`faults`]: the seeded fault plan.
+//! - `state`: the account (ECR + ECS + emulated time); `server`: HTTP, admin API, request log.
 
+pub mod ecr;
+pub mod ecs;
+pub mod faults;
+pub mod ids;
+pub mod manifest;
+pub mod protocol;
+pub mod rollout;
+mod server;
+mod state;
+pub mod world;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{FaultKind, FaultPlan, FaultPlanError, FaultRule};
+pub use protocol::AwsService;
+pub use server::RequestRecord;
+pub use world::{World, WorldError};
+
+/// How rollouts advance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClockMode {
+    /// One rollout step every `step_ms` milliseconds of wall time; timestamps follow the wall clock.
+    Real {
+        /// Milliseconds per step.
+        step_ms: u64,
+    },
+    /// Steps happen only when asked (`EmulatorHandle::advance`, `POST /_emulator/clock/advance`);
+    /// each step moves emulated time by one second. Fully deterministic.
+    Manual,
+}
+
+/// Default real-clock step: a demo rollout (three steps) takes about three seconds.
+pub const DEFAULT_STEP_MS: u64 = 1000;
+
+impl Default for ClockMode {
+    fn default() -> Self {
+        ClockMode::Real {
+            step_ms: DEFAULT_STEP_MS,
+        }
+    }
+}
+
+/// Emulator options.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Real or manual clock.
+    pub clock: ClockMode,
+    /// Fault plan in force from the start.
+    pub faults: Option<FaultPlan>,
+}
+
+fn invalid_world(e: WorldError) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+}
+
+/// Serves the emulator on an already-bound listener until `shutdown` resolves.
+///
+/// Fails with `InvalidInput` when the world cannot be loaded.
+pub async fn run(
+    listener: TcpListener,
+    world: World,
+    options: Options,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let shared = server::Shared::new(world, &options).map_err(invalid_world)?;
+    server::serve(listener, shared, shutdown).await
+}
+
+/// Binds `127.0.0.1:0` and serves in the background. The server stops when the handle is dropped.
+pub async fn spawn(world: World, options: Options) -> std::io::Result<EmulatorHandle> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let shared = server::Shared::new(world, &options).map_err(invalid_world)?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, shared.clone(), async move {
+        // A dropped sender (handle dropped) also means stop.
+        let _ = rx.await;
+    }));
+    Ok(EmulatorHandle {
+        addr,
+        shared,
+        stop: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// A running in-process emulator. Dropping it stops the server.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:PORT`: the endpoint URL for SDKs and the CLI.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The AWS calls served so far (faulted ones included, marked).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.requests()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.clear_requests();
+    }
+
+    /// Runs `steps` rollout steps now (any clock mode). Returns the total steps taken.
+    pub fn advance(&self, steps: u64) -> u64 {
+        self.shared.advance(steps)
+    }
+
+    /// Runs as many steps as cover `ms` milliseconds (rounded up). Returns the total steps taken.
+    pub fn advance_ms(&self, ms: u64) -> u64 {
+        self.shared.advance_ms(ms)
+    }
+
+    /// Replaces the fault plan (counters and generator start afresh).
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.shared.set_faults(plan);
+    }
+
+    /// Releases calls held by a `hold` fault for `operation` (`"*"`: all). Returns how many.
+    pub fn release(&self, operation: &str) -> usize {
+        self.shared.release(operation)
+    }
+
+    /// Operations of the calls currently held.
+    pub fn held(&self) -> Vec<String> {
+        self.shared.held()
+    }
+
+    /// Back to the loaded world (the request log and fault plan are kept).
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Replaces the world and resets to it.
+    pub fn load_world(&self, world: World) -> Result<(), WorldError> {
+        self.shared.load_world(world)
+    }
+
+    /// The JSON dump `GET /_emulator/state` returns.
+    pub fn state(&self) -> serde_json::Value {
+        self.shared.state_json()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
