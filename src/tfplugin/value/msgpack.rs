@@ -404,6 +404,7 @@ impl<'a> Decoder<'a> {
                     Err(_) => Number::UInt(u),
                 }
             }
+            // The signed forms are two's complement: reinterpret the bits, then widen.
             Marker::I8 => Number::Int(i64::from(self.u8()? as i8)),
             Marker::I16 => Number::Int(i64::from(self.u16()? as i16)),
             Marker::I32 => Number::Int(i64::from(self.u32()? as i32)),
