@@ -1,3 +1,20 @@
 //! terraform-provider-tagdeploy: declarative, safe container releases on AWS ECS.
+//!
+//! # Layout
+//! - [`tfplugin`] — the protocol layer and the only place tonic/prost types appear: the
+//!   go-plugin handshake and AutoMTLS, the gRPC services, the msgpack/JSON value codec, the
+//!   schema builder with declared plan behaviour, diagnostics, logging, and the framework that
+//!   enforces Terraform's plan/apply rules for every resource. Knows nothing about AWS.
+//! - [`provider`] — the `tagdeploy` provider block, its validation, and the registry of
+//!   resources, data sources and functions (one line each).
+//! - [`functions`] — provider-defined functions, one file each (`parse_image_uri`).
+//! - [`aws`] — the domain: AWS client construction (`aws::config`) and, later, the ECR/ECS
+//!   operations. Plain Rust: no Terraform types, no unknown values.
+//! - `resources/`, `data_sources/` (to come) — one file per Terraform type, translating between
+//!   Terraform values and the domain.
+//! - `main.rs` — wiring only; stdout belongs to the handshake.
 
+pub mod aws;
+pub mod functions;
+pub mod provider;
 pub mod tfplugin;

@@ -1,0 +1,3 @@
+//! Provider-defined functions (`provider::tagdeploy::NAME(...)`), one file each.
+
+pub mod parse_image_uri;
