@@ -172,7 +172,8 @@ mod tests {
         let uri = format!("{HOST}/a.b_c/d-e:v1.2.3@{DIGEST}");
         let p = parse(&uri).unwrap();
         assert_eq!((p.repository, p.tag, p.digest), ("a.b_c/d-e", Some("v1.2.3"), Some(DIGEST)));
-        let p = parse(&format!("{HOST}/app")).unwrap();
+        let plain = format!("{HOST}/app");
+        let p = parse(&plain).unwrap();
         assert_eq!((p.tag, p.digest), (None, None));
     }
 

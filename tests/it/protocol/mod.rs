@@ -1,1 +1,10 @@
 //! Protocol tests: the provider process and gRPC service without Terraform.
+//!
+//! - `client`: the generated gRPC clients and connectors (unix socket, plaintext or mTLS).
+//! - `process`: the built binary started as Terraform starts it (handshake, TLS, refusals,
+//!   Shutdown, StopProvider, socket directory, missing cookie).
+//! - `rules`: the framework's plan/apply rules over gRPC, in-process, with a tiny test resource.
+
+mod client;
+mod process;
+mod rules;
