@@ -153,7 +153,8 @@ async fn tls_clients_without_terraforms_certificate_are_refused() {
         let refused = match client::connect(p.socket.clone(), Some(tls)).await {
             Err(_) => true,
             Ok(channel) => {
-                let call = ProviderClient::new(channel).get_provider_schema(pb::get_provider_schema::Request {});
+                let mut provider = ProviderClient::new(channel);
+                let call = provider.get_provider_schema(pb::get_provider_schema::Request {});
                 tokio::time::timeout(Duration::from_secs(20), call).await.expect("refusal, not a hang").is_err()
             }
         };

@@ -120,7 +120,7 @@ impl Resource for Thing {
 }
 
 fn ty() -> Type {
-    Thing.schema().implied_type()
+    Resource::schema(&Thing).implied_type()
 }
 
 fn dv(v: &Value) -> Option<pb::DynamicValue> {
