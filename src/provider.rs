@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::aws::config::{AssumeRole, AwsSettings, Clients, build_clients, check_region_name as check_region};
+use crate::aws::config::{
+    AssumeRole, AwsSettings, Clients, build_clients, check_region_name as check_region,
+};
 use crate::functions::parse_image_uri::ParseImageUri;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{AnyDataSource, AnyResource, Ctx, Function, Provider, function};
@@ -110,11 +112,20 @@ impl Provider for TagdeployProvider {
             ))
     }
 
-    async fn configure(&self, _ctx: &mut Ctx<'_, ()>, config: &Value) -> Result<ProviderData, Diagnostics> {
+    async fn configure(
+        &self,
+        _ctx: &mut Ctx<'_, ()>,
+        config: &Value,
+    ) -> Result<ProviderData, Diagnostics> {
         let unknown = unknown_settings(config);
         if !unknown.is_empty() {
-            log::info("provider settings unknown at configure time", &[("settings", &unknown.join(","))]);
-            return Ok(ProviderData { clients: Err(unknown) });
+            log::info(
+                "provider settings unknown at configure time",
+                &[("settings", &unknown.join(","))],
+            );
+            return Ok(ProviderData {
+                clients: Err(unknown),
+            });
         }
         let settings = settings_from(config);
         let clients = build_clients(&settings).await;
@@ -124,10 +135,19 @@ impl Provider for TagdeployProvider {
             &[
                 ("region", &clients.region.clone().unwrap_or_default()),
                 ("profile", &settings.profile.clone().unwrap_or_default()),
-                ("assume_role", &settings.assume_role.as_ref().map(|r| r.role_arn.as_str()).unwrap_or("")),
+                (
+                    "assume_role",
+                    &settings
+                        .assume_role
+                        .as_ref()
+                        .map(|r| r.role_arn.as_str())
+                        .unwrap_or(""),
+                ),
             ],
         );
-        Ok(ProviderData { clients: Ok(clients) })
+        Ok(ProviderData {
+            clients: Ok(clients),
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
@@ -148,12 +168,23 @@ impl Provider for TagdeployProvider {
 /// Names of settings whose value is (partly) unknown.
 fn unknown_settings(config: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for name in ["region", "profile", "shared_config_files", "shared_credentials_files"] {
+    for name in [
+        "region",
+        "profile",
+        "shared_config_files",
+        "shared_credentials_files",
+    ] {
         if !config.attr(name).is_wholly_known() {
             out.push(name.to_owned());
         }
     }
-    for (block, attrs) in [("assume_role", &["role_arn", "session_name", "external_id"][..]), ("endpoints", &["ecr", "ecs"][..])] {
+    for (block, attrs) in [
+        (
+            "assume_role",
+            &["role_arn", "session_name", "external_id"][..],
+        ),
+        ("endpoints", &["ecr", "ecs"][..]),
+    ] {
         let b = config.attr(block);
         if b.is_unknown() {
             out.push(block.to_owned());
@@ -173,7 +204,10 @@ fn opt_string(v: &Value) -> Option<String> {
 }
 
 fn paths(v: &Value) -> Vec<PathBuf> {
-    v.elements().iter().filter_map(|e| e.as_str().map(PathBuf::from)).collect()
+    v.elements()
+        .iter()
+        .filter_map(|e| e.as_str().map(PathBuf::from))
+        .collect()
 }
 
 /// The AWS settings of a wholly known provider configuration.
@@ -199,13 +233,17 @@ fn settings_from(config: &Value) -> AwsSettings {
 fn check_role_arn(s: &str) -> Result<(), String> {
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(format!("{s:?} does not have the six colon-separated ARN fields"));
+        return Err(format!(
+            "{s:?} does not have the six colon-separated ARN fields"
+        ));
     };
     if arn != "arn" || !partition.starts_with("aws") {
         return Err(format!("{s:?} does not start with arn:aws"));
     }
     if service != "iam" || !region.is_empty() {
-        return Err(format!("{s:?} is not an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME)"));
+        return Err(format!(
+            "{s:?} is not an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("the account id {account:?} is not 12 digits"));
@@ -262,7 +300,9 @@ mod tests {
     }
 
     fn paths_of(d: &Diagnostics) -> Vec<String> {
-        d.iter().map(|d| d.attribute.clone().unwrap_or_default().to_string()).collect()
+        d.iter()
+            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+            .collect()
     }
 
     #[test]
@@ -272,10 +312,24 @@ mod tests {
 
     #[test]
     fn region_shapes() {
-        for ok in ["eu-west-1", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "ap-southeast-3"] {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "us-isob-east-1",
+            "ap-southeast-3",
+        ] {
             assert!(check_region(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "eu", "EU-west-1", "eu-west", "eu-west-x", "europe-west-1", "eu--1"] {
+        for bad in [
+            "",
+            "eu",
+            "EU-west-1",
+            "eu-west",
+            "eu-west-x",
+            "europe-west-1",
+            "eu--1",
+        ] {
             assert!(check_region(bad).is_err(), "{bad}");
         }
     }
@@ -297,10 +351,20 @@ mod tests {
 
     #[test]
     fn endpoint_urls() {
-        for ok in ["http://127.0.0.1:4566", "https://ecr.eu-west-1.amazonaws.com", "http://[::1]:8080/x"] {
+        for ok in [
+            "http://127.0.0.1:4566",
+            "https://ecr.eu-west-1.amazonaws.com",
+            "http://[::1]:8080/x",
+        ] {
             assert!(check_endpoint_url(ok).is_ok(), "{ok}");
         }
-        for bad in ["127.0.0.1:4566", "http://", "ftp://x", "http://a b", "http://host:port"] {
+        for bad in [
+            "127.0.0.1:4566",
+            "http://",
+            "ftp://x",
+            "http://a b",
+            "http://host:port",
+        ] {
             assert!(check_endpoint_url(bad).is_err(), "{bad}");
         }
     }
@@ -311,19 +375,43 @@ mod tests {
             ("region", Value::string("")),
             ("profile", Value::string(" ")),
             ("shared_config_files", Value::List(vec![Value::string("")])),
-            ("assume_role", Value::object([("role_arn", Value::string("nope")), ("session_name", Value::Null), ("external_id", Value::Null)])),
-            ("endpoints", Value::object([("ecr", Value::string("localhost:4566")), ("ecs", Value::Null)])),
+            (
+                "assume_role",
+                Value::object([
+                    ("role_arn", Value::string("nope")),
+                    ("session_name", Value::Null),
+                    ("external_id", Value::Null),
+                ]),
+            ),
+            (
+                "endpoints",
+                Value::object([
+                    ("ecr", Value::string("localhost:4566")),
+                    ("ecs", Value::Null),
+                ]),
+            ),
         ]);
         let d = TagdeployProvider.schema().validate(&c);
         assert_eq!(
             paths_of(&d),
-            ["region", "profile", "shared_config_files[0]", "assume_role.role_arn", "endpoints.ecr"]
+            [
+                "region",
+                "profile",
+                "shared_config_files[0]",
+                "assume_role.role_arn",
+                "endpoints.ecr"
+            ]
         );
     }
 
     #[test]
     fn empty_block_is_valid() {
-        assert!(TagdeployProvider.schema().validate(&config(vec![])).is_empty());
+        assert!(
+            TagdeployProvider
+                .schema()
+                .validate(&config(vec![]))
+                .is_empty()
+        );
     }
 
     #[tokio::test]
@@ -339,7 +427,13 @@ mod tests {
     async fn known_settings_build_clients() {
         let c = config(vec![
             ("region", Value::string("eu-west-1")),
-            ("endpoints", Value::object([("ecr", Value::string("http://127.0.0.1:1")), ("ecs", Value::Null)])),
+            (
+                "endpoints",
+                Value::object([
+                    ("ecr", Value::string("http://127.0.0.1:1")),
+                    ("ecs", Value::Null),
+                ]),
+            ),
         ]);
         let mut ctx = Ctx::new(&(), tokio_util::sync::CancellationToken::new(), Vec::new());
         let data = TagdeployProvider.configure(&mut ctx, &c).await.unwrap();

@@ -9,9 +9,11 @@
 use std::path::PathBuf;
 
 use aws_config::meta::region::RegionProviderChain;
-use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 
 /// Attempts per call for ECR (standard retry mode: exponential backoff with jitter).
 pub const ECR_MAX_ATTEMPTS: u32 = 5;
@@ -37,7 +39,10 @@ impl std::fmt::Debug for AssumeRole {
         f.debug_struct("AssumeRole")
             .field("role_arn", &self.role_arn)
             .field("session_name", &self.session_name)
-            .field("external_id", &self.external_id.as_ref().map(|_| "<redacted>"))
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -120,7 +125,8 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
     match &settings.assume_role {
         None => base,
         Some(role) => {
-            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone()).configure(&base);
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+                .configure(&base);
             if let Some(name) = &role.session_name {
                 builder = builder.session_name(name);
             }
@@ -130,7 +136,9 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
             // Building only prepares the STS call; credentials are fetched on first use.
             let provider = builder.build().await;
             base.into_builder()
-                .credentials_provider(aws_types::sdk_config::SharedCredentialsProvider::new(provider))
+                .credentials_provider(aws_types::sdk_config::SharedCredentialsProvider::new(
+                    provider,
+                ))
                 .build()
         }
     }
@@ -139,11 +147,13 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
 /// Builds the ECR and ECS clients (cheap; no network).
 pub async fn build_clients(settings: &AwsSettings) -> Clients {
     let sdk = load_sdk_config(settings).await;
-    let mut ecr = aws_sdk_ecr::config::Builder::from(&sdk).retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS));
+    let mut ecr = aws_sdk_ecr::config::Builder::from(&sdk)
+        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS));
     if let Some(url) = &settings.ecr_endpoint {
         ecr = ecr.endpoint_url(url);
     }
-    let mut ecs = aws_sdk_ecs::config::Builder::from(&sdk).retry_config(RetryConfig::adaptive().with_max_attempts(ECS_MAX_ATTEMPTS));
+    let mut ecs = aws_sdk_ecs::config::Builder::from(&sdk)
+        .retry_config(RetryConfig::adaptive().with_max_attempts(ECS_MAX_ATTEMPTS));
     if let Some(url) = &settings.ecs_endpoint {
         ecs = ecs.endpoint_url(url);
     }
@@ -161,9 +171,17 @@ pub fn check_region_name(s: &str) -> Result<(), String> {
     let parts: Vec<&str> = s.split('-').collect();
     let ok = parts.len() >= 3
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts.last().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if ok { Ok(()) } else { Err(format!("{s:?} is not shaped like a region name")) }
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not shaped like a region name"))
+    }
 }
 
 #[cfg(test)]
@@ -181,10 +199,19 @@ mod tests {
         let clients = build_clients(&settings).await;
         assert_eq!(clients.region.as_deref(), Some("eu-west-3"));
         let ecr_conf = clients.ecr.config();
-        assert_eq!(ecr_conf.region().map(ToString::to_string).as_deref(), Some("eu-west-3"));
-        assert_eq!(ecr_conf.retry_config().map(|r| r.max_attempts()), Some(ECR_MAX_ATTEMPTS));
+        assert_eq!(
+            ecr_conf.region().map(ToString::to_string).as_deref(),
+            Some("eu-west-3")
+        );
+        assert_eq!(
+            ecr_conf.retry_config().map(|r| r.max_attempts()),
+            Some(ECR_MAX_ATTEMPTS)
+        );
         let ecs_conf = clients.ecs.config();
-        assert_eq!(ecs_conf.retry_config().map(|r| r.mode()), Some(aws_config::retry::RetryMode::Adaptive));
+        assert_eq!(
+            ecs_conf.retry_config().map(|r| r.mode()),
+            Some(aws_config::retry::RetryMode::Adaptive)
+        );
     }
 
     #[test]

@@ -32,7 +32,12 @@ pub struct ImageUri<'a> {
 const FIELDS: [&str; 5] = ["registry_id", "region", "repository", "tag", "digest"];
 
 fn result_type() -> Type {
-    Type::Object(FIELDS.iter().map(|f| ((*f).to_owned(), Type::String)).collect())
+    Type::Object(
+        FIELDS
+            .iter()
+            .map(|f| ((*f).to_owned(), Type::String))
+            .collect(),
+    )
 }
 
 /// Parses an ECR image URI, saying what is wrong when it is not one.
@@ -42,12 +47,33 @@ pub fn parse(uri: &str) -> Result<ImageUri<'_>, String> {
         .ok_or_else(|| format!("{uri:?} has no repository: expected ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG][@sha256:DIGEST]"))?;
     let labels: Vec<&str> = host.split('.').collect();
     let (registry_id, region) = match labels[..] {
-        [account, "dkr", "ecr" | "ecr-fips", region, "amazonaws", "com"]
-        | [account, "dkr", "ecr" | "ecr-fips", region, "amazonaws", "com", "cn"] => (account, region),
-        _ => return Err(format!("the registry host {host:?} is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)")),
+        [
+            account,
+            "dkr",
+            "ecr" | "ecr-fips",
+            region,
+            "amazonaws",
+            "com",
+        ]
+        | [
+            account,
+            "dkr",
+            "ecr" | "ecr-fips",
+            region,
+            "amazonaws",
+            "com",
+            "cn",
+        ] => (account, region),
+        _ => {
+            return Err(format!(
+                "the registry host {host:?} is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)"
+            ));
+        }
     };
     if registry_id.len() != 12 || !registry_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the registry id {registry_id:?} is not a 12-digit AWS account id"));
+        return Err(format!(
+            "the registry id {registry_id:?} is not a 12-digit AWS account id"
+        ));
     }
     check_region_name(region).map_err(|e| format!("the registry region is invalid: {e}"))?;
 
@@ -61,17 +87,29 @@ pub fn parse(uri: &str) -> Result<ImageUri<'_>, String> {
         None => (rest, None),
     };
     check_repository(repository)?;
-    Ok(ImageUri { registry_id, region, repository, tag, digest })
+    Ok(ImageUri {
+        registry_id,
+        region,
+        repository,
+        tag,
+        digest,
+    })
 }
 
 fn check_digest(digest: &str) -> Result<&str, String> {
     let hex = digest
         .strip_prefix("sha256:")
         .ok_or_else(|| format!("the digest {digest:?} does not start with sha256:"))?;
-    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(digest)
     } else {
-        Err(format!("the digest {digest:?} is not sha256: followed by 64 lowercase hex digits"))
+        Err(format!(
+            "the digest {digest:?} is not sha256: followed by 64 lowercase hex digits"
+        ))
     }
 }
 
@@ -81,13 +119,16 @@ fn check_tag(tag: &str) -> Result<&str, String> {
     let valid_char = |b: u8| b.is_ascii_alphanumeric() || b"_.-".contains(&b);
     match tag.as_bytes() {
         [] => Err("the tag after ':' is empty".to_owned()),
-        _ if tag.len() > 128 => Err(format!("the tag is {} characters long; ECR allows 128", tag.len())),
-        [first, ..] if !(first.is_ascii_alphanumeric() || *first == b'_') => {
-            Err(format!("the tag {tag:?} must start with a letter, digit or '_'"))
-        }
-        bytes if !bytes.iter().all(|b| valid_char(*b)) => {
-            Err(format!("the tag {tag:?} may contain only letters, digits, '_', '.' and '-'"))
-        }
+        _ if tag.len() > 128 => Err(format!(
+            "the tag is {} characters long; ECR allows 128",
+            tag.len()
+        )),
+        [first, ..] if !(first.is_ascii_alphanumeric() || *first == b'_') => Err(format!(
+            "the tag {tag:?} must start with a letter, digit or '_'"
+        )),
+        bytes if !bytes.iter().all(|b| valid_char(*b)) => Err(format!(
+            "the tag {tag:?} may contain only letters, digits, '_', '.' and '-'"
+        )),
         _ => Ok(tag),
     }
 }
@@ -96,7 +137,9 @@ fn check_tag(tag: &str) -> Result<&str, String> {
 /// and digits, with single `.`, `_` or `-` between them.
 fn check_repository(repo: &str) -> Result<(), String> {
     if repo.len() < 2 || repo.len() > 256 {
-        return Err(format!("the repository name {repo:?} must be 2 to 256 characters long"));
+        return Err(format!(
+            "the repository name {repo:?} must be 2 to 256 characters long"
+        ));
     }
     for component in repo.split('/') {
         let bytes = component.as_bytes();
@@ -139,7 +182,8 @@ impl Function for ParseImageUri {
             .first()
             .and_then(Value::as_str)
             .ok_or_else(|| FunctionError::argument(0, "uri must be a string"))?;
-        let parts = parse(uri).map_err(|e| FunctionError::argument(0, format!("Invalid ECR image URI: {e}.")))?;
+        let parts = parse(uri)
+            .map_err(|e| FunctionError::argument(0, format!("Invalid ECR image URI: {e}.")))?;
         let opt = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         let fields: BTreeMap<String, Value> = [
             ("registry_id", Value::string(parts.registry_id)),
@@ -165,13 +209,22 @@ mod tests {
     #[test]
     fn tag_digest_both_and_neither() {
         let p = parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:hash_2").unwrap();
-        assert_eq!((p.registry_id, p.region, p.repository, p.tag, p.digest), ("123456789012", "eu-west-1", "app", Some("hash_2"), None));
+        assert_eq!(
+            (p.registry_id, p.region, p.repository, p.tag, p.digest),
+            ("123456789012", "eu-west-1", "app", Some("hash_2"), None)
+        );
         let uri = format!("{HOST}/team/web-app@{DIGEST}");
         let p = parse(&uri).unwrap();
-        assert_eq!((p.repository, p.tag, p.digest), ("team/web-app", None, Some(DIGEST)));
+        assert_eq!(
+            (p.repository, p.tag, p.digest),
+            ("team/web-app", None, Some(DIGEST))
+        );
         let uri = format!("{HOST}/a.b_c/d-e:v1.2.3@{DIGEST}");
         let p = parse(&uri).unwrap();
-        assert_eq!((p.repository, p.tag, p.digest), ("a.b_c/d-e", Some("v1.2.3"), Some(DIGEST)));
+        assert_eq!(
+            (p.repository, p.tag, p.digest),
+            ("a.b_c/d-e", Some("v1.2.3"), Some(DIGEST))
+        );
         let plain = format!("{HOST}/app");
         let p = parse(&plain).unwrap();
         assert_eq!((p.tag, p.digest), (None, None));
@@ -179,8 +232,18 @@ mod tests {
 
     #[test]
     fn china_and_fips_hosts() {
-        assert_eq!(parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app").unwrap().region, "cn-north-1");
-        assert_eq!(parse("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app").unwrap().region, "us-east-1");
+        assert_eq!(
+            parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app")
+                .unwrap()
+                .region,
+            "cn-north-1"
+        );
+        assert_eq!(
+            parse("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app")
+                .unwrap()
+                .region,
+            "us-east-1"
+        );
     }
 
     #[test]
@@ -190,12 +253,27 @@ mod tests {
             ("12345.dkr.ecr.eu-west-1.amazonaws.com/app", "12-digit"),
             ("123456789012.dkr.ecr.mars.amazonaws.com/app", "region"),
             (HOST, "no repository"),
-            ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/App", "lowercase"),
-            ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/a//b", "lowercase"),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/App",
+                "lowercase",
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/a//b",
+                "lowercase",
+            ),
             ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:", "empty"),
-            ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:-x", "must start"),
-            ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:ABC", "64 lowercase hex"),
-            ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@md5:00", "sha256:"),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:-x",
+                "must start",
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:ABC",
+                "64 lowercase hex",
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@md5:00",
+                "sha256:",
+            ),
         ];
         for (uri, expected) in cases {
             let err = parse(uri).unwrap_err();
@@ -208,10 +286,14 @@ mod tests {
 
     #[test]
     fn call_returns_every_field_and_errors_name_the_argument() {
-        let v = ParseImageUri.call(&[Value::string(format!("{HOST}/app:prod"))]).unwrap();
+        let v = ParseImageUri
+            .call(&[Value::string(format!("{HOST}/app:prod"))])
+            .unwrap();
         assert_eq!(v.attr("tag"), &Value::string("prod"));
         assert!(v.attr("digest").is_null());
-        let Value::Map(fields) = &v else { panic!("not an object") };
+        let Value::Map(fields) = &v else {
+            panic!("not an object")
+        };
         assert_eq!(fields.len(), 5);
         let err = ParseImageUri.call(&[Value::string("nope")]).unwrap_err();
         assert_eq!(err.argument, Some(0));

@@ -21,7 +21,10 @@ fn diagnostic(d: Diagnostic) -> pb::Diagnostic {
         severity: severity as i32,
         summary: d.summary,
         detail: d.detail,
-        attribute: d.attribute.filter(|p| !p.is_root()).map(|p| attribute_path(&p)),
+        attribute: d
+            .attribute
+            .filter(|p| !p.is_root())
+            .map(|p| attribute_path(&p)),
     }
 }
 
@@ -139,7 +142,11 @@ fn parameter(p: &Parameter) -> pb::function::Parameter {
 }
 
 /// Decodes a DynamicValue of type `ty`: msgpack when present, else JSON, else null.
-pub(crate) fn decode(ty: &Type, dv: Option<&pb::DynamicValue>, what: &str) -> Result<Value, Diagnostics> {
+pub(crate) fn decode(
+    ty: &Type,
+    dv: Option<&pb::DynamicValue>,
+    what: &str,
+) -> Result<Value, Diagnostics> {
     let Some(dv) = dv else { return Ok(Value::Null) };
     let result = if !dv.msgpack.is_empty() {
         msgpack::decode(ty, &dv.msgpack)
@@ -158,7 +165,11 @@ pub(crate) fn decode(ty: &Type, dv: Option<&pb::DynamicValue>, what: &str) -> Re
 }
 
 /// Encodes a value of type `ty` as msgpack.
-pub(crate) fn encode(ty: &Type, value: &Value, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+pub(crate) fn encode(
+    ty: &Type,
+    value: &Value,
+    what: &str,
+) -> Result<pb::DynamicValue, Diagnostics> {
     msgpack::encode(ty, value)
         .map(|bytes| pb::DynamicValue {
             msgpack: bytes,
@@ -167,7 +178,9 @@ pub(crate) fn encode(ty: &Type, value: &Value, what: &str) -> Result<pb::Dynamic
         .map_err(|e| {
             Diagnostic::error(
                 "Provider Produced An Unencodable Value",
-                format!("The {what} does not match its schema: {e}. This is a bug in the provider."),
+                format!(
+                    "The {what} does not match its schema: {e}. This is a bug in the provider."
+                ),
             )
             .into()
         })
@@ -181,7 +194,10 @@ mod tests {
     fn every_schema_and_nested_block_has_a_block() {
         let s = Schema::new(2)
             .attribute(Attribute::string("a", Presence::OptionalComputed).sensitive())
-            .block(NestedBlock::single("b", Block::new().attribute(Attribute::string("c", Presence::Required))));
+            .block(NestedBlock::single(
+                "b",
+                Block::new().attribute(Attribute::string("c", Presence::Required)),
+            ));
         let wire = schema(&s);
         let b = wire.block.unwrap();
         assert_eq!(b.version, 2);
@@ -190,7 +206,10 @@ mod tests {
         assert_eq!(a.r#type, b"\"string\"");
         let nb = &b.block_types[0];
         assert!(nb.block.is_some());
-        assert_eq!(nb.nesting, pb::schema::nested_block::NestingMode::Single as i32);
+        assert_eq!(
+            nb.nesting,
+            pb::schema::nested_block::NestingMode::Single as i32
+        );
     }
 
     #[test]
@@ -211,6 +230,9 @@ mod tests {
     fn absent_dynamic_value_is_null() {
         assert_eq!(decode(&Type::String, None, "x").unwrap(), Value::Null);
         let empty = pb::DynamicValue::default();
-        assert_eq!(decode(&Type::String, Some(&empty), "x").unwrap(), Value::Null);
+        assert_eq!(
+            decode(&Type::String, Some(&empty), "x").unwrap(),
+            Value::Null
+        );
     }
 }

@@ -15,7 +15,6 @@ use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderRpc;
 
-
 /// `tfplugin6.Provider` backed by a runtime.
 pub(crate) struct ProviderService<P: Provider> {
     runtime: Arc<Runtime<P>>,
@@ -56,18 +55,25 @@ fn take<T>(result: Result<T, Diagnostics>, diags: &mut Diagnostics) -> Option<T>
 
 #[tonic::async_trait]
 impl<P: Provider> ProviderRpc for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Rpc<pb::get_metadata::Response> {
         let rt = &self.runtime;
         ok(pb::get_metadata::Response {
             server_capabilities: Some(Self::capabilities()),
             diagnostics: convert::diagnostics(rt.schema_diagnostics()),
             resources: rt
                 .resource_schemas()
-                .map(|(n, _)| pb::get_metadata::ResourceMetadata { type_name: n.to_owned() })
+                .map(|(n, _)| pb::get_metadata::ResourceMetadata {
+                    type_name: n.to_owned(),
+                })
                 .collect(),
             data_sources: rt
                 .data_source_schemas()
-                .map(|(n, _)| pb::get_metadata::DataSourceMetadata { type_name: n.to_owned() })
+                .map(|(n, _)| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.to_owned(),
+                })
                 .collect(),
             functions: rt
                 .functions()
@@ -77,13 +83,25 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         })
     }
 
-    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> Rpc<pb::get_provider_schema::Response> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Rpc<pb::get_provider_schema::Response> {
         let rt = &self.runtime;
         ok(pb::get_provider_schema::Response {
             provider: Some(convert::schema(rt.provider_schema())),
-            resource_schemas: rt.resource_schemas().map(|(n, s)| (n.to_owned(), convert::schema(s))).collect(),
-            data_source_schemas: rt.data_source_schemas().map(|(n, s)| (n.to_owned(), convert::schema(s))).collect(),
-            functions: rt.functions().map(|(n, f)| (n.to_owned(), convert::function(&f.signature()))).collect(),
+            resource_schemas: rt
+                .resource_schemas()
+                .map(|(n, s)| (n.to_owned(), convert::schema(s)))
+                .collect(),
+            data_source_schemas: rt
+                .data_source_schemas()
+                .map(|(n, s)| (n.to_owned(), convert::schema(s)))
+                .collect(),
+            functions: rt
+                .functions()
+                .map(|(n, f)| (n.to_owned(), convert::function(&f.signature())))
+                .collect(),
             diagnostics: convert::diagnostics(rt.schema_diagnostics()),
             server_capabilities: Some(Self::capabilities()),
             ..Default::default()
@@ -98,7 +116,10 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         ok(pb::get_resource_identity_schemas::Response::default())
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Rpc<pb::get_functions::Response> {
         ok(pb::get_functions::Response {
             functions: self
                 .runtime
@@ -116,20 +137,37 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let req = req.into_inner();
         let ty = self.runtime.provider_schema().implied_type();
         let mut diags = Diagnostics::new();
-        if let Some(config) = take(decode(&ty, req.config.as_ref(), "provider configuration"), &mut diags) {
+        if let Some(config) = take(
+            decode(&ty, req.config.as_ref(), "provider configuration"),
+            &mut diags,
+        ) {
             diags.extend(self.runtime.validate_provider(&config));
         }
-        ok(pb::validate_provider_config::Response { diagnostics: convert::diagnostics(diags) })
+        ok(pb::validate_provider_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        })
     }
 
-    async fn configure_provider(&self, req: Request<pb::configure_provider::Request>) -> Rpc<pb::configure_provider::Response> {
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Rpc<pb::configure_provider::Response> {
         let req = req.into_inner();
         let ty = self.runtime.provider_schema().implied_type();
         let mut diags = Diagnostics::new();
-        if let Some(config) = take(decode(&ty, req.config.as_ref(), "provider configuration"), &mut diags) {
-            diags.extend(self.runtime.configure(&req.terraform_version, &config).await);
+        if let Some(config) = take(
+            decode(&ty, req.config.as_ref(), "provider configuration"),
+            &mut diags,
+        ) {
+            diags.extend(
+                self.runtime
+                    .configure(&req.terraform_version, &config)
+                    .await,
+            );
         }
-        ok(pb::configure_provider::Response { diagnostics: convert::diagnostics(diags) })
+        ok(pb::configure_provider::Response {
+            diagnostics: convert::diagnostics(diags),
+        })
     }
 
     async fn validate_resource_config(
@@ -138,12 +176,18 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> Rpc<pb::validate_resource_config::Response> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(schema) = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags)
-            && let Some(config) = take(decode(&schema.implied_type(), req.config.as_ref(), "configuration"), &mut diags)
-        {
+        if let Some(schema) = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) && let Some(config) = take(
+            decode(&schema.implied_type(), req.config.as_ref(), "configuration"),
+            &mut diags,
+        ) {
             diags.extend(self.runtime.validate_resource(&req.type_name, &config));
         }
-        ok(pb::validate_resource_config::Response { diagnostics: convert::diagnostics(diags) })
+        ok(pb::validate_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        })
     }
 
     async fn validate_data_resource_config(
@@ -152,12 +196,18 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
     ) -> Rpc<pb::validate_data_resource_config::Response> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(schema) = take(self.runtime.data_source_schema(&req.type_name).cloned(), &mut diags)
-            && let Some(config) = take(decode(&schema.implied_type(), req.config.as_ref(), "configuration"), &mut diags)
-        {
+        if let Some(schema) = take(
+            self.runtime.data_source_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) && let Some(config) = take(
+            decode(&schema.implied_type(), req.config.as_ref(), "configuration"),
+            &mut diags,
+        ) {
             diags.extend(self.runtime.validate_data_source(&req.type_name, &config));
         }
-        ok(pb::validate_data_resource_config::Response { diagnostics: convert::diagnostics(diags) })
+        ok(pb::validate_data_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        })
     }
 
     async fn upgrade_resource_state(
@@ -167,34 +217,65 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let mut upgraded_state = None;
-        if let Some(schema) = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags) {
+        if let Some(schema) = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) {
             let raw = req.raw_state.unwrap_or_default();
             if raw.json.is_empty() && !raw.flatmap.is_empty() {
                 diags.error(
                     "Unsupported State Format",
                     "This state was written in the pre-0.12 flatmap format, which this provider does not read.",
                 );
-            } else if let Some(value) = take(self.runtime.upgrade_resource(&req.type_name, req.version, &raw.json), &mut diags) {
-                upgraded_state = take(encode(&schema.implied_type(), &value, "upgraded state"), &mut diags);
+            } else if let Some(value) = take(
+                self.runtime
+                    .upgrade_resource(&req.type_name, req.version, &raw.json),
+                &mut diags,
+            ) {
+                upgraded_state = take(
+                    encode(&schema.implied_type(), &value, "upgraded state"),
+                    &mut diags,
+                );
             }
         }
-        ok(pb::upgrade_resource_state::Response { upgraded_state, diagnostics: convert::diagnostics(diags) })
+        ok(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: convert::diagnostics(diags),
+        })
     }
 
-    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Rpc<pb::read_resource::Response> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        let mut response = pb::read_resource::Response { private: req.private.clone(), ..Default::default() };
-        let Some(schema) = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags) else {
+        let mut response = pb::read_resource::Response {
+            private: req.private.clone(),
+            ..Default::default()
+        };
+        let Some(schema) = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) else {
             response.diagnostics = convert::diagnostics(diags);
             return ok(response);
         };
         let ty = schema.implied_type();
-        if let Some(state) = take(decode(&ty, req.current_state.as_ref(), "current state"), &mut diags) {
-            let outcome = self.runtime.read_resource(&req.type_name, state, req.private).await;
+        if let Some(state) = take(
+            decode(&ty, req.current_state.as_ref(), "current state"),
+            &mut diags,
+        ) {
+            let outcome = self
+                .runtime
+                .read_resource(&req.type_name, state, req.private)
+                .await;
             diags.extend(outcome.diagnostics);
             response.private = outcome.private;
-            response.new_state = take(encode(&ty, &outcome.new_state, "refreshed state"), &mut diags);
+            response.new_state = take(
+                encode(&ty, &outcome.new_state, "refreshed state"),
+                &mut diags,
+            );
         } else {
             // Keep Terraform's state when we could not even decode it.
             response.new_state = req.current_state;
@@ -213,11 +294,24 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             planned_private: req.prior_private.clone(),
             ..Default::default()
         };
-        let decoded = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags).and_then(|schema| {
+        let decoded = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        )
+        .and_then(|schema| {
             let ty = schema.implied_type();
-            let prior = take(decode(&ty, req.prior_state.as_ref(), "prior state"), &mut diags)?;
-            let proposed = take(decode(&ty, req.proposed_new_state.as_ref(), "proposed new state"), &mut diags)?;
-            let config = take(decode(&ty, req.config.as_ref(), "configuration"), &mut diags)?;
+            let prior = take(
+                decode(&ty, req.prior_state.as_ref(), "prior state"),
+                &mut diags,
+            )?;
+            let proposed = take(
+                decode(&ty, req.proposed_new_state.as_ref(), "proposed new state"),
+                &mut diags,
+            )?;
+            let config = take(
+                decode(&ty, req.config.as_ref(), "configuration"),
+                &mut diags,
+            )?;
             Some((ty, prior, proposed, config))
         });
         if let Some((ty, prior, proposed, config)) = decoded {
@@ -233,9 +327,14 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 .await;
             diags.extend(outcome.diagnostics);
             response.planned_private = outcome.planned_private;
-            response.requires_replace = outcome.requires_replace.iter().map(convert::attribute_path).collect();
+            response.requires_replace = outcome
+                .requires_replace
+                .iter()
+                .map(convert::attribute_path)
+                .collect();
             if !diags.has_errors() {
-                response.planned_state = take(encode(&ty, &outcome.planned, "planned state"), &mut diags);
+                response.planned_state =
+                    take(encode(&ty, &outcome.planned, "planned state"), &mut diags);
             }
         }
         response.diagnostics = convert::diagnostics(diags);
@@ -254,11 +353,24 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             new_state: req.prior_state.clone(),
             ..Default::default()
         };
-        let decoded = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags).and_then(|schema| {
+        let decoded = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        )
+        .and_then(|schema| {
             let ty = schema.implied_type();
-            let prior = take(decode(&ty, req.prior_state.as_ref(), "prior state"), &mut diags)?;
-            let planned = take(decode(&ty, req.planned_state.as_ref(), "planned state"), &mut diags)?;
-            let config = take(decode(&ty, req.config.as_ref(), "configuration"), &mut diags)?;
+            let prior = take(
+                decode(&ty, req.prior_state.as_ref(), "prior state"),
+                &mut diags,
+            )?;
+            let planned = take(
+                decode(&ty, req.planned_state.as_ref(), "planned state"),
+                &mut diags,
+            )?;
+            let config = take(
+                decode(&ty, req.config.as_ref(), "configuration"),
+                &mut diags,
+            )?;
             Some((ty, prior, planned, config))
         });
         if let Some((ty, prior, planned, config)) = decoded {
@@ -294,11 +406,17 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 "Import By Identity Not Supported",
                 "This provider imports by ID only: use `id = \"...\"` in the import block.",
             );
-        } else if let Some(schema) = take(self.runtime.resource_schema(&req.type_name).cloned(), &mut diags) {
+        } else if let Some(schema) = take(
+            self.runtime.resource_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) {
             let outcome = self.runtime.import_resource(&req.type_name, &req.id).await;
             diags.extend(outcome.diagnostics);
             if let Some(state) = outcome.state
-                && let Some(encoded) = take(encode(&schema.implied_type(), &state, "imported state"), &mut diags)
+                && let Some(encoded) = take(
+                    encode(&schema.implied_type(), &state, "imported state"),
+                    &mut diags,
+                )
             {
                 imported_resources.push(pb::import_resource_state::ImportedResource {
                     type_name: req.type_name,
@@ -315,13 +433,22 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         })
     }
 
-    async fn read_data_source(&self, req: Request<pb::read_data_source::Request>) -> Rpc<pb::read_data_source::Response> {
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Rpc<pb::read_data_source::Response> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let mut state = None;
-        if let Some(schema) = take(self.runtime.data_source_schema(&req.type_name).cloned(), &mut diags) {
+        if let Some(schema) = take(
+            self.runtime.data_source_schema(&req.type_name).cloned(),
+            &mut diags,
+        ) {
             let ty = schema.implied_type();
-            if let Some(config) = take(decode(&ty, req.config.as_ref(), "configuration"), &mut diags) {
+            if let Some(config) = take(
+                decode(&ty, req.config.as_ref(), "configuration"),
+                &mut diags,
+            ) {
                 let (value, d) = self.runtime.read_data_source(&req.type_name, &config).await;
                 diags.extend(d);
                 if !diags.has_errors() {
@@ -329,10 +456,17 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 }
             }
         }
-        ok(pb::read_data_source::Response { state, diagnostics: convert::diagnostics(diags), deferred: None })
+        ok(pb::read_data_source::Response {
+            state,
+            diagnostics: convert::diagnostics(diags),
+            deferred: None,
+        })
     }
 
-    async fn call_function(&self, req: Request<pb::call_function::Request>) -> Rpc<pb::call_function::Response> {
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Rpc<pb::call_function::Response> {
         let req = req.into_inner();
         let fail = |text: String, argument: Option<usize>| {
             ok(pb::call_function::Response {
@@ -344,13 +478,23 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             })
         };
         let Some(function) = self.runtime.function(&req.name) else {
-            return fail(format!("This provider has no function named {:?}.", req.name), None);
+            return fail(
+                format!("This provider has no function named {:?}.", req.name),
+                None,
+            );
         };
         let sig = function.signature();
         let mut args = Vec::with_capacity(req.arguments.len());
         for (i, arg) in req.arguments.iter().enumerate() {
             let Some(param) = sig.parameters.get(i).or(sig.variadic.as_ref()) else {
-                return fail(format!("Too many arguments: {} takes {}.", req.name, sig.parameters.len()), Some(i));
+                return fail(
+                    format!(
+                        "Too many arguments: {} takes {}.",
+                        req.name,
+                        sig.parameters.len()
+                    ),
+                    Some(i),
+                );
             };
             match decode(&param.ty, Some(arg), "function argument") {
                 Ok(v) => args.push(v),
@@ -359,17 +503,25 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         }
         match self.runtime.call_function(&req.name, &args) {
             Ok(value) => match encode(&sig.returns, &value, "function result") {
-                Ok(result) => ok(pb::call_function::Response { result: Some(result), error: None }),
+                Ok(result) => ok(pb::call_function::Response {
+                    result: Some(result),
+                    error: None,
+                }),
                 Err(d) => fail(d.to_string(), None),
             },
             Err(e) => fail(e.text, e.argument),
         }
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> Rpc<pb::stop_provider::Response> {
         log::info("StopProvider: cancelling in-flight operations", &[]);
         self.runtime.stop();
-        ok(pb::stop_provider::Response { error: String::new() })
+        ok(pb::stop_provider::Response {
+            error: String::new(),
+        })
     }
 }
 
@@ -395,7 +547,11 @@ impl gp::grpc_stdio_server::GrpcStdio for Stdio {
     async fn stream_stdio(
         &self,
         _: Request<()>,
-    ) -> Rpc<std::pin::Pin<Box<dyn futures::Stream<Item = Result<gp::StdioData, Status>> + Send + 'static>>> {
+    ) -> Rpc<
+        std::pin::Pin<
+            Box<dyn futures::Stream<Item = Result<gp::StdioData, Status>> + Send + 'static>,
+        >,
+    > {
         ok(Box::pin(futures::stream::empty()))
     }
 }
@@ -404,4 +560,3 @@ impl gp::grpc_stdio_server::GrpcStdio for Stdio {
 pub(crate) struct Broker;
 
 impl gp::grpc_broker_server::GrpcBroker for Broker {}
-

@@ -14,12 +14,14 @@ use tokio::net::{TcpListener, UnixListener};
 /// The environment variable carrying the magic cookie.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// Terraform's magic cookie value (shared by all Terraform providers).
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The one protocol version we speak.
 pub const PROTOCOL_VERSION: u32 = 6;
 
 /// What stderr says when the binary is run by hand.
-pub const NOT_A_PLUGIN_MESSAGE: &str = "This binary is a plugin. These are not meant to be executed directly.
+pub const NOT_A_PLUGIN_MESSAGE: &str =
+    "This binary is a plugin. These are not meant to be executed directly.
 Please execute the program that consumes these plugins, which will
 load any plugins automatically.
 
@@ -79,13 +81,18 @@ impl PluginEnv {
         }
         let port = |name: &'static str, default: u16| match get(name).filter(|v| !v.is_empty()) {
             None => Ok(default),
-            Some(value) => value.trim().parse().map_err(|_| HandshakeError::BadPort { name, value }),
+            Some(value) => value
+                .trim()
+                .parse()
+                .map_err(|_| HandshakeError::BadPort { name, value }),
         };
         Ok(Self {
             client_cert_pem: get("PLUGIN_CLIENT_CERT").filter(|v| !v.trim().is_empty()),
             min_port: port("PLUGIN_MIN_PORT", 10000)?,
             max_port: port("PLUGIN_MAX_PORT", 25000)?,
-            socket_dir: get("PLUGIN_UNIX_SOCKET_DIR").filter(|v| !v.is_empty()).map(PathBuf::from),
+            socket_dir: get("PLUGIN_UNIX_SOCKET_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         })
     }
 }
@@ -103,7 +110,10 @@ impl SocketDir {
         let mut last_err = None;
         for attempt in 0..8u32 {
             let nonce = nonce() ^ attempt;
-            let dir = base.join(format!("tagdeploy-plugin-{}-{nonce:08x}", std::process::id()));
+            let dir = base.join(format!(
+                "tagdeploy-plugin-{}-{nonce:08x}",
+                std::process::id()
+            ));
             match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
                 Ok(()) => {
                     // The umask may have removed bits, never added them; set exactly 0700.
@@ -166,7 +176,10 @@ impl Listener {
         match Self::bind_unix(&base) {
             Ok(l) => Ok(l),
             Err(unix_err) => {
-                super::log::warn("unix socket unavailable, falling back to TCP", &[("error", &unix_err)]);
+                super::log::warn(
+                    "unix socket unavailable, falling back to TCP",
+                    &[("error", &unix_err)],
+                );
                 Self::bind_tcp(env.min_port, env.max_port).await
             }
         }
@@ -181,7 +194,10 @@ impl Listener {
 
     /// Binds the first free port of `min..=max` on 127.0.0.1.
     pub async fn bind_tcp(min: u16, max: u16) -> Result<Self, HandshakeError> {
-        let mut last = io::Error::new(io::ErrorKind::AddrInUse, format!("no free port in {min}..={max}"));
+        let mut last = io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("no free port in {min}..={max}"),
+        );
         for port in min..=max {
             match TcpListener::bind(("127.0.0.1", port)).await {
                 Ok(l) => return Ok(Listener::Tcp(l)),
@@ -203,7 +219,10 @@ impl Listener {
 /// The handshake line (without newline): `1|6|<network>|<address>|grpc|<cert>`; the cert
 /// field is empty for plaintext.
 pub fn handshake_line(network: &str, address: &str, cert_field: Option<&str>) -> String {
-    format!("1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{}", cert_field.unwrap_or(""))
+    format!(
+        "1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{}",
+        cert_field.unwrap_or("")
+    )
 }
 
 /// Writes the handshake line to stdout and flushes: the only stdout write the process makes.
@@ -228,24 +247,42 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn cookie_is_required() {
-        assert!(matches!(PluginEnv::from_env(env(&[])), Err(HandshakeError::NotAPlugin)));
-        let wrong = env(&[(MAGIC_COOKIE_KEY, "nope"), ("PLUGIN_PROTOCOL_VERSIONS", "6")]);
-        assert!(matches!(PluginEnv::from_env(wrong), Err(HandshakeError::NotAPlugin)));
+        assert!(matches!(
+            PluginEnv::from_env(env(&[])),
+            Err(HandshakeError::NotAPlugin)
+        ));
+        let wrong = env(&[
+            (MAGIC_COOKIE_KEY, "nope"),
+            ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+        ]);
+        assert!(matches!(
+            PluginEnv::from_env(wrong),
+            Err(HandshakeError::NotAPlugin)
+        ));
     }
 
     #[test]
     fn protocol_six_must_be_offered_in_any_order() {
         for offered in ["5,6", "6,5", "6"] {
-            let e = env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE), ("PLUGIN_PROTOCOL_VERSIONS", offered)]);
+            let e = env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_PROTOCOL_VERSIONS", offered),
+            ]);
             assert!(PluginEnv::from_env(e).is_ok(), "{offered}");
         }
-        let e = env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE), ("PLUGIN_PROTOCOL_VERSIONS", "4,5")]);
+        let e = env(&[
+            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+            ("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
+        ]);
         let err = PluginEnv::from_env(e).unwrap_err();
         assert!(err.to_string().contains("only version 6"), "{err}");
     }
@@ -266,15 +303,23 @@ mod tests {
 
     #[test]
     fn line_has_six_fields() {
-        assert_eq!(handshake_line("unix", "/tmp/x/plugin.sock", Some("MII")), "1|6|unix|/tmp/x/plugin.sock|grpc|MII");
-        assert_eq!(handshake_line("tcp", "127.0.0.1:1", None), "1|6|tcp|127.0.0.1:1|grpc|");
+        assert_eq!(
+            handshake_line("unix", "/tmp/x/plugin.sock", Some("MII")),
+            "1|6|unix|/tmp/x/plugin.sock|grpc|MII"
+        );
+        assert_eq!(
+            handshake_line("tcp", "127.0.0.1:1", None),
+            "1|6|tcp|127.0.0.1:1|grpc|"
+        );
     }
 
     #[tokio::test]
     async fn socket_dir_is_private_and_removed() {
         let base = std::env::temp_dir();
         let listener = Listener::bind_unix(&base).unwrap();
-        let Listener::Unix { dir, .. } = &listener else { panic!("not unix") };
+        let Listener::Unix { dir, .. } = &listener else {
+            panic!("not unix")
+        };
         let path = dir.path().to_path_buf();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);

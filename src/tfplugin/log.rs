@@ -67,7 +67,12 @@ fn threshold() -> Option<Level> {
     *THRESHOLD.get_or_init(|| {
         let provider = std::env::var("TF_LOG_PROVIDER").ok();
         let general = std::env::var("TF_LOG").ok();
-        level_from_setting(provider.as_deref().filter(|s| !s.is_empty()).or(general.as_deref()))
+        level_from_setting(
+            provider
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .or(general.as_deref()),
+        )
     })
 }
 
@@ -77,7 +82,12 @@ pub fn enabled(level: Level) -> bool {
 }
 
 /// Formats one log line (without the newline).
-pub fn format_line(level: Level, message: &str, fields: &[(&str, &dyn Display)], now: OffsetDateTime) -> String {
+pub fn format_line(
+    level: Level,
+    message: &str,
+    fields: &[(&str, &dyn Display)],
+    now: OffsetDateTime,
+) -> String {
     let stamp = now
         .to_offset(time::UtcOffset::UTC)
         .format(format_description!(
@@ -93,7 +103,11 @@ pub fn format_line(level: Level, message: &str, fields: &[(&str, &dyn Display)],
     object.insert("@timestamp".into(), stamp.into());
     for (key, value) in fields {
         // Reserved keys belong to the envelope; keep user fields from clobbering them.
-        let key = if key.starts_with('@') { format!("_{key}") } else { (*key).to_owned() };
+        let key = if key.starts_with('@') {
+            format!("_{key}")
+        } else {
+            (*key).to_owned()
+        };
         object.insert(key, value.to_string().into());
     }
     serde_json::Value::Object(object).to_string()
@@ -153,7 +167,12 @@ mod tests {
     #[test]
     fn line_is_hclog_json_with_six_fraction_digits() {
         let now = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
-        let line = format_line(Level::Warn, "hello", &[("region", &"eu-west-1"), ("@level", &"x")], now);
+        let line = format_line(
+            Level::Warn,
+            "hello",
+            &[("region", &"eu-west-1"), ("@level", &"x")],
+            now,
+        );
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["@level"], "warn");
         assert_eq!(v["@message"], "hello");

@@ -389,13 +389,19 @@ impl Block {
                 problems.push(format!("{here}: declared twice"));
             }
             if a.default.is_some() && a.presence != Presence::OptionalComputed {
-                problems.push(format!("{here}: a default needs Presence::OptionalComputed"));
+                problems.push(format!(
+                    "{here}: a default needs Presence::OptionalComputed"
+                ));
             }
             if a.keep_prior_when_unknown && !a.presence.is_computed() {
-                problems.push(format!("{here}: keep_prior_when_unknown needs a computed attribute"));
+                problems.push(format!(
+                    "{here}: keep_prior_when_unknown needs a computed attribute"
+                ));
             }
             if a.requires_replace && a.presence == Presence::Computed && a.keep_prior_when_unknown {
-                problems.push(format!("{here}: requires_replace on a value that never changes"));
+                problems.push(format!(
+                    "{here}: requires_replace on a value that never changes"
+                ));
             }
         }
         for b in &self.blocks {
@@ -545,7 +551,8 @@ fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags: &mu
                 }
                 for (i, item) in items.iter().enumerate() {
                     let item_path = if b.nesting == Nesting::List {
-                        here.clone().then_index(i64::try_from(i).unwrap_or(i64::MAX))
+                        here.clone()
+                            .then_index(i64::try_from(i).unwrap_or(i64::MAX))
                     } else {
                         // Set elements are not addressable: point at the block itself.
                         here.clone()
@@ -578,21 +585,33 @@ mod tests {
 
     fn sample() -> Schema {
         Schema::new(1)
-            .attribute(Attribute::string("name", Presence::Required).validate(validators::non_empty()))
-            .attribute(Attribute::string("mode", Presence::OptionalComputed).default(Value::string("a")))
+            .attribute(
+                Attribute::string("name", Presence::Required).validate(validators::non_empty()),
+            )
+            .attribute(
+                Attribute::string("mode", Presence::OptionalComputed).default(Value::string("a")),
+            )
             .block(NestedBlock::single(
                 "inner",
                 Block::new().attribute(
                     Attribute::string("url", Presence::Optional).validate(validators::non_empty()),
                 ),
             ))
-            .block(NestedBlock::list("item", Block::new().attribute(Attribute::number("n", Presence::Required))).items(0, 2))
+            .block(
+                NestedBlock::list(
+                    "item",
+                    Block::new().attribute(Attribute::number("n", Presence::Required)),
+                )
+                .items(0, 2),
+            )
     }
 
     #[test]
     fn implied_type_has_every_attribute_and_block() {
         let ty = sample().implied_type();
-        let Type::Object(fields) = ty else { panic!("not an object") };
+        let Type::Object(fields) = ty else {
+            panic!("not an object")
+        };
         let names: Vec<_> = fields.keys().cloned().collect();
         assert_eq!(names, ["inner", "item", "mode", "name"]);
         assert!(matches!(fields["item"], Type::List(_)));
@@ -624,7 +643,10 @@ mod tests {
             ("name", Value::string("")),
             ("mode", Value::Null),
             ("inner", Value::object([("url", Value::string(""))])),
-            ("item", Value::List(vec![Value::Null, Value::Null, Value::Null])),
+            (
+                "item",
+                Value::List(vec![Value::Null, Value::Null, Value::Null]),
+            ),
         ]);
         let diags = sample().validate(&config);
         let paths: Vec<String> = diags

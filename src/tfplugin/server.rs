@@ -59,13 +59,21 @@ impl Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.0.as_mut().poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.0.as_mut().poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -82,7 +90,10 @@ fn incoming(
     listener: Listener,
     tls: Option<Arc<ServerConfig>>,
     stop: CancellationToken,
-) -> (ReceiverStream<io::Result<Conn>>, Option<handshake::SocketDir>) {
+) -> (
+    ReceiverStream<io::Result<Conn>>,
+    Option<handshake::SocketDir>,
+) {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let acceptor = tls.map(TlsAcceptor::from);
     let (unix, tcp, dir) = match listener {
@@ -148,12 +159,16 @@ pub async fn serve<P: Provider>(
 ) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     // go-plugin's health check asks about the service called "plugin".
-    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     let provider = pb::provider_server::ProviderServer::new(ProviderService::new(runtime))
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
-    let controller = gp::grpc_controller_server::GrpcControllerServer::new(Controller { shutdown: shutdown.clone() });
+    let controller = gp::grpc_controller_server::GrpcControllerServer::new(Controller {
+        shutdown: shutdown.clone(),
+    });
 
     let accept_stop = CancellationToken::new();
     let (conns, socket_dir) = incoming(listener, tls, accept_stop.clone());
@@ -189,7 +204,10 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
         Some(pem) => {
             let client_cert = tls::parse_pem_certificate(pem)?;
             let identity = ServerIdentity::generate()?;
-            Some((tls::server_config(&identity, client_cert)?, identity.handshake_field()))
+            Some((
+                tls::server_config(&identity, client_cert)?,
+                identity.handshake_field(),
+            ))
         }
         None => None,
     };
@@ -198,15 +216,31 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
     let runtime = Arc::new(Runtime::new(provider));
     let shutdown = CancellationToken::new();
     terminate_on_sigterm(shutdown.clone());
-    handshake::announce(&handshake::handshake_line(network, &address, tls.as_ref().map(|(_, c)| c.as_str())))?;
-    log::debug("serving", &[("network", &network), ("address", &address), ("tls", &tls.is_some())]);
+    handshake::announce(&handshake::handshake_line(
+        network,
+        &address,
+        tls.as_ref().map(|(_, c)| c.as_str()),
+    ))?;
+    log::debug(
+        "serving",
+        &[
+            ("network", &network),
+            ("address", &address),
+            ("tls", &tls.is_some()),
+        ],
+    );
     serve(runtime, listener, tls.map(|(config, _)| config), shutdown).await
 }
 
 /// `--debug`: serves plaintext on a unix socket and prints the `TF_REATTACH_PROVIDERS` value to
 /// use (keyed by `source_address`), until Ctrl-C.
 pub async fn serve_debug<P: Provider>(provider: P, source_address: &str) -> Result<(), ServeError> {
-    let listener = Listener::bind(&PluginEnv { min_port: 10000, max_port: 25000, ..PluginEnv::default() }).await?;
+    let listener = Listener::bind(&PluginEnv {
+        min_port: 10000,
+        max_port: 25000,
+        ..PluginEnv::default()
+    })
+    .await?;
     let (network, address) = listener.address()?;
     let reattach = reattach_json(source_address, network, &address, std::process::id());
     let shutdown = CancellationToken::new();
@@ -243,7 +277,8 @@ pub fn reattach_json(source_address: &str, network: &str, address: &str, pid: u3
 
 /// SIGTERM stops serving like Shutdown does, so the socket directory is still removed.
 fn terminate_on_sigterm(shutdown: CancellationToken) {
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
         tokio::spawn(async move {
             if term.recv().await.is_some() {
                 shutdown.cancel();
@@ -258,8 +293,13 @@ mod tests {
 
     #[test]
     fn reattach_json_has_terraforms_shape() {
-        let j: serde_json::Value =
-            serde_json::from_str(&reattach_json("terraform.local/tagdeploy/tagdeploy", "unix", "/tmp/s", 42)).unwrap();
+        let j: serde_json::Value = serde_json::from_str(&reattach_json(
+            "terraform.local/tagdeploy/tagdeploy",
+            "unix",
+            "/tmp/s",
+            42,
+        ))
+        .unwrap();
         let p = &j["terraform.local/tagdeploy/tagdeploy"];
         assert_eq!(p["Protocol"], "grpc");
         assert_eq!(p["ProtocolVersion"], 6);

@@ -55,7 +55,10 @@ impl ServerIdentity {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?;
         let mut dn = rcgen::DistinguishedName::new();
         dn.push(rcgen::DnType::CommonName, "localhost");
-        dn.push(rcgen::DnType::OrganizationName, "terraform-provider-tagdeploy");
+        dn.push(
+            rcgen::DnType::OrganizationName,
+            "terraform-provider-tagdeploy",
+        );
         params.distinguished_name = dn;
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
@@ -116,7 +119,10 @@ pub fn parse_pem_certificate(pem: &str) -> Result<CertificateDer<'static>, TlsEr
 
 /// The rustls server configuration: our identity, client certificate pinned to
 /// `client_cert`, TLS 1.2 and 1.3, ALPN `h2`.
-pub fn server_config(identity: &ServerIdentity, client_cert: CertificateDer<'static>) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn server_config(
+    identity: &ServerIdentity,
+    client_cert: CertificateDer<'static>,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(aws_lc_provider());
     let verifier = Arc::new(PinnedClientCert {
         pinned: client_cert,
@@ -159,7 +165,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if intermediates.is_empty() && end_entity.as_ref() == self.pinned.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -194,9 +202,14 @@ mod tests {
     fn server_certificate_is_small_and_encodes_without_padding() {
         let id = ServerIdentity::generate().unwrap();
         let field = id.handshake_field();
-        assert!(field.len() > 50, "Terraform ignores a cert field of 50 characters or fewer");
+        assert!(
+            field.len() > 50,
+            "Terraform ignores a cert field of 50 characters or fewer"
+        );
         assert!(!field.contains('='));
-        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&field).unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&field)
+            .unwrap();
         assert_eq!(decoded, id.cert_der.as_ref());
     }
 
@@ -205,7 +218,10 @@ mod tests {
         let id = ServerIdentity::generate().unwrap();
         let b64 = base64::engine::general_purpose::STANDARD.encode(id.cert_der.as_ref());
         let pem = format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n");
-        assert_eq!(parse_pem_certificate(&pem).unwrap().as_ref(), id.cert_der.as_ref());
+        assert_eq!(
+            parse_pem_certificate(&pem).unwrap().as_ref(),
+            id.cert_der.as_ref()
+        );
         assert!(parse_pem_certificate("hello").is_err());
     }
 
@@ -220,8 +236,14 @@ mod tests {
         assert!(v.client_auth_mandatory());
         assert!(v.verify_client_cert(&pinned, &[], UnixTime::now()).is_ok());
         assert!(v.verify_client_cert(&other, &[], UnixTime::now()).is_err());
-        assert!(v.verify_client_cert(&pinned, &[other], UnixTime::now()).is_err());
-        assert!(v.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(
+            v.verify_client_cert(&pinned, &[other], UnixTime::now())
+                .is_err()
+        );
+        assert!(
+            v.supported_verify_schemes()
+                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+        );
     }
 
     #[test]

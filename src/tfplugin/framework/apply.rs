@@ -15,7 +15,12 @@ pub(crate) fn check_known_object(schema: &Schema, value: &Value) -> Problems {
     check_object(schema.root(), value, &root, &mut problems);
     let mut unknown = Vec::new();
     unknown_paths(&schema.implied_type(), value, &root, &mut unknown);
-    problems.extend(unknown.into_iter().map(|p| (p, "value is still unknown; a result must be wholly known".to_owned())));
+    problems.extend(unknown.into_iter().map(|p| {
+        (
+            p,
+            "value is still unknown; a result must be wholly known".to_owned(),
+        )
+    }));
     problems
 }
 
@@ -24,17 +29,32 @@ pub(crate) fn check_known_object(schema: &Schema, value: &Value) -> Problems {
 pub(crate) fn check_result(schema: &Schema, planned: &Value, new: &Value) -> Problems {
     let mut problems = check_known_object(schema, new);
     if problems.is_empty() {
-        compare_block(schema.root(), planned, new, &AttributePath::root(), &mut problems);
+        compare_block(
+            schema.root(),
+            planned,
+            new,
+            &AttributePath::root(),
+            &mut problems,
+        );
     }
     problems
 }
 
-fn compare_block(block: &Block, planned: &Value, new: &Value, path: &AttributePath, problems: &mut Problems) {
+fn compare_block(
+    block: &Block,
+    planned: &Value,
+    new: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
     if planned.is_unknown() {
         return;
     }
     if planned.is_null() != new.is_null() {
-        problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+        problems.push((
+            path.clone(),
+            format!("was {}, but now {}", show(planned), show(new)),
+        ));
         return;
     }
     for a in block.attributes() {
@@ -60,44 +80,78 @@ fn compare_block(block: &Block, planned: &Value, new: &Value, path: &AttributePa
                 if p.elements().len() != n.elements().len() {
                     problems.push((
                         here,
-                        format!("block count changed from {} to {}", p.elements().len(), n.elements().len()),
+                        format!(
+                            "block count changed from {} to {}",
+                            p.elements().len(),
+                            n.elements().len()
+                        ),
                     ));
                     continue;
                 }
                 for (i, (pi, ni)) in p.elements().iter().zip(n.elements()).enumerate() {
-                    compare_block(b.block(), pi, ni, &here.clone().then_index(index(i)), problems);
+                    compare_block(
+                        b.block(),
+                        pi,
+                        ni,
+                        &here.clone().then_index(index(i)),
+                        problems,
+                    );
                 }
             }
             Nesting::Set => {
                 if p.is_wholly_known() && !same_set(p.elements(), n.elements()) {
-                    problems.push((here, "the set of blocks changed from its planned value".into()));
+                    problems.push((
+                        here,
+                        "the set of blocks changed from its planned value".into(),
+                    ));
                 } else if n.elements().len() > p.elements().len() {
-                    problems.push((here, "the set of blocks grew beyond its planned size".into()));
+                    problems.push((
+                        here,
+                        "the set of blocks grew beyond its planned size".into(),
+                    ));
                 }
             }
         }
     }
 }
 
-fn compare_value(ty: &Type, planned: &Value, new: &Value, path: &AttributePath, problems: &mut Problems) {
+fn compare_value(
+    ty: &Type,
+    planned: &Value,
+    new: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
     if planned.is_unknown() {
         return;
     }
     if planned.is_null() || new.is_null() {
         if planned.is_null() != new.is_null() {
-            problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+            problems.push((
+                path.clone(),
+                format!("was {}, but now {}", show(planned), show(new)),
+            ));
         }
         return;
     }
     match (ty, planned, new) {
         (Type::Object(fields), Value::Map(_), Value::Map(_)) => {
             for (name, fty) in fields {
-                compare_value(fty, planned.attr(name), new.attr(name), &path.clone().then_attr(name), problems);
+                compare_value(
+                    fty,
+                    planned.attr(name),
+                    new.attr(name),
+                    &path.clone().then_attr(name),
+                    problems,
+                );
             }
         }
         (Type::Map(elem), Value::Map(p), Value::Map(n)) => {
             if p.keys().ne(n.keys()) {
-                problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+                problems.push((
+                    path.clone(),
+                    format!("was {}, but now {}", show(planned), show(new)),
+                ));
                 return;
             }
             for (key, pv) in p {
@@ -106,7 +160,10 @@ fn compare_value(ty: &Type, planned: &Value, new: &Value, path: &AttributePath, 
         }
         (Type::List(elem), Value::List(p), Value::List(n)) => {
             if p.len() != n.len() {
-                problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+                problems.push((
+                    path.clone(),
+                    format!("was {}, but now {}", show(planned), show(new)),
+                ));
                 return;
             }
             for (i, (pv, nv)) in p.iter().zip(n).enumerate() {
@@ -120,14 +177,20 @@ fn compare_value(ty: &Type, planned: &Value, new: &Value, path: &AttributePath, 
         }
         (Type::Set(_), Value::List(p), Value::List(n)) => {
             if planned.is_wholly_known() && !same_set(p, n) {
-                problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+                problems.push((
+                    path.clone(),
+                    format!("was {}, but now {}", show(planned), show(new)),
+                ));
             } else if n.len() > p.len() {
                 problems.push((path.clone(), "the set grew beyond its planned size".into()));
             }
         }
         _ => {
             if planned.is_wholly_known() && planned != new {
-                problems.push((path.clone(), format!("was {}, but now {}", show(planned), show(new))));
+                problems.push((
+                    path.clone(),
+                    format!("was {}, but now {}", show(planned), show(new)),
+                ));
             }
         }
     }
@@ -149,7 +212,10 @@ mod tests {
             .attribute(Attribute::string("id", Presence::Computed))
             .attribute(Attribute::string("secret", Presence::Computed).sensitive())
             .attribute(Attribute::string_set("tags", Presence::Computed))
-            .block(NestedBlock::list("item", Block::new().attribute(Attribute::string("v", Presence::Optional))))
+            .block(NestedBlock::list(
+                "item",
+                Block::new().attribute(Attribute::string("v", Presence::Optional)),
+            ))
     }
 
     fn obj(id: Value, secret: Value, tags: Value, items: Vec<Value>) -> Value {
@@ -169,19 +235,37 @@ mod tests {
     #[test]
     fn unknown_planned_values_may_become_anything() {
         let planned = obj(Value::Unknown, Value::Unknown, Value::Unknown, vec![]);
-        let new = obj(Value::string("i-1"), Value::string("s"), set(&["x"]), vec![]);
+        let new = obj(
+            Value::string("i-1"),
+            Value::string("s"),
+            set(&["x"]),
+            vec![],
+        );
         assert!(check_result(&schema(), &planned, &new).is_empty());
     }
 
     #[test]
     fn known_planned_values_must_not_change() {
-        let planned = obj(Value::string("i-1"), Value::string("s"), set(&["a", "b"]), vec![]);
-        let new = obj(Value::string("i-2"), Value::string("t"), set(&["b", "a"]), vec![]);
+        let planned = obj(
+            Value::string("i-1"),
+            Value::string("s"),
+            set(&["a", "b"]),
+            vec![],
+        );
+        let new = obj(
+            Value::string("i-2"),
+            Value::string("t"),
+            set(&["b", "a"]),
+            vec![],
+        );
         let problems = check_result(&schema(), &planned, &new);
         let paths: Vec<String> = problems.iter().map(|(p, _)| p.to_string()).collect();
         assert_eq!(paths, ["id", "secret"], "set order does not matter");
         assert!(problems[0].1.contains("\"i-1\"") && problems[0].1.contains("\"i-2\""));
-        assert!(!problems[1].1.contains("\"s\""), "sensitive values are not shown");
+        assert!(
+            !problems[1].1.contains("\"s\""),
+            "sensitive values are not shown"
+        );
     }
 
     #[test]
@@ -196,7 +280,12 @@ mod tests {
     fn block_counts_must_match() {
         let item = Value::object([("v", Value::string("x"))]);
         let planned = obj(Value::Unknown, Value::Null, set(&[]), vec![item.clone()]);
-        let new = obj(Value::string("i"), Value::Null, set(&[]), vec![item.clone(), item]);
+        let new = obj(
+            Value::string("i"),
+            Value::Null,
+            set(&[]),
+            vec![item.clone(), item],
+        );
         let problems = check_result(&schema(), &planned, &new);
         assert_eq!(problems[0].0.to_string(), "item");
     }
@@ -204,7 +293,15 @@ mod tests {
     #[test]
     fn null_must_stay_null() {
         let planned = obj(Value::Unknown, Value::Null, set(&[]), vec![]);
-        let new = obj(Value::string("i"), Value::string("appeared"), set(&[]), vec![]);
-        assert_eq!(check_result(&schema(), &planned, &new)[0].0.to_string(), "secret");
+        let new = obj(
+            Value::string("i"),
+            Value::string("appeared"),
+            set(&[]),
+            vec![],
+        );
+        assert_eq!(
+            check_result(&schema(), &planned, &new)[0].0.to_string(),
+            "secret"
+        );
     }
 }

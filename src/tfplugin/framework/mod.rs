@@ -222,7 +222,11 @@ pub trait Resource: Send + Sync + 'static {
     }
 
     /// Called for a destroy plan (the plan itself is always null): a place to warn.
-    fn plan_destroy(&self, ctx: &mut Ctx<'_, Self::Data>, prior: &Value) -> Result<(), Diagnostics> {
+    fn plan_destroy(
+        &self,
+        ctx: &mut Ctx<'_, Self::Data>,
+        prior: &Value,
+    ) -> Result<(), Diagnostics> {
         let _ = (ctx, prior);
         Ok(())
     }
@@ -299,19 +303,43 @@ pub trait AnyResource<D>: Send + Sync {
     /// See [`Resource::validate`].
     fn validate(&self, config: &Value) -> Diagnostics;
     /// See [`Resource::plan`].
-    fn plan<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, plan: &'a mut Plan) -> BoxFuture<'a, Result<(), Diagnostics>>;
+    fn plan<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        plan: &'a mut Plan,
+    ) -> BoxFuture<'a, Result<(), Diagnostics>>;
     /// See [`Resource::plan_destroy`].
     fn plan_destroy(&self, ctx: &mut Ctx<'_, D>, prior: &Value) -> Result<(), Diagnostics>;
     /// See [`Resource::create`].
-    fn create<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, change: Change<'a>) -> BoxFuture<'a, Result<Value, ApplyError>>;
+    fn create<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        change: Change<'a>,
+    ) -> BoxFuture<'a, Result<Value, ApplyError>>;
     /// See [`Resource::read`].
-    fn read<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, state: &'a Value) -> BoxFuture<'a, Result<Option<Value>, Diagnostics>>;
+    fn read<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        state: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, Diagnostics>>;
     /// See [`Resource::update`].
-    fn update<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, change: Change<'a>) -> BoxFuture<'a, Result<Value, ApplyError>>;
+    fn update<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        change: Change<'a>,
+    ) -> BoxFuture<'a, Result<Value, ApplyError>>;
     /// See [`Resource::delete`].
-    fn delete<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, prior: &'a Value) -> BoxFuture<'a, Result<(), ApplyError>>;
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        prior: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ApplyError>>;
     /// See [`Resource::import`].
-    fn import<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, id: &'a str) -> BoxFuture<'a, Result<Value, Diagnostics>>;
+    fn import<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, Diagnostics>>;
     /// See [`Resource::upgrade_state`].
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics>;
 }
@@ -326,25 +354,49 @@ impl<R: Resource> AnyResource<R::Data> for R {
     fn validate(&self, config: &Value) -> Diagnostics {
         Resource::validate(self, config)
     }
-    fn plan<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, plan: &'a mut Plan) -> BoxFuture<'a, Result<(), Diagnostics>> {
+    fn plan<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        plan: &'a mut Plan,
+    ) -> BoxFuture<'a, Result<(), Diagnostics>> {
         Box::pin(Resource::plan(self, ctx, plan))
     }
     fn plan_destroy(&self, ctx: &mut Ctx<'_, R::Data>, prior: &Value) -> Result<(), Diagnostics> {
         Resource::plan_destroy(self, ctx, prior)
     }
-    fn create<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, change: Change<'a>) -> BoxFuture<'a, Result<Value, ApplyError>> {
+    fn create<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        change: Change<'a>,
+    ) -> BoxFuture<'a, Result<Value, ApplyError>> {
         Box::pin(Resource::create(self, ctx, change))
     }
-    fn read<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, state: &'a Value) -> BoxFuture<'a, Result<Option<Value>, Diagnostics>> {
+    fn read<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        state: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, Diagnostics>> {
         Box::pin(Resource::read(self, ctx, state))
     }
-    fn update<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, change: Change<'a>) -> BoxFuture<'a, Result<Value, ApplyError>> {
+    fn update<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        change: Change<'a>,
+    ) -> BoxFuture<'a, Result<Value, ApplyError>> {
         Box::pin(Resource::update(self, ctx, change))
     }
-    fn delete<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, prior: &'a Value) -> BoxFuture<'a, Result<(), ApplyError>> {
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        prior: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(Resource::delete(self, ctx, prior))
     }
-    fn import<'a>(&'a self, ctx: &'a mut Ctx<'_, R::Data>, id: &'a str) -> BoxFuture<'a, Result<Value, Diagnostics>> {
+    fn import<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, R::Data>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, Diagnostics>> {
         Box::pin(Resource::import(self, ctx, id))
     }
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
@@ -392,7 +444,11 @@ pub trait AnyDataSource<D>: Send + Sync {
     /// See [`DataSource::validate`].
     fn validate(&self, config: &Value) -> Diagnostics;
     /// See [`DataSource::read`].
-    fn read<'a>(&'a self, ctx: &'a mut Ctx<'_, D>, config: &'a Value) -> BoxFuture<'a, Result<Value, Diagnostics>>;
+    fn read<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        config: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, Diagnostics>>;
 }
 
 impl<S: DataSource> AnyDataSource<S::Data> for S {
@@ -405,7 +461,11 @@ impl<S: DataSource> AnyDataSource<S::Data> for S {
     fn validate(&self, config: &Value) -> Diagnostics {
         DataSource::validate(self, config)
     }
-    fn read<'a>(&'a self, ctx: &'a mut Ctx<'_, S::Data>, config: &'a Value) -> BoxFuture<'a, Result<Value, Diagnostics>> {
+    fn read<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, S::Data>,
+        config: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, Diagnostics>> {
         Box::pin(DataSource::read(self, ctx, config))
     }
 }

@@ -35,12 +35,18 @@ fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
     }
     for b in block.blocks() {
         let cfg = config.attr(b.name());
-        let Some(inner) = fields.get_mut(b.name()) else { continue };
+        let Some(inner) = fields.get_mut(b.name()) else {
+            continue;
+        };
         match (b.nesting(), inner) {
             (Nesting::Single, inner) => apply_defaults(b.block(), cfg, inner),
             (Nesting::List, Value::List(items)) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    apply_defaults(b.block(), cfg.elements().get(i).unwrap_or(&Value::Null), item);
+                    apply_defaults(
+                        b.block(),
+                        cfg.elements().get(i).unwrap_or(&Value::Null),
+                        item,
+                    );
                 }
             }
             // Set elements cannot be correlated with their configuration reliably: Terraform's
@@ -66,9 +72,13 @@ fn mark_unknown(block: &Block, prior: &Value, config: &Value, planned: &mut Valu
     for b in block.blocks() {
         let cfg = config.attr(b.name());
         let prv = prior.attr(b.name());
-        let Some(inner) = fields.get_mut(b.name()) else { continue };
+        let Some(inner) = fields.get_mut(b.name()) else {
+            continue;
+        };
         match (b.nesting(), inner) {
-            (Nesting::Single, inner) if !inner.is_null() => mark_unknown(b.block(), prv, cfg, inner),
+            (Nesting::Single, inner) if !inner.is_null() => {
+                mark_unknown(b.block(), prv, cfg, inner)
+            }
             (Nesting::List, Value::List(items)) => {
                 for (i, item) in items.iter_mut().enumerate() {
                     let c = cfg.elements().get(i).unwrap_or(&Value::Null);
@@ -86,12 +96,24 @@ fn mark_unknown(block: &Block, prior: &Value, config: &Value, planned: &mut Valu
 pub(crate) fn replace_paths(schema: &Schema, prior: &Value, planned: &Value) -> Vec<AttributePath> {
     let mut out = Vec::new();
     if !prior.is_null() && !planned.is_null() {
-        collect_replace(schema.root(), prior, planned, &AttributePath::root(), &mut out);
+        collect_replace(
+            schema.root(),
+            prior,
+            planned,
+            &AttributePath::root(),
+            &mut out,
+        );
     }
     out
 }
 
-fn collect_replace(block: &Block, prior: &Value, planned: &Value, path: &AttributePath, out: &mut Vec<AttributePath>) {
+fn collect_replace(
+    block: &Block,
+    prior: &Value,
+    planned: &Value,
+    path: &AttributePath,
+    out: &mut Vec<AttributePath>,
+) {
     for a in block.attributes() {
         if a.requires_replace {
             let (p, n) = (prior.attr(a.name()), planned.attr(a.name()));
@@ -116,7 +138,13 @@ fn collect_replace(block: &Block, prior: &Value, planned: &Value, path: &Attribu
                         }
                         continue;
                     }
-                    collect_replace(b.block(), prior_item, item, &here.clone().then_index(index(i)), out);
+                    collect_replace(
+                        b.block(),
+                        prior_item,
+                        item,
+                        &here.clone().then_index(index(i)),
+                        out,
+                    );
                 }
                 if n.elements().len() < p.elements().len() && has_replace_attr(b.block()) {
                     out.push(here.clone());
@@ -134,7 +162,8 @@ fn collect_replace(block: &Block, prior: &Value, planned: &Value, path: &Attribu
 }
 
 fn has_replace_attr(block: &Block) -> bool {
-    block.attributes().iter().any(|a| a.requires_replace) || block.blocks().iter().any(|b| has_replace_attr(b.block()))
+    block.attributes().iter().any(|a| a.requires_replace)
+        || block.blocks().iter().any(|b| has_replace_attr(b.block()))
 }
 
 /// Checks a final plan against the configuration and prior state with Terraform's rules, plus
@@ -143,7 +172,10 @@ pub(crate) fn check(schema: &Schema, prior: &Value, config: &Value, planned: &Va
     let mut problems = Problems::new();
     let root = AttributePath::root();
     if planned.is_unknown() {
-        problems.push((root, "the planned object must not be unknown as a whole".into()));
+        problems.push((
+            root,
+            "the planned object must not be unknown as a whole".into(),
+        ));
         return problems;
     }
     check_object(schema.root(), planned, &root, &mut problems);
@@ -153,13 +185,26 @@ pub(crate) fn check(schema: &Schema, prior: &Value, config: &Value, planned: &Va
     problems
 }
 
-fn check_block(block: &Block, prior: &Value, config: &Value, planned: &Value, path: &AttributePath, problems: &mut Problems) {
+fn check_block(
+    block: &Block,
+    prior: &Value,
+    config: &Value,
+    planned: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
     if planned.is_null() && !config.is_null() {
-        problems.push((path.clone(), "planned for absence but the configuration wants it".into()));
+        problems.push((
+            path.clone(),
+            "planned for absence but the configuration wants it".into(),
+        ));
         return;
     }
     if config.is_null() && !planned.is_null() {
-        problems.push((path.clone(), "planned for existence but the configuration wants absence".into()));
+        problems.push((
+            path.clone(),
+            "planned for existence but the configuration wants absence".into(),
+        ));
         return;
     }
     if planned.is_null() {
@@ -177,12 +222,19 @@ fn check_block(block: &Block, prior: &Value, config: &Value, planned: &Value, pa
     }
     for b in block.blocks() {
         let here = path.clone().then_attr(b.name());
-        let (p, c, n) = (prior.attr(b.name()), config.attr(b.name()), planned.attr(b.name()));
+        let (p, c, n) = (
+            prior.attr(b.name()),
+            config.attr(b.name()),
+            planned.attr(b.name()),
+        );
         if n == c {
             continue;
         }
         if c.is_unknown() {
-            problems.push((here, "planned a value for a dynamic block whose contents are unknown".into()));
+            problems.push((
+                here,
+                "planned a value for a dynamic block whose contents are unknown".into(),
+            ));
             continue;
         }
         if n.is_unknown() {
@@ -206,7 +258,14 @@ fn check_block(block: &Block, prior: &Value, config: &Value, planned: &Value, pa
                 }
                 for (i, (pi, ci)) in planned_items.iter().zip(config_items).enumerate() {
                     let prior_item = p.elements().get(i).unwrap_or(&Value::Null);
-                    check_block(b.block(), prior_item, ci, pi, &here.clone().then_index(index(i)), problems);
+                    check_block(
+                        b.block(),
+                        prior_item,
+                        ci,
+                        pi,
+                        &here.clone().then_index(index(i)),
+                        problems,
+                    );
                 }
             }
             // Terraform cannot correlate set elements either; the shape check covered them.
@@ -215,7 +274,14 @@ fn check_block(block: &Block, prior: &Value, config: &Value, planned: &Value, pa
     }
 }
 
-fn check_attribute(a: &Attribute, prior: &Value, config: &Value, planned: &Value, path: &AttributePath, problems: &mut Problems) {
+fn check_attribute(
+    a: &Attribute,
+    prior: &Value,
+    config: &Value,
+    planned: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
     if planned == config {
         return;
     }
@@ -223,12 +289,25 @@ fn check_attribute(a: &Attribute, prior: &Value, config: &Value, planned: &Value
         // The provider kept the prior value as equivalent to the configured one.
         return;
     }
-    let shown = |v: &Value| if a.sensitive { "(sensitive value)".to_owned() } else { show(v) };
+    let shown = |v: &Value| {
+        if a.sensitive {
+            "(sensitive value)".to_owned()
+        } else {
+            show(v)
+        }
+    };
     let message = match a.presence() {
         Presence::Computed => return,
         _ if config.is_null() && a.presence().is_computed() => return,
-        _ if config.is_null() => format!("planned value {} for an attribute that is not computed and not configured", shown(planned)),
-        _ if prior.is_null() => format!("planned value {} does not match the configured value {}", shown(planned), shown(config)),
+        _ if config.is_null() => format!(
+            "planned value {} for an attribute that is not computed and not configured",
+            shown(planned)
+        ),
+        _ if prior.is_null() => format!(
+            "planned value {} does not match the configured value {}",
+            shown(planned),
+            shown(config)
+        ),
         _ => format!(
             "planned value {} does not match the configured value {} nor the prior value {}",
             shown(planned),
@@ -249,7 +328,9 @@ mod tests {
         Schema::new(0)
             .attribute(Attribute::string("name", Presence::Required).requires_replace())
             .attribute(Attribute::string("note", Presence::Optional))
-            .attribute(Attribute::string("tag", Presence::OptionalComputed).default(Value::string("prod")))
+            .attribute(
+                Attribute::string("tag", Presence::OptionalComputed).default(Value::string("prod")),
+            )
             .attribute(Attribute::string("id", Presence::Computed).keep_prior_when_unknown())
             .attribute(Attribute::string("digest", Presence::Computed))
             .attribute(Attribute::string("region", Presence::OptionalComputed))
@@ -261,7 +342,15 @@ mod tests {
             ))
     }
 
-    fn obj(name: &str, note: Value, tag: Value, id: Value, digest: Value, region: Value, opts: Value) -> Value {
+    fn obj(
+        name: &str,
+        note: Value,
+        tag: Value,
+        id: Value,
+        digest: Value,
+        region: Value,
+        opts: Value,
+    ) -> Value {
         Value::object([
             ("name", Value::string(name)),
             ("note", note),
@@ -279,19 +368,41 @@ mod tests {
 
     #[test]
     fn create_applies_defaults_and_unknowns_computed() {
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let planned = propose(&schema(), &Value::Null, &config, config.clone());
         assert_eq!(planned.attr("tag"), &s("prod"));
-        assert!(planned.attr("id").is_unknown(), "no prior value to keep on create");
+        assert!(
+            planned.attr("id").is_unknown(),
+            "no prior value to keep on create"
+        );
         assert!(planned.attr("digest").is_unknown());
         assert!(planned.attr("region").is_unknown());
-        assert!(planned.attr("note").is_null(), "optional attributes stay as configured");
+        assert!(
+            planned.attr("note").is_null(),
+            "optional attributes stay as configured"
+        );
         assert!(check(&schema(), &Value::Null, &config, &planned).is_empty());
     }
 
     #[test]
     fn configured_optional_computed_is_not_overridden() {
-        let config = obj("a", Value::Null, s("stage"), Value::Null, Value::Null, s("eu-west-1"), Value::Null);
+        let config = obj(
+            "a",
+            Value::Null,
+            s("stage"),
+            Value::Null,
+            Value::Null,
+            s("eu-west-1"),
+            Value::Null,
+        );
         let planned = propose(&schema(), &Value::Null, &config, config.clone());
         assert_eq!(planned.attr("tag"), &s("stage"));
         assert_eq!(planned.attr("region"), &s("eu-west-1"));
@@ -299,8 +410,24 @@ mod tests {
 
     #[test]
     fn unchanged_update_keeps_every_prior_value() {
-        let prior = obj("a", Value::Null, s("prod"), s("id-1"), s("sha256:1"), s("r"), Value::Null);
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let prior = obj(
+            "a",
+            Value::Null,
+            s("prod"),
+            s("id-1"),
+            s("sha256:1"),
+            s("r"),
+            Value::Null,
+        );
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         // Terraform's proposed state: config, with computed attributes taking prior values.
         let proposed = prior.clone();
         let planned = propose(&schema(), &prior, &config, proposed);
@@ -310,9 +437,33 @@ mod tests {
 
     #[test]
     fn changed_update_unknowns_computed_but_keeps_declared_prior() {
-        let prior = obj("a", Value::Null, s("prod"), s("id-1"), s("sha256:1"), s("r"), Value::Null);
-        let config = obj("a", s("new note"), Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
-        let proposed = obj("a", s("new note"), s("prod"), s("id-1"), s("sha256:1"), s("r"), Value::Null);
+        let prior = obj(
+            "a",
+            Value::Null,
+            s("prod"),
+            s("id-1"),
+            s("sha256:1"),
+            s("r"),
+            Value::Null,
+        );
+        let config = obj(
+            "a",
+            s("new note"),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
+        let proposed = obj(
+            "a",
+            s("new note"),
+            s("prod"),
+            s("id-1"),
+            s("sha256:1"),
+            s("r"),
+            Value::Null,
+        );
         let planned = propose(&schema(), &prior, &config, proposed);
         assert_eq!(planned.attr("id"), &s("id-1"), "keep_prior_when_unknown");
         assert!(planned.attr("digest").is_unknown());
@@ -323,8 +474,24 @@ mod tests {
 
     #[test]
     fn removing_a_defaulted_value_plans_the_default_again() {
-        let prior = obj("a", Value::Null, s("stage"), s("id-1"), s("d"), s("r"), Value::Null);
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let prior = obj(
+            "a",
+            Value::Null,
+            s("stage"),
+            s("id-1"),
+            s("d"),
+            s("r"),
+            Value::Null,
+        );
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let planned = propose(&schema(), &prior, &config, prior.clone());
         assert_eq!(planned.attr("tag"), &s("prod"));
     }
@@ -332,17 +499,39 @@ mod tests {
     #[test]
     fn requires_replace_only_for_changed_declared_paths() {
         let opts = |m: &str| Value::object([("mode", s(m)), ("resolved", s("x"))]);
-        let prior = obj("a", Value::Null, s("prod"), s("i"), s("d"), s("r"), opts("fast"));
+        let prior = obj(
+            "a",
+            Value::Null,
+            s("prod"),
+            s("i"),
+            s("d"),
+            s("r"),
+            opts("fast"),
+        );
         let planned = obj("b", s("n"), s("prod"), s("i"), s("d"), s("r"), opts("slow"));
-        let paths: Vec<String> = replace_paths(&schema(), &prior, &planned).iter().map(ToString::to_string).collect();
+        let paths: Vec<String> = replace_paths(&schema(), &prior, &planned)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(paths, ["name", "opts.mode"]);
-        assert!(replace_paths(&schema(), &Value::Null, &planned).is_empty(), "never on create");
+        assert!(
+            replace_paths(&schema(), &Value::Null, &planned).is_empty(),
+            "never on create"
+        );
     }
 
     #[test]
     fn nested_single_block_computed_values_become_unknown() {
         let config_opts = Value::object([("mode", s("fast")), ("resolved", Value::Null)]);
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, config_opts.clone());
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            config_opts.clone(),
+        );
         let planned = propose(&schema(), &Value::Null, &config, config.clone());
         assert!(planned.attr("opts").attr("resolved").is_unknown());
         assert_eq!(planned.attr("opts").attr("mode"), &s("fast"));
@@ -350,7 +539,15 @@ mod tests {
 
     #[test]
     fn check_rejects_changing_a_configured_value() {
-        let config = obj("a", s("mine"), Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let config = obj(
+            "a",
+            s("mine"),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let mut planned = propose(&schema(), &Value::Null, &config, config.clone());
         if let Value::Map(f) = &mut planned {
             f.insert("note".into(), s("theirs"));
@@ -363,7 +560,15 @@ mod tests {
 
     #[test]
     fn check_rejects_setting_an_unconfigured_optional() {
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let mut planned = propose(&schema(), &Value::Null, &config, config.clone());
         if let Value::Map(f) = &mut planned {
             f.insert("note".into(), s("sneaky"));
@@ -375,14 +580,38 @@ mod tests {
 
     #[test]
     fn check_accepts_keeping_an_equivalent_prior_value() {
-        let prior = obj("a", s("Mine"), s("prod"), s("i"), s("d"), s("r"), Value::Null);
-        let config = obj("a", s("mine"), Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let prior = obj(
+            "a",
+            s("Mine"),
+            s("prod"),
+            s("i"),
+            s("d"),
+            s("r"),
+            Value::Null,
+        );
+        let config = obj(
+            "a",
+            s("mine"),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         assert!(check(&schema(), &prior, &config, &prior).is_empty());
     }
 
     #[test]
     fn check_rejects_missing_attributes_and_wrong_block_presence() {
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let mut planned = propose(&schema(), &Value::Null, &config, config.clone());
         if let Value::Map(f) = &mut planned {
             f.remove("digest");
@@ -392,7 +621,10 @@ mod tests {
 
         let mut planned = propose(&schema(), &Value::Null, &config, config.clone());
         if let Value::Map(f) = &mut planned {
-            f.insert("opts".into(), Value::object([("mode", Value::Null), ("resolved", Value::Null)]));
+            f.insert(
+                "opts".into(),
+                Value::object([("mode", Value::Null), ("resolved", Value::Null)]),
+            );
         }
         let problems = check(&schema(), &Value::Null, &config, &planned);
         assert_eq!(problems[0].0.to_string(), "opts");
@@ -401,7 +633,15 @@ mod tests {
 
     #[test]
     fn check_allows_any_computed_value() {
-        let config = obj("a", Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null);
+        let config = obj(
+            "a",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
         let mut planned = propose(&schema(), &Value::Null, &config, config.clone());
         if let Value::Map(f) = &mut planned {
             f.insert("digest".into(), s("sha256:known-at-plan"));

@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
 use super::shape::{nullify_unknowns, to_diagnostics};
-use super::{AnyDataSource, AnyResource, Change, Ctx, Function, FunctionError, Plan, Provider, apply, plan};
+use super::{
+    AnyDataSource, AnyResource, Change, Ctx, Function, FunctionError, Plan, Provider, apply, plan,
+};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::log;
 use crate::tfplugin::schema::Schema;
@@ -113,14 +115,34 @@ impl<P: Provider> Runtime<P> {
         let resources = provider
             .resources()
             .into_iter()
-            .map(|item| (item.type_name(), Entry { schema: item.schema(), item }))
+            .map(|item| {
+                (
+                    item.type_name(),
+                    Entry {
+                        schema: item.schema(),
+                        item,
+                    },
+                )
+            })
             .collect();
         let data_sources = provider
             .data_sources()
             .into_iter()
-            .map(|item| (item.type_name(), Entry { schema: item.schema(), item }))
+            .map(|item| {
+                (
+                    item.type_name(),
+                    Entry {
+                        schema: item.schema(),
+                        item,
+                    },
+                )
+            })
             .collect();
-        let functions = provider.functions().into_iter().map(|f| (f.name(), f)).collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .collect();
         Self {
             provider_schema: provider.schema(),
             provider,
@@ -154,7 +176,10 @@ impl<P: Provider> Runtime<P> {
 
     /// The schema of one resource type.
     pub fn resource_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
-        self.resources.get(type_name).map(|e| &e.schema).ok_or_else(|| unknown_type("resource", type_name))
+        self.resources
+            .get(type_name)
+            .map(|e| &e.schema)
+            .ok_or_else(|| unknown_type("resource", type_name))
     }
 
     /// The schema of one data source type.
@@ -185,7 +210,10 @@ impl<P: Provider> Runtime<P> {
         for (name, schema) in all {
             if let Err(problems) = schema.check() {
                 for p in problems {
-                    diags.error("Invalid Provider Schema", format!("{name}: {p}. This is a bug in the provider."));
+                    diags.error(
+                        "Invalid Provider Schema",
+                        format!("{name}: {p}. This is a bug in the provider."),
+                    );
                 }
             }
         }
@@ -220,14 +248,20 @@ impl<P: Provider> Runtime<P> {
 
     /// ConfigureProvider: builds the provider data once.
     pub async fn configure(&self, terraform_version: &str, config: &Value) -> Diagnostics {
-        log::debug("configuring provider", &[("terraform_version", &terraform_version)]);
+        log::debug(
+            "configuring provider",
+            &[("terraform_version", &terraform_version)],
+        );
         let mut ctx = self.ctx(&(), Vec::new());
         let result = self.provider.configure(&mut ctx, config).await;
         let (mut diags, _) = ctx.finish();
         match result {
             Ok(data) => {
                 if self.data.set(data).is_err() {
-                    diags.error("Provider Already Configured", "ConfigureProvider was called twice on one provider process.");
+                    diags.error(
+                        "Provider Already Configured",
+                        "ConfigureProvider was called twice on one provider process.",
+                    );
                 }
             }
             Err(errors) => diags.extend(errors),
@@ -260,8 +294,16 @@ impl<P: Provider> Runtime<P> {
     }
 
     /// UpgradeResourceState: raw JSON state at `version` to a value of the current schema.
-    pub fn upgrade_resource(&self, type_name: &str, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
-        let e = self.resources.get(type_name).ok_or_else(|| unknown_type("resource", type_name))?;
+    pub fn upgrade_resource(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<Value, Diagnostics> {
+        let e = self
+            .resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))?;
         let current = e.schema.version();
         let value = if version == current {
             json::decode(&e.schema.implied_type(), raw_json).map_err(|err| {
@@ -285,12 +327,21 @@ impl<P: Provider> Runtime<P> {
         if problems.is_empty() {
             Ok(value)
         } else {
-            Err(to_diagnostics("Provider Produced Invalid State", &format!("{type_name} upgraded state"), problems))
+            Err(to_diagnostics(
+                "Provider Produced Invalid State",
+                &format!("{type_name} upgraded state"),
+                problems,
+            ))
         }
     }
 
     /// ReadResource: refresh; a null result means the object is gone.
-    pub async fn read_resource(&self, type_name: &str, state: Value, private: Vec<u8>) -> ReadOutcome {
+    pub async fn read_resource(
+        &self,
+        type_name: &str,
+        state: Value,
+        private: Vec<u8>,
+    ) -> ReadOutcome {
         let fail = |diagnostics: Diagnostics, state: Value, private: Vec<u8>| ReadOutcome {
             new_state: state,
             private,
@@ -308,14 +359,26 @@ impl<P: Provider> Runtime<P> {
         let result = e.item.read(&mut ctx, &state).await;
         let (mut diags, private) = ctx.finish();
         match result {
-            Ok(None) => ReadOutcome { new_state: Value::Null, private, diagnostics: diags },
+            Ok(None) => ReadOutcome {
+                new_state: Value::Null,
+                private,
+                diagnostics: diags,
+            },
             Ok(Some(mut value)) => {
                 let problems = apply::check_known_object(&e.schema, &value);
                 if !problems.is_empty() {
-                    diags.extend(to_diagnostics("Provider Produced Invalid State", &format!("{type_name} read"), problems));
+                    diags.extend(to_diagnostics(
+                        "Provider Produced Invalid State",
+                        &format!("{type_name} read"),
+                        problems,
+                    ));
                     nullify_unknowns(&mut value);
                 }
-                ReadOutcome { new_state: value, private, diagnostics: diags }
+                ReadOutcome {
+                    new_state: value,
+                    private,
+                    diagnostics: diags,
+                }
             }
             Err(errors) => {
                 diags.extend(errors);
@@ -327,7 +390,13 @@ impl<P: Provider> Runtime<P> {
 
     /// PlanResourceChange: the framework's plan, refined by the resource, then checked.
     pub async fn plan_resource(&self, req: PlanRequest) -> PlanOutcome {
-        let PlanRequest { type_name, prior, proposed, config, prior_private } = req;
+        let PlanRequest {
+            type_name,
+            prior,
+            proposed,
+            config,
+            prior_private,
+        } = req;
         let fail = |diagnostics: Diagnostics, planned_private: Vec<u8>| PlanOutcome {
             planned_private,
             diagnostics,
@@ -348,10 +417,19 @@ impl<P: Provider> Runtime<P> {
             if let Err(errors) = result {
                 diags.extend(errors);
             }
-            return PlanOutcome { planned_private: private, diagnostics: diags, ..PlanOutcome::default() };
+            return PlanOutcome {
+                planned_private: private,
+                diagnostics: diags,
+                ..PlanOutcome::default()
+            };
         }
         let planned = plan::propose(&e.schema, &prior, &config, proposed);
-        let mut draft = Plan { prior, config, planned, requires_replace: Vec::new() };
+        let mut draft = Plan {
+            prior,
+            config,
+            planned,
+            requires_replace: Vec::new(),
+        };
         let result = e.item.plan(&mut ctx, &mut draft).await;
         let (mut diags, private) = ctx.finish();
         if let Err(errors) = result {
@@ -360,7 +438,11 @@ impl<P: Provider> Runtime<P> {
         }
         let problems = plan::check(&e.schema, &draft.prior, &draft.config, &draft.planned);
         if !problems.is_empty() {
-            diags.extend(to_diagnostics("Provider Produced Invalid Plan", &format!("{type_name} planned"), problems));
+            diags.extend(to_diagnostics(
+                "Provider Produced Invalid Plan",
+                &format!("{type_name} planned"),
+                problems,
+            ));
             return fail(diags, private);
         }
         let mut requires_replace = plan::replace_paths(&e.schema, &draft.prior, &draft.planned);
@@ -371,35 +453,68 @@ impl<P: Provider> Runtime<P> {
                 }
             }
         }
-        PlanOutcome { planned: draft.planned, requires_replace, planned_private: private, diagnostics: diags }
+        PlanOutcome {
+            planned: draft.planned,
+            requires_replace,
+            planned_private: private,
+            diagnostics: diags,
+        }
     }
 
     /// ApplyResourceChange: create, update or delete, then the result checks. On failure the
     /// resource's partial state (or the prior state) is returned so Terraform saves the truth.
     pub async fn apply_resource(&self, req: ApplyRequest) -> ApplyOutcome {
-        let ApplyRequest { type_name, prior, planned, config, planned_private } = req;
+        let ApplyRequest {
+            type_name,
+            prior,
+            planned,
+            config,
+            planned_private,
+        } = req;
         let Some(e) = self.resources.get(type_name.as_str()) else {
-            return ApplyOutcome { new_state: prior, private: planned_private, diagnostics: unknown_type("resource", &type_name) };
+            return ApplyOutcome {
+                new_state: prior,
+                private: planned_private,
+                diagnostics: unknown_type("resource", &type_name),
+            };
         };
         let data = match self.data() {
             Ok(d) => d,
-            Err(d) => return ApplyOutcome { new_state: prior, private: planned_private, diagnostics: d },
+            Err(d) => {
+                return ApplyOutcome {
+                    new_state: prior,
+                    private: planned_private,
+                    diagnostics: d,
+                };
+            }
         };
         let mut ctx = self.ctx(data, planned_private);
         if planned.is_null() {
             let result = e.item.delete(&mut ctx, &prior).await;
             let (mut diags, private) = ctx.finish();
             return match result {
-                Ok(()) => ApplyOutcome { new_state: Value::Null, private, diagnostics: diags },
+                Ok(()) => ApplyOutcome {
+                    new_state: Value::Null,
+                    private,
+                    diagnostics: diags,
+                },
                 Err(err) => {
                     diags.extend(err.diagnostics);
                     let mut state = err.state.unwrap_or(prior);
                     nullify_unknowns(&mut state);
-                    ApplyOutcome { new_state: state, private, diagnostics: diags }
+                    ApplyOutcome {
+                        new_state: state,
+                        private,
+                        diagnostics: diags,
+                    }
                 }
             };
         }
-        let change = Change { prior: &prior, planned: &planned, config: &config };
+        let change = Change {
+            prior: &prior,
+            planned: &planned,
+            config: &config,
+        };
         let result = if prior.is_null() {
             e.item.create(&mut ctx, change).await
         } else {
@@ -417,7 +532,11 @@ impl<P: Provider> Runtime<P> {
                     ));
                     nullify_unknowns(&mut state);
                 }
-                ApplyOutcome { new_state: state, private, diagnostics: diags }
+                ApplyOutcome {
+                    new_state: state,
+                    private,
+                    diagnostics: diags,
+                }
             }
             Err(err) => {
                 diags.extend(err.diagnostics);
@@ -426,7 +545,11 @@ impl<P: Provider> Runtime<P> {
                 }
                 let mut state = err.state.unwrap_or(prior);
                 nullify_unknowns(&mut state);
-                ApplyOutcome { new_state: state, private, diagnostics: diags }
+                ApplyOutcome {
+                    new_state: state,
+                    private,
+                    diagnostics: diags,
+                }
             }
         }
     }
@@ -434,11 +557,19 @@ impl<P: Provider> Runtime<P> {
     /// ImportResourceState.
     pub async fn import_resource(&self, type_name: &str, id: &str) -> ImportOutcome {
         let Some(e) = self.resources.get(type_name) else {
-            return ImportOutcome { diagnostics: unknown_type("resource", type_name), ..ImportOutcome::default() };
+            return ImportOutcome {
+                diagnostics: unknown_type("resource", type_name),
+                ..ImportOutcome::default()
+            };
         };
         let data = match self.data() {
             Ok(d) => d,
-            Err(d) => return ImportOutcome { diagnostics: d, ..ImportOutcome::default() },
+            Err(d) => {
+                return ImportOutcome {
+                    diagnostics: d,
+                    ..ImportOutcome::default()
+                };
+            }
         };
         let mut ctx = self.ctx(data, Vec::new());
         let result = e.item.import(&mut ctx, id).await;
@@ -447,15 +578,31 @@ impl<P: Provider> Runtime<P> {
             Ok(value) => {
                 let problems = apply::check_known_object(&e.schema, &value);
                 if problems.is_empty() {
-                    ImportOutcome { state: Some(value), private, diagnostics: diags }
+                    ImportOutcome {
+                        state: Some(value),
+                        private,
+                        diagnostics: diags,
+                    }
                 } else {
-                    diags.extend(to_diagnostics("Provider Produced Invalid State", &format!("{type_name} import"), problems));
-                    ImportOutcome { state: None, private, diagnostics: diags }
+                    diags.extend(to_diagnostics(
+                        "Provider Produced Invalid State",
+                        &format!("{type_name} import"),
+                        problems,
+                    ));
+                    ImportOutcome {
+                        state: None,
+                        private,
+                        diagnostics: diags,
+                    }
                 }
             }
             Err(errors) => {
                 diags.extend(errors);
-                ImportOutcome { state: None, private, diagnostics: diags }
+                ImportOutcome {
+                    state: None,
+                    private,
+                    diagnostics: diags,
+                }
             }
         }
     }
@@ -478,13 +625,20 @@ impl<P: Provider> Runtime<P> {
                 for a in e.schema.root().attributes() {
                     let (c, v) = (config.attr(a.name()), value.attr(a.name()));
                     if !c.is_null() && c.is_wholly_known() && c != v {
-                        problems.push((AttributePath::attr(a.name()), "the result changed a configured value".into()));
+                        problems.push((
+                            AttributePath::attr(a.name()),
+                            "the result changed a configured value".into(),
+                        ));
                     }
                 }
                 if problems.is_empty() {
                     (value, diags)
                 } else {
-                    diags.extend(to_diagnostics("Provider Produced Invalid Data", &format!("{type_name} read"), problems));
+                    diags.extend(to_diagnostics(
+                        "Provider Produced Invalid Data",
+                        &format!("{type_name} read"),
+                        problems,
+                    ));
                     (Value::Null, diags)
                 }
             }

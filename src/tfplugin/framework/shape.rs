@@ -11,18 +11,29 @@ pub(crate) type Problems = Vec<(AttributePath, String)>;
 
 /// Checks that `value` (an object of `block`, or null/unknown) has every attribute and nested
 /// block of the schema and nothing else, recursively.
-pub(crate) fn check_object(block: &Block, value: &Value, path: &AttributePath, problems: &mut Problems) {
+pub(crate) fn check_object(
+    block: &Block,
+    value: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
     let fields = match value {
         Value::Null | Value::Unknown => return,
         Value::Map(fields) => fields,
         other => {
-            problems.push((path.clone(), format!("expected an object, got {}", show(other))));
+            problems.push((
+                path.clone(),
+                format!("expected an object, got {}", show(other)),
+            ));
             return;
         }
     };
     for a in block.attributes() {
         if !fields.contains_key(a.name()) {
-            problems.push((path.clone().then_attr(a.name()), "attribute missing from the object".into()));
+            problems.push((
+                path.clone().then_attr(a.name()),
+                "attribute missing from the object".into(),
+            ));
         }
     }
     for b in block.blocks() {
@@ -34,7 +45,10 @@ pub(crate) fn check_object(block: &Block, value: &Value, path: &AttributePath, p
                 for (i, item) in items.iter().enumerate() {
                     let item_path = here.clone().then_index(index(i));
                     if item.is_unknown() {
-                        problems.push((item_path, "a nested block element must not be unknown itself".into()));
+                        problems.push((
+                            item_path,
+                            "a nested block element must not be unknown itself".into(),
+                        ));
                     } else {
                         check_object(b.block(), item, &item_path, problems);
                     }
@@ -43,19 +57,30 @@ pub(crate) fn check_object(block: &Block, value: &Value, path: &AttributePath, p
             (Some(Value::Unknown), _) => {}
             (Some(other), _) => problems.push((
                 here,
-                format!("a repeated nested block must be a (possibly empty) list, got {}", show(other)),
+                format!(
+                    "a repeated nested block must be a (possibly empty) list, got {}",
+                    show(other)
+                ),
             )),
         }
     }
     for name in fields.keys() {
         if block.get_attribute(name).is_none() && !block.blocks().iter().any(|b| b.name() == name) {
-            problems.push((path.clone().then_attr(name), "attribute not in the schema".into()));
+            problems.push((
+                path.clone().then_attr(name),
+                "attribute not in the schema".into(),
+            ));
         }
     }
 }
 
 /// Paths of every unknown value inside `value` of type `ty`.
-pub(crate) fn unknown_paths(ty: &Type, value: &Value, path: &AttributePath, out: &mut Vec<AttributePath>) {
+pub(crate) fn unknown_paths(
+    ty: &Type,
+    value: &Value,
+    path: &AttributePath,
+    out: &mut Vec<AttributePath>,
+) {
     match (ty, value) {
         (_, Value::Unknown) => out.push(path.clone()),
         (Type::Object(fields), Value::Map(values)) => {
@@ -109,7 +134,11 @@ pub(crate) fn to_diagnostics(summary: &str, context: &str, problems: Problems) -
     problems
         .into_iter()
         .map(|(path, message)| {
-            let at = if path.is_root() { "the resource".to_owned() } else { format!("\"{path}\"") };
+            let at = if path.is_root() {
+                "the resource".to_owned()
+            } else {
+                format!("\"{path}\"")
+            };
             let detail = format!(
                 "{context}: {at}: {message}.\n\nThis is a bug in the provider; please report it."
             );
@@ -177,7 +206,10 @@ mod tests {
     fn schema() -> Schema {
         Schema::new(0)
             .attribute(Attribute::string("a", Presence::Optional))
-            .block(NestedBlock::list("b", Block::new().attribute(Attribute::string("c", Presence::Optional))))
+            .block(NestedBlock::list(
+                "b",
+                Block::new().attribute(Attribute::string("c", Presence::Optional)),
+            ))
     }
 
     #[test]
@@ -194,7 +226,10 @@ mod tests {
         let s = schema();
         let v = Value::object([
             ("a", Value::Unknown),
-            ("b", Value::List(vec![Value::object([("c", Value::Unknown)])])),
+            (
+                "b",
+                Value::List(vec![Value::object([("c", Value::Unknown)])]),
+            ),
         ]);
         let mut out = Vec::new();
         unknown_paths(&s.implied_type(), &v, &AttributePath::root(), &mut out);

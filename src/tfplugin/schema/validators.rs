@@ -49,7 +49,10 @@ pub fn one_of(allowed: &'static [&'static str]) -> impl Validator {
             diags.push(invalid(
                 path,
                 "Invalid Attribute Value",
-                format!("\"{path}\" must be one of {}; got {s:?}.", allowed.join(", ")),
+                format!(
+                    "\"{path}\" must be one of {}; got {s:?}.",
+                    allowed.join(", ")
+                ),
             ));
         }
     }
@@ -97,7 +100,9 @@ pub fn each(inner: impl Validator + 'static) -> impl Validator {
             if element.is_null() || !element.is_wholly_known() {
                 continue;
             }
-            let here = path.clone().then_index(i64::try_from(i).unwrap_or(i64::MAX));
+            let here = path
+                .clone()
+                .then_index(i64::try_from(i).unwrap_or(i64::MAX));
             inner.validate(element, &here, diags);
         }
     }
@@ -136,16 +141,31 @@ mod tests {
     #[test]
     fn matches_reports_reason() {
         let v = matches("a digit string", |s| {
-            if s.bytes().all(|b| b.is_ascii_digit()) { Ok(()) } else { Err(format!("{s:?} has other characters")) }
+            if s.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(())
+            } else {
+                Err(format!("{s:?} has other characters"))
+            }
         });
         let d = run(&v, Value::string("12a"));
-        assert!(d.iter().next().is_some_and(|d| d.detail.contains("a digit string")));
+        assert!(
+            d.iter()
+                .next()
+                .is_some_and(|d| d.detail.contains("a digit string"))
+        );
     }
 
     #[test]
     fn each_points_at_the_element() {
-        let d = run(&each(non_empty()), Value::List(vec![Value::string("a"), Value::string("")]));
-        let path = d.iter().next().and_then(|d| d.attribute.clone()).unwrap_or_default();
+        let d = run(
+            &each(non_empty()),
+            Value::List(vec![Value::string("a"), Value::string("")]),
+        );
+        let path = d
+            .iter()
+            .next()
+            .and_then(|d| d.attribute.clone())
+            .unwrap_or_default();
         assert_eq!(path.to_string(), "x[1]");
     }
 }

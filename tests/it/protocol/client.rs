@@ -43,14 +43,20 @@ impl ClientIdentity {
             rcgen::KeyUsagePurpose::KeyAgreement,
             rcgen::KeyUsagePurpose::KeyCertSign,
         ];
-        params.extended_key_usages =
-            vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth, rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        ];
         let mut dn = rcgen::DistinguishedName::new();
         dn.push(rcgen::DnType::CommonName, "localhost");
         dn.push(rcgen::DnType::OrganizationName, "HashiCorp");
         params.distinguished_name = dn;
         let cert = params.self_signed(&key).unwrap();
-        Self { cert_der: cert.der().clone(), cert_pem: cert.pem(), key_der: key.serialize_der() }
+        Self {
+            cert_der: cert.der().clone(),
+            cert_pem: cert.pem(),
+            key_der: key.serialize_der(),
+        }
     }
 }
 
@@ -70,17 +76,41 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_ref() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("server certificate does not match the handshake".into()))
+            Err(rustls::Error::General(
+                "server certificate does not match the handshake".into(),
+            ))
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &provider().signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            m,
+            c,
+            d,
+            &provider().signature_verification_algorithms,
+        )
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &provider().signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            m,
+            c,
+            d,
+            &provider().signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        provider().signature_verification_algorithms.supported_schemes()
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -90,7 +120,10 @@ fn provider() -> rustls::crypto::CryptoProvider {
 
 /// A TLS client config pinning `server_cert`, presenting `identity` (or no certificate),
 /// offering ALPN h2 like grpc-go.
-pub fn tls_client(server_cert: CertificateDer<'static>, identity: Option<&ClientIdentity>) -> Arc<rustls::ClientConfig> {
+pub fn tls_client(
+    server_cert: CertificateDer<'static>,
+    identity: Option<&ClientIdentity>,
+) -> Arc<rustls::ClientConfig> {
     let builder = rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -110,7 +143,10 @@ pub fn tls_client(server_cert: CertificateDer<'static>, identity: Option<&Client
 }
 
 /// A channel to a unix socket, plaintext or TLS (server name `localhost`).
-pub async fn connect(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Channel, tonic::transport::Error> {
+pub async fn connect(
+    socket: PathBuf,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Channel, tonic::transport::Error> {
     Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let socket = socket.clone();

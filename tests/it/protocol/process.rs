@@ -11,7 +11,9 @@ use terraform_provider_tagdeploy::tfplugin::value::{Type, Value, msgpack};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::client::{self, ClientIdentity, ControllerClient, ProviderClient, plugin, tfplugin6 as pb};
+use super::client::{
+    self, ClientIdentity, ControllerClient, ProviderClient, plugin, tfplugin6 as pb,
+};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-tagdeploy");
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -50,18 +52,26 @@ async fn start(client_cert_pem: Option<&str>) -> Plugin {
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     let mut reader = BufReader::new(stdout);
-    tokio::time::timeout(STARTUP_BOUND, reader.read_line(&mut line)).await.unwrap().unwrap();
+    tokio::time::timeout(STARTUP_BOUND, reader.read_line(&mut line))
+        .await
+        .unwrap()
+        .unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line {line:?}");
     assert_eq!(&fields[..3], ["1", "6", "unix"], "{line:?}");
     assert_eq!(fields[4], "grpc");
     let socket = PathBuf::from(fields[3]);
-    assert!(socket.starts_with(dir.path()), "PLUGIN_UNIX_SOCKET_DIR honoured: {socket:?}");
+    assert!(
+        socket.starts_with(dir.path()),
+        "PLUGIN_UNIX_SOCKET_DIR honoured: {socket:?}"
+    );
     let server_cert = if fields[5].is_empty() {
         None
     } else {
         assert!(!fields[5].contains('='), "no base64 padding");
-        let der = base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).unwrap();
+        let der = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5])
+            .unwrap();
         Some(CertificateDer::from(der))
     };
     // Anything after the handshake on stdout would be a bug: keep draining to check.
@@ -70,7 +80,12 @@ async fn start(client_cert_pem: Option<&str>) -> Plugin {
         let n = reader.read_line(&mut rest).await.unwrap_or(0);
         assert_eq!(n, 0, "unexpected stdout after the handshake: {rest:?}");
     });
-    Plugin { child, socket, server_cert, _dir: dir }
+    Plugin {
+        child,
+        socket,
+        server_cert,
+        _dir: dir,
+    }
 }
 
 async fn wait_exit(child: &mut Child) -> (std::process::ExitStatus, Duration) {
@@ -86,18 +101,36 @@ async fn wait_exit(child: &mut Child) -> (std::process::ExitStatus, Duration) {
 async fn mtls_handshake_schema_function_and_shutdown() {
     let identity = ClientIdentity::terraform_like();
     let mut p = start(Some(&identity.cert_pem)).await;
-    let server_cert = p.server_cert.clone().expect("a certificate in the handshake line under AutoMTLS");
+    let server_cert = p
+        .server_cert
+        .clone()
+        .expect("a certificate in the handshake line under AutoMTLS");
 
-    let channel = client::connect(p.socket.clone(), Some(client::tls_client(server_cert, Some(&identity))))
+    let channel = client::connect(
+        p.socket.clone(),
+        Some(client::tls_client(server_cert, Some(&identity))),
+    )
+    .await
+    .unwrap();
+    let mut provider =
+        ProviderClient::new(channel.clone()).max_decoding_message_size(256 * 1024 * 1024);
+    let schema = provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
         .await
-        .unwrap();
-    let mut provider = ProviderClient::new(channel.clone()).max_decoding_message_size(256 * 1024 * 1024);
-    let schema = provider.get_provider_schema(pb::get_provider_schema::Request {}).await.unwrap().into_inner();
+        .unwrap()
+        .into_inner();
     assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
     let block = schema.provider.unwrap().block.unwrap();
     let names: Vec<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
-    assert!(names.contains(&"region") && names.contains(&"shared_config_files"), "{names:?}");
-    let blocks: Vec<&str> = block.block_types.iter().map(|b| b.type_name.as_str()).collect();
+    assert!(
+        names.contains(&"region") && names.contains(&"shared_config_files"),
+        "{names:?}"
+    );
+    let blocks: Vec<&str> = block
+        .block_types
+        .iter()
+        .map(|b| b.type_name.as_str())
+        .collect();
     assert_eq!(blocks, ["assume_role", "endpoints"]);
     assert!(schema.functions.contains_key("parse_image_uri"));
     assert!(schema.server_capabilities.unwrap().plan_destroy);
@@ -111,20 +144,32 @@ async fn mtls_handshake_schema_function_and_shutdown() {
     let resp = provider
         .call_function(pb::call_function::Request {
             name: "parse_image_uri".into(),
-            arguments: vec![pb::DynamicValue { msgpack: arg, json: vec![] }],
+            arguments: vec![pb::DynamicValue {
+                msgpack: arg,
+                json: vec![],
+            }],
         })
         .await
         .unwrap()
         .into_inner();
     assert!(resp.error.is_none(), "{:?}", resp.error);
     let fields = ["digest", "region", "registry_id", "repository", "tag"];
-    let ty = Type::Object(fields.iter().map(|f| ((*f).to_owned(), Type::String)).collect());
+    let ty = Type::Object(
+        fields
+            .iter()
+            .map(|f| ((*f).to_owned(), Type::String))
+            .collect(),
+    );
     let result = msgpack::decode(&ty, &resp.result.unwrap().msgpack).unwrap();
     assert_eq!(result.attr("repository"), &Value::string("team/app"));
     assert_eq!(result.attr("tag"), &Value::string("prod"));
     assert!(result.attr("digest").is_null());
 
-    let stop = provider.stop_provider(pb::stop_provider::Request {}).await.unwrap().into_inner();
+    let stop = provider
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(stop.error, "");
 
     let socket_dir = p.socket.parent().unwrap().to_path_buf();
@@ -148,34 +193,57 @@ async fn tls_clients_without_terraforms_certificate_are_refused() {
     let mut p = start(Some(&identity.cert_pem)).await;
     let server_cert = p.server_cert.clone().unwrap();
 
-    for (label, who) in [("no client certificate", None), ("a different certificate", Some(&stranger))] {
+    for (label, who) in [
+        ("no client certificate", None),
+        ("a different certificate", Some(&stranger)),
+    ] {
         let tls = client::tls_client(server_cert.clone(), who);
         let refused = match client::connect(p.socket.clone(), Some(tls)).await {
             Err(_) => true,
             Ok(channel) => {
                 let mut provider = ProviderClient::new(channel);
                 let call = provider.get_provider_schema(pb::get_provider_schema::Request {});
-                tokio::time::timeout(Duration::from_secs(20), call).await.expect("refusal, not a hang").is_err()
+                tokio::time::timeout(Duration::from_secs(20), call)
+                    .await
+                    .expect("refusal, not a hang")
+                    .is_err()
             }
         };
         assert!(refused, "a TLS client with {label} was served");
     }
 
-    let channel = client::connect(p.socket.clone(), Some(client::tls_client(server_cert, Some(&identity)))).await.unwrap();
-    ProviderClient::new(channel.clone()).get_provider_schema(pb::get_provider_schema::Request {}).await.unwrap();
-    ControllerClient::new(channel).shutdown(plugin::Empty {}).await.unwrap();
+    let channel = client::connect(
+        p.socket.clone(),
+        Some(client::tls_client(server_cert, Some(&identity))),
+    )
+    .await
+    .unwrap();
+    ProviderClient::new(channel.clone())
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    ControllerClient::new(channel)
+        .shutdown(plugin::Empty {})
+        .await
+        .unwrap();
     wait_exit(&mut p.child).await;
 }
 
 #[tokio::test]
 async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
     let mut p = start(None).await;
-    assert!(p.server_cert.is_none(), "no certificate field without AutoMTLS");
+    assert!(
+        p.server_cert.is_none(),
+        "no certificate field without AutoMTLS"
+    );
     let channel = client::connect(p.socket.clone(), None).await.unwrap();
 
     let mut stdio = plugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
     let mut stream = stdio.stream_stdio(()).await.unwrap().into_inner();
-    assert!(stream.message().await.unwrap().is_none(), "the stdio stream is empty");
+    assert!(
+        stream.message().await.unwrap().is_none(),
+        "the stdio stream is empty"
+    );
 
     let ids = ProviderClient::new(channel.clone())
         .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
@@ -184,7 +252,10 @@ async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
         .into_inner();
     assert!(ids.identity_schemas.is_empty());
 
-    ControllerClient::new(channel).shutdown(plugin::Empty {}).await.unwrap();
+    ControllerClient::new(channel)
+        .shutdown(plugin::Empty {})
+        .await
+        .unwrap();
     let (status, _) = wait_exit(&mut p.child).await;
     assert!(status.success());
 }
@@ -199,7 +270,11 @@ async fn missing_cookie_prints_a_human_message_and_exits_1() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "nothing on stdout: {:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
 }
 

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use terraform_provider_tagdeploy::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use terraform_provider_tagdeploy::tfplugin::framework::{
-    AnyDataSource, AnyResource, ApplyError, Change, Ctx, Function, Plan, Provider, Resource, Runtime, resource,
+    AnyDataSource, AnyResource, ApplyError, Change, Ctx, Function, Plan, Provider, Resource,
+    Runtime, resource,
 };
 use terraform_provider_tagdeploy::tfplugin::handshake::Listener;
 use terraform_provider_tagdeploy::tfplugin::schema::{Attribute, Presence, Schema, validators};
@@ -27,7 +28,11 @@ impl Provider for TestProvider {
         Schema::new(0).attribute(Attribute::string("greeting", Presence::Optional))
     }
     async fn configure(&self, _: &mut Ctx<'_, ()>, config: &Value) -> Result<String, Diagnostics> {
-        Ok(config.attr("greeting").as_str().unwrap_or("hello").to_owned())
+        Ok(config
+            .attr("greeting")
+            .as_str()
+            .unwrap_or("hello")
+            .to_owned())
     }
     fn resources(&self) -> Vec<Arc<dyn AnyResource<String>>> {
         vec![resource(Thing)]
@@ -47,9 +52,15 @@ impl Resource for Thing {
     }
     fn schema(&self) -> Schema {
         Schema::new(1)
-            .attribute(Attribute::string("name", Presence::Required).requires_replace().validate(validators::non_empty()))
+            .attribute(
+                Attribute::string("name", Presence::Required)
+                    .requires_replace()
+                    .validate(validators::non_empty()),
+            )
             .attribute(Attribute::string("note", Presence::Optional))
-            .attribute(Attribute::string("tag", Presence::OptionalComputed).default(Value::string("prod")))
+            .attribute(
+                Attribute::string("tag", Presence::OptionalComputed).default(Value::string("prod")),
+            )
             .attribute(Attribute::string("id", Presence::Computed).keep_prior_when_unknown())
             .attribute(Attribute::string("digest", Presence::Computed))
     }
@@ -63,7 +74,11 @@ impl Resource for Thing {
         ctx.set_private(b"planned".to_vec());
         Ok(())
     }
-    async fn create(&self, ctx: &mut Ctx<'_, String>, change: Change<'_>) -> Result<Value, ApplyError> {
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, String>,
+        change: Change<'_>,
+    ) -> Result<Value, ApplyError> {
         assert_eq!(ctx.private(), b"planned", "private bytes reach apply");
         let mut state = change.planned.clone();
         if let Value::Map(f) = &mut state {
@@ -76,12 +91,19 @@ impl Resource for Thing {
                     f.insert("tag".into(), Value::string("changed-behind-your-back"));
                 }
                 Some("half-done") => {
-                    return Err(ApplyError::from(Diagnostic::error("Create Failed", "the second step failed"))
-                        .with_state(state.clone()));
+                    return Err(ApplyError::from(Diagnostic::error(
+                        "Create Failed",
+                        "the second step failed",
+                    ))
+                    .with_state(state.clone()));
                 }
                 Some("wait-for-stop") => {
                     ctx.cancellation().cancelled().await;
-                    return Err(Diagnostic::error("Interrupted", "Terraform asked the provider to stop").into());
+                    return Err(Diagnostic::error(
+                        "Interrupted",
+                        "Terraform asked the provider to stop",
+                    )
+                    .into());
                 }
                 Some("unknown-left") => {
                     f.insert("digest".into(), Value::Unknown);
@@ -91,10 +113,18 @@ impl Resource for Thing {
         }
         Ok(state)
     }
-    async fn read(&self, _: &mut Ctx<'_, String>, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(
+        &self,
+        _: &mut Ctx<'_, String>,
+        state: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
         Ok((state.attr("name").as_str() != Some("gone")).then(|| state.clone()))
     }
-    async fn update(&self, _: &mut Ctx<'_, String>, change: Change<'_>) -> Result<Value, ApplyError> {
+    async fn update(
+        &self,
+        _: &mut Ctx<'_, String>,
+        change: Change<'_>,
+    ) -> Result<Value, ApplyError> {
         let mut state = change.planned.clone();
         if let Value::Map(f) = &mut state {
             f.insert("digest".into(), Value::string("sha256:updated"));
@@ -106,9 +136,14 @@ impl Resource for Thing {
     }
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
         // Version 0 called the attribute "label".
-        let old: serde_json::Value = serde_json::from_slice(raw_json).map_err(|e| Diagnostics::from(Diagnostic::error("Bad State", e.to_string())))?;
+        let old: serde_json::Value = serde_json::from_slice(raw_json)
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Bad State", e.to_string())))?;
         assert_eq!(version, 0);
-        let s = |k: &str| old.get(k).and_then(|v| v.as_str()).map_or(Value::Null, Value::string);
+        let s = |k: &str| {
+            old.get(k)
+                .and_then(|v| v.as_str())
+                .map_or(Value::Null, Value::string)
+        };
         Ok(Value::object([
             ("name", s("label")),
             ("note", Value::Null),
@@ -124,7 +159,10 @@ fn ty() -> Type {
 }
 
 fn dv(v: &Value) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue { msgpack: msgpack::encode(&ty(), v).unwrap(), json: vec![] })
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(&ty(), v).unwrap(),
+        json: vec![],
+    })
 }
 
 fn val(d: Option<pb::DynamicValue>) -> Value {
@@ -132,7 +170,13 @@ fn val(d: Option<pb::DynamicValue>) -> Value {
 }
 
 fn config(name: &str, note: Value, tag: Value) -> Value {
-    Value::object([("name", Value::string(name)), ("note", note), ("tag", tag), ("id", Value::Null), ("digest", Value::Null)])
+    Value::object([
+        ("name", Value::string(name)),
+        ("note", note),
+        ("tag", tag),
+        ("id", Value::Null),
+        ("digest", Value::Null),
+    ])
 }
 
 fn paths(p: &[pb::AttributePath]) -> Vec<String> {
@@ -152,7 +196,10 @@ fn paths(p: &[pb::AttributePath]) -> Vec<String> {
 }
 
 fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
-    diags.iter().filter(|d| d.severity == pb::diagnostic::Severity::Error as i32).collect()
+    diags
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .collect()
 }
 
 struct Harness {
@@ -166,14 +213,23 @@ async fn harness() -> Harness {
     let listener = Listener::bind_unix(dir.path()).unwrap();
     let (_, socket) = listener.address().unwrap();
     let shutdown = CancellationToken::new();
-    tokio::spawn(server::serve(Arc::new(Runtime::new(TestProvider)), listener, None, shutdown.clone()));
+    tokio::spawn(server::serve(
+        Arc::new(Runtime::new(TestProvider)),
+        listener,
+        None,
+        shutdown.clone(),
+    ));
     let channel = client::connect(socket.into(), None).await.unwrap();
     let mut client = ProviderClient::new(channel);
     let configure = client
         .configure_provider(pb::configure_provider::Request {
             terraform_version: "1.15.0".into(),
             config: Some(pb::DynamicValue {
-                msgpack: msgpack::encode(&TestProvider.schema().implied_type(), &Value::object([("greeting", Value::string("hi"))])).unwrap(),
+                msgpack: msgpack::encode(
+                    &TestProvider.schema().implied_type(),
+                    &Value::object([("greeting", Value::string("hi"))]),
+                )
+                .unwrap(),
                 json: vec![],
             }),
             client_capabilities: None,
@@ -182,11 +238,20 @@ async fn harness() -> Harness {
         .unwrap()
         .into_inner();
     assert!(configure.diagnostics.is_empty());
-    Harness { client, shutdown, _dir: dir }
+    Harness {
+        client,
+        shutdown,
+        _dir: dir,
+    }
 }
 
 impl Harness {
-    async fn plan(&mut self, prior: &Value, proposed: &Value, config: &Value) -> pb::plan_resource_change::Response {
+    async fn plan(
+        &mut self,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+    ) -> pb::plan_resource_change::Response {
         self.client
             .plan_resource_change(pb::plan_resource_change::Request {
                 type_name: "test_thing".into(),
@@ -201,7 +266,12 @@ impl Harness {
             .into_inner()
     }
 
-    async fn apply(&mut self, prior: &Value, planned: &Value, config: &Value) -> pb::apply_resource_change::Response {
+    async fn apply(
+        &mut self,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> pb::apply_resource_change::Response {
         self.client
             .apply_resource_change(pb::apply_resource_change::Request {
                 type_name: "test_thing".into(),
@@ -232,7 +302,11 @@ async fn create_plan_then_apply_round_trip() {
     assert!(plan.requires_replace.is_empty(), "never on create");
     assert_eq!(plan.planned_private, b"planned");
     let planned = val(plan.planned_state);
-    assert_eq!(planned.attr("tag"), &Value::string("prod"), "default applied");
+    assert_eq!(
+        planned.attr("tag"),
+        &Value::string("prod"),
+        "default applied"
+    );
     assert!(planned.attr("id").is_unknown() && planned.attr("digest").is_unknown());
 
     let applied = h.apply(&Value::Null, &planned, &cfg).await;
@@ -249,7 +323,10 @@ async fn resource_fills_values_known_at_plan_time_from_provider_data() {
     let cfg = config("known", Value::Null, Value::Null);
     let plan = h.plan(&Value::Null, &cfg, &cfg).await;
     assert!(plan.diagnostics.is_empty());
-    assert_eq!(val(plan.planned_state).attr("digest"), &Value::string("hi-digest"));
+    assert_eq!(
+        val(plan.planned_state).attr("digest"),
+        &Value::string("hi-digest")
+    );
 }
 
 #[tokio::test]
@@ -260,8 +337,14 @@ async fn changing_a_configured_value_in_plan_is_an_error_naming_the_attribute() 
     let errs = errors(&plan.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", plan.diagnostics);
     assert_eq!(errs[0].summary, "Provider Produced Invalid Plan");
-    assert_eq!(paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()), ["note"]);
-    assert!(plan.planned_state.is_none(), "no plan is returned with the error");
+    assert_eq!(
+        paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()),
+        ["note"]
+    );
+    assert!(
+        plan.planned_state.is_none(),
+        "no plan is returned with the error"
+    );
 }
 
 #[tokio::test]
@@ -293,7 +376,10 @@ async fn update_keeps_declared_prior_values_and_replaces_on_declared_changes() {
     assert!(plan.requires_replace.is_empty());
     let applied = h.apply(&prior, &planned, &cfg).await;
     assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
-    assert_eq!(val(applied.new_state).attr("digest"), &Value::string("sha256:updated"));
+    assert_eq!(
+        val(applied.new_state).attr("digest"),
+        &Value::string("sha256:updated")
+    );
 
     // A change of `name` (requires_replace).
     let cfg = config("renamed", Value::Null, Value::Null);
@@ -315,8 +401,14 @@ async fn apply_result_must_match_the_plan_and_be_wholly_known() {
         let errs = errors(&applied.diagnostics);
         assert_eq!(errs.len(), 1, "{name}: {:?}", applied.diagnostics);
         assert_eq!(errs[0].summary, "Provider Produced Inconsistent Result");
-        assert_eq!(paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()), [attribute]);
-        assert!(val(applied.new_state).is_wholly_known(), "unknowns never reach Terraform's state");
+        assert_eq!(
+            paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()),
+            [attribute]
+        );
+        assert!(
+            val(applied.new_state).is_wholly_known(),
+            "unknowns never reach Terraform's state"
+        );
     }
 }
 
@@ -328,7 +420,11 @@ async fn failed_apply_returns_the_partial_state() {
     let applied = h.apply(&Value::Null, &planned, &cfg).await;
     assert_eq!(errors(&applied.diagnostics)[0].summary, "Create Failed");
     let state = val(applied.new_state);
-    assert_eq!(state.attr("id"), &Value::string("id-1"), "the object exists: Terraform must save it");
+    assert_eq!(
+        state.attr("id"),
+        &Value::string("id-1"),
+        "the object exists: Terraform must save it"
+    );
     assert!(state.is_wholly_known());
 }
 
@@ -378,8 +474,14 @@ async fn read_returning_none_means_gone_and_warnings_pass_through() {
     let cfg = config("warn", Value::Null, Value::Null);
     let plan = h.plan(&Value::Null, &cfg, &cfg).await;
     assert_eq!(plan.diagnostics.len(), 1);
-    assert_eq!(plan.diagnostics[0].severity, pb::diagnostic::Severity::Warning as i32);
-    assert!(plan.planned_state.is_some(), "a warning does not stop the plan");
+    assert_eq!(
+        plan.diagnostics[0].severity,
+        pb::diagnostic::Severity::Warning as i32
+    );
+    assert!(
+        plan.planned_state.is_some(),
+        "a warning does not stop the plan"
+    );
 }
 
 #[tokio::test]
@@ -396,7 +498,10 @@ async fn validation_reports_on_the_attribute_path() {
         .unwrap()
         .into_inner();
     let errs = errors(&resp.diagnostics);
-    assert_eq!(paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()), ["name"]);
+    assert_eq!(
+        paths(&errs[0].attribute.iter().cloned().collect::<Vec<_>>()),
+        ["name"]
+    );
 }
 
 #[tokio::test]
@@ -405,11 +510,17 @@ async fn state_upgrade_uses_the_hook_and_current_state_decodes_json() {
     let upgrade = |version: i64, json: &str| pb::upgrade_resource_state::Request {
         type_name: "test_thing".into(),
         version,
-        raw_state: Some(pb::RawState { json: json.as_bytes().to_vec(), flatmap: Default::default() }),
+        raw_state: Some(pb::RawState {
+            json: json.as_bytes().to_vec(),
+            flatmap: Default::default(),
+        }),
     };
     let old = h
         .client
-        .upgrade_resource_state(upgrade(0, r#"{"label":"a","tag":"prod","id":"i","digest":"d"}"#))
+        .upgrade_resource_state(upgrade(
+            0,
+            r#"{"label":"a","tag":"prod","id":"i","digest":"d"}"#,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -419,14 +530,22 @@ async fn state_upgrade_uses_the_hook_and_current_state_decodes_json() {
     // Current version, an attribute missing from the stored JSON: decoded as null.
     let cur = h
         .client
-        .upgrade_resource_state(upgrade(1, r#"{"name":"a","tag":"prod","id":"i","digest":"d"}"#))
+        .upgrade_resource_state(upgrade(
+            1,
+            r#"{"name":"a","tag":"prod","id":"i","digest":"d"}"#,
+        ))
         .await
         .unwrap()
         .into_inner();
     assert!(cur.diagnostics.is_empty(), "{:?}", cur.diagnostics);
     assert!(val(cur.upgraded_state).attr("note").is_null());
 
-    let newer = h.client.upgrade_resource_state(upgrade(7, "{}")).await.unwrap().into_inner();
+    let newer = h
+        .client
+        .upgrade_resource_state(upgrade(7, "{}"))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(errors(&newer.diagnostics)[0].detail.contains("version 7"));
 }
 
@@ -453,8 +572,16 @@ async fn stop_provider_cancels_in_flight_work() {
     });
     // Let the apply start waiting, then interrupt it.
     tokio::task::yield_now().await;
-    let stop = h.client.stop_provider(pb::stop_provider::Request {}).await.unwrap().into_inner();
+    let stop = h
+        .client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(stop.error, "");
-    let applied = tokio::time::timeout(std::time::Duration::from_secs(20), in_flight).await.expect("apply returned").unwrap();
+    let applied = tokio::time::timeout(std::time::Duration::from_secs(20), in_flight)
+        .await
+        .expect("apply returned")
+        .unwrap();
     assert_eq!(errors(&applied.diagnostics)[0].summary, "Interrupted");
 }
