@@ -74,16 +74,18 @@ impl Ecr {
             .send()
             .await
             .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_repository_not_found_exception() => {
-                    EcrError::RepositoryNotFound { repository: repository.clone() }
-                }
+                Some(e) if e.is_repository_not_found_exception() => EcrError::RepositoryNotFound {
+                    repository: repository.clone(),
+                },
                 _ => ApiError::from_sdk("DescribeRepositories", &err).into(),
             })?;
         let found = output
             .repositories()
             .iter()
             .find(|r| r.repository_name() == Some(repository.name.as_str()))
-            .ok_or_else(|| EcrError::RepositoryNotFound { repository: repository.clone() })?;
+            .ok_or_else(|| EcrError::RepositoryNotFound {
+                repository: repository.clone(),
+            })?;
         Ok(Repository {
             name: repository.name.clone(),
             registry_id: found.registry_id().unwrap_or_default().to_owned(),
@@ -103,18 +105,32 @@ impl Ecr {
     }
 
     /// Looks up one image (one DescribeImages call).
-    pub async fn image(&self, repository: &RepositoryRef, selector: &ImageSelector) -> Result<ImageDetails, EcrError> {
-        let mut found = self.describe(repository, std::slice::from_ref(selector)).await.map_err(|err| match err {
-            DescribeFailure::ImageMissing => missing(repository, selector),
-            DescribeFailure::Other(err) => err,
-        })?;
-        found.pop().flatten().ok_or_else(|| missing(repository, selector))
+    pub async fn image(
+        &self,
+        repository: &RepositoryRef,
+        selector: &ImageSelector,
+    ) -> Result<ImageDetails, EcrError> {
+        let mut found = self
+            .describe(repository, std::slice::from_ref(selector))
+            .await
+            .map_err(|err| match err {
+                DescribeFailure::ImageMissing => missing(repository, selector),
+                DescribeFailure::Other(err) => err,
+            })?;
+        found
+            .pop()
+            .flatten()
+            .ok_or_else(|| missing(repository, selector))
     }
 
     /// Looks up several images at once: one DescribeImages call when all exist, otherwise one
     /// call per image to tell which are missing (ECR fails the whole call for one missing id).
     /// The result has one entry per selector, in order, `None` where the image does not exist.
-    pub async fn images(&self, repository: &RepositoryRef, selectors: &[ImageSelector]) -> Result<Vec<Option<ImageDetails>>, EcrError> {
+    pub async fn images(
+        &self,
+        repository: &RepositoryRef,
+        selectors: &[ImageSelector],
+    ) -> Result<Vec<Option<ImageDetails>>, EcrError> {
         match self.describe(repository, selectors).await {
             Ok(found) => Ok(found),
             Err(DescribeFailure::Other(err)) => Err(err),
@@ -122,7 +138,10 @@ impl Ecr {
             Err(DescribeFailure::ImageMissing) => {
                 let mut found = Vec::with_capacity(selectors.len());
                 for selector in selectors {
-                    match self.describe(repository, std::slice::from_ref(selector)).await {
+                    match self
+                        .describe(repository, std::slice::from_ref(selector))
+                        .await
+                    {
                         Ok(mut one) => found.push(one.pop().flatten()),
                         Err(DescribeFailure::ImageMissing) => found.push(None),
                         Err(DescribeFailure::Other(err)) => return Err(err),
@@ -134,7 +153,11 @@ impl Ecr {
     }
 
     /// One DescribeImages call for `selectors`, matched back to the selectors.
-    async fn describe(&self, repository: &RepositoryRef, selectors: &[ImageSelector]) -> Result<Vec<Option<ImageDetails>>, DescribeFailure> {
+    async fn describe(
+        &self,
+        repository: &RepositoryRef,
+        selectors: &[ImageSelector],
+    ) -> Result<Vec<Option<ImageDetails>>, DescribeFailure> {
         let ids = selectors.iter().map(image_identifier).collect::<Vec<_>>();
         let output = self
             .client
@@ -147,7 +170,9 @@ impl Ecr {
             .map_err(|err| match err.as_service_error() {
                 Some(e) if e.is_image_not_found_exception() => DescribeFailure::ImageMissing,
                 Some(e) if e.is_repository_not_found_exception() => {
-                    DescribeFailure::Other(EcrError::RepositoryNotFound { repository: repository.clone() })
+                    DescribeFailure::Other(EcrError::RepositoryNotFound {
+                        repository: repository.clone(),
+                    })
                 }
                 _ => DescribeFailure::Other(ApiError::from_sdk("DescribeImages", &err).into()),
             })?;
@@ -155,7 +180,10 @@ impl Ecr {
         for detail in output.image_details() {
             let digest_text = detail.image_digest().unwrap_or_default();
             let digest = Digest::parse(digest_text).map_err(|e| {
-                DescribeFailure::Other(EcrError::UnexpectedResponse { operation: "DescribeImages", detail: e.to_string() })
+                DescribeFailure::Other(EcrError::UnexpectedResponse {
+                    operation: "DescribeImages",
+                    detail: e.to_string(),
+                })
             })?;
             let mut tags = detail.image_tags().to_vec();
             tags.sort();
@@ -163,7 +191,9 @@ impl Ecr {
                 digest,
                 tags,
                 media_type: detail.image_manifest_media_type().map(str::to_owned),
-                pushed_at: detail.image_pushed_at().and_then(|t| t.fmt(Format::DateTime).ok()),
+                pushed_at: detail
+                    .image_pushed_at()
+                    .and_then(|t| t.fmt(Format::DateTime).ok()),
                 size_bytes: detail.image_size_in_bytes(),
             });
         }
@@ -186,27 +216,42 @@ impl Ecr {
     /// manifest bytes by digest, PutImage stores them under `tag` with their media type and the
     /// digest ECR must compute, and DescribeImages then confirms where `tag` points.
     /// `ImageAlreadyExistsException` means the tag was already there, which is success.
-    pub async fn retag(&self, repository: &RepositoryRef, digest: &Digest, tag: &str) -> Result<RetagOutcome, EcrError> {
+    pub async fn retag(
+        &self,
+        repository: &RepositoryRef,
+        digest: &Digest,
+        tag: &str,
+    ) -> Result<RetagOutcome, EcrError> {
         let output = self
             .client
             .batch_get_image()
             .set_registry_id(repository.registry_id.clone())
             .repository_name(&repository.name)
-            .image_ids(ImageIdentifier::builder().image_digest(digest.as_str()).build())
-            .set_accepted_media_types(Some(MANIFEST_MEDIA_TYPES.iter().map(|s| (*s).to_owned()).collect()))
+            .image_ids(
+                ImageIdentifier::builder()
+                    .image_digest(digest.as_str())
+                    .build(),
+            )
+            .set_accepted_media_types(Some(
+                MANIFEST_MEDIA_TYPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            ))
             .send()
             .await
             .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_repository_not_found_exception() => {
-                    EcrError::RepositoryNotFound { repository: repository.clone() }
-                }
+                Some(e) if e.is_repository_not_found_exception() => EcrError::RepositoryNotFound {
+                    repository: repository.clone(),
+                },
                 _ => ApiError::from_sdk("BatchGetImage", &err).into(),
             })?;
         if let Some(failure) = output.failures().first() {
             return Err(match failure.failure_code() {
-                Some(ImageFailureCode::ImageNotFound) => {
-                    EcrError::DigestNotFound { repository: repository.clone(), digest: digest.clone() }
-                }
+                Some(ImageFailureCode::ImageNotFound) => EcrError::DigestNotFound {
+                    repository: repository.clone(),
+                    digest: digest.clone(),
+                },
                 code => EcrError::UnexpectedResponse {
                     operation: "BatchGetImage",
                     detail: format!(
@@ -217,10 +262,13 @@ impl Ecr {
                 },
             });
         }
-        let image = output.images().first().ok_or_else(|| EcrError::DigestNotFound {
-            repository: repository.clone(),
-            digest: digest.clone(),
-        })?;
+        let image = output
+            .images()
+            .first()
+            .ok_or_else(|| EcrError::DigestNotFound {
+                repository: repository.clone(),
+                digest: digest.clone(),
+            })?;
         let manifest = image.image_manifest().ok_or(EcrError::UnexpectedResponse {
             operation: "BatchGetImage",
             detail: "the image has no manifest".to_owned(),
@@ -242,26 +290,38 @@ impl Ecr {
             Err(err) => match err.as_service_error() {
                 Some(e) if e.is_image_already_exists_exception() => RetagOutcome::AlreadyThere,
                 Some(e) if e.is_image_tag_already_exists_exception() => {
-                    return Err(EcrError::TagImmutable { repository: repository.clone(), tag: tag.to_owned() });
+                    return Err(EcrError::TagImmutable {
+                        repository: repository.clone(),
+                        tag: tag.to_owned(),
+                    });
                 }
                 Some(e) if e.is_referenced_images_not_found_exception() => {
-                    return Err(EcrError::ReferencedImagesMissing { repository: repository.clone(), digest: digest.clone() });
+                    return Err(EcrError::ReferencedImagesMissing {
+                        repository: repository.clone(),
+                        digest: digest.clone(),
+                    });
                 }
                 Some(e) if e.is_repository_not_found_exception() => {
-                    return Err(EcrError::RepositoryNotFound { repository: repository.clone() });
+                    return Err(EcrError::RepositoryNotFound {
+                        repository: repository.clone(),
+                    });
                 }
                 _ => return Err(ApiError::from_sdk("PutImage", &err).into()),
             },
         };
 
-        let now = self.images(repository, &[ImageSelector::Tag(tag.to_owned())]).await?;
+        let now = self
+            .images(repository, &[ImageSelector::Tag(tag.to_owned())])
+            .await?;
         match now.into_iter().next().flatten() {
             Some(found) if &found.digest == digest => Ok(outcome),
             other => Err(EcrError::VerificationFailed {
                 repository: repository.clone(),
                 tag: tag.to_owned(),
                 expected: digest.clone(),
-                actual: other.map(|d| d.digest.to_string()).unwrap_or_else(|| "none".to_owned()),
+                actual: other
+                    .map(|d| d.digest.to_string())
+                    .unwrap_or_else(|| "none".to_owned()),
             }),
         }
     }
@@ -278,13 +338,21 @@ enum DescribeFailure {
 fn image_identifier(selector: &ImageSelector) -> ImageIdentifier {
     match selector {
         ImageSelector::Tag(tag) => ImageIdentifier::builder().image_tag(tag).build(),
-        ImageSelector::Digest(digest) => ImageIdentifier::builder().image_digest(digest.as_str()).build(),
+        ImageSelector::Digest(digest) => ImageIdentifier::builder()
+            .image_digest(digest.as_str())
+            .build(),
     }
 }
 
 fn missing(repository: &RepositoryRef, selector: &ImageSelector) -> EcrError {
     match selector {
-        ImageSelector::Tag(tag) => EcrError::TagNotFound { repository: repository.clone(), tag: tag.clone() },
-        ImageSelector::Digest(digest) => EcrError::DigestNotFound { repository: repository.clone(), digest: digest.clone() },
+        ImageSelector::Tag(tag) => EcrError::TagNotFound {
+            repository: repository.clone(),
+            tag: tag.clone(),
+        },
+        ImageSelector::Digest(digest) => EcrError::DigestNotFound {
+            repository: repository.clone(),
+            digest: digest.clone(),
+        },
     }
 }

@@ -103,19 +103,29 @@ pub enum Progress {
 /// Classifies the rollout of `deployment_id` in `service`.
 pub fn progress(service: &ServiceState, deployment_id: &str) -> Progress {
     let Some(deployment) = service.deployment(deployment_id) else {
-        return Progress::Replaced { by: service.primary().map(|d| d.id.clone()) };
+        return Progress::Replaced {
+            by: service.primary().map(|d| d.id.clone()),
+        };
     };
     if deployment.rollout_state == "FAILED" {
-        return Progress::Failed { reason: deployment.rollout_state_reason.clone() };
+        return Progress::Failed {
+            reason: deployment.rollout_state_reason.clone(),
+        };
     }
     if deployment.status != "PRIMARY" {
-        return Progress::Replaced { by: service.primary().map(|d| d.id.clone()) };
+        return Progress::Replaced {
+            by: service.primary().map(|d| d.id.clone()),
+        };
     }
     let done = service.deployments.len() == 1
         && deployment.rollout_state == "COMPLETED"
         && deployment.running_count == deployment.desired_count
         && service.running_count == service.desired_count;
-    if done { Progress::Completed } else { Progress::InProgress }
+    if done {
+        Progress::Completed
+    } else {
+        Progress::InProgress
+    }
 }
 
 /// The RFC 013 status of a deployment: COMPLETE, IN_PROGRESS, NOT_STABLE, RETIRING, RETIRED or
@@ -214,19 +224,32 @@ impl Ecs {
 
     /// Describes `names` in `cluster`, 10 per call, calls in parallel. Every name must be an
     /// ACTIVE service; the result is in the order of `names`.
-    pub async fn services(&self, cluster: &str, names: &[String]) -> Result<Vec<ServiceState>, EcsError> {
-        let calls = names.chunks(DESCRIBE_SERVICES_BATCH).map(|chunk| self.describe_chunk(cluster, chunk));
+    pub async fn services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<ServiceState>, EcsError> {
+        let calls = names
+            .chunks(DESCRIBE_SERVICES_BATCH)
+            .map(|chunk| self.describe_chunk(cluster, chunk));
         let mut found = Vec::with_capacity(names.len());
         for result in join_all(calls).await {
             found.extend(result?);
         }
         let missing: Vec<String> = names
             .iter()
-            .filter(|n| !found.iter().any(|s: &ServiceState| &s.name == *n && s.status == "ACTIVE"))
+            .filter(|n| {
+                !found
+                    .iter()
+                    .any(|s: &ServiceState| &s.name == *n && s.status == "ACTIVE")
+            })
             .cloned()
             .collect();
         if !missing.is_empty() {
-            return Err(EcsError::ServicesNotFound { cluster: cluster.to_owned(), names: missing });
+            return Err(EcsError::ServicesNotFound {
+                cluster: cluster.to_owned(),
+                names: missing,
+            });
         }
         Ok(names
             .iter()
@@ -234,7 +257,11 @@ impl Ecs {
             .collect())
     }
 
-    async fn describe_chunk(&self, cluster: &str, names: &[String]) -> Result<Vec<ServiceState>, EcsError> {
+    async fn describe_chunk(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<ServiceState>, EcsError> {
         let output = self
             .client
             .describe_services()
@@ -243,7 +270,9 @@ impl Ecs {
             .send()
             .await
             .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound { cluster: cluster.to_owned() },
+                Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                    cluster: cluster.to_owned(),
+                },
                 _ => ApiError::from_sdk("DescribeServices", &err).into(),
             })?;
         let mut states = Vec::new();
@@ -270,7 +299,11 @@ impl Ecs {
     }
 
     /// Forces a new deployment of one service and returns the new PRIMARY deployment.
-    pub async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<RecordedDeployment, EcsError> {
+    pub async fn force_new_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<RecordedDeployment, EcsError> {
         let output = self
             .client
             .update_service()
@@ -280,9 +313,17 @@ impl Ecs {
             .send()
             .await
             .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound { cluster: cluster.to_owned() },
-                Some(e) if e.is_service_not_found_exception() || e.is_service_not_active_exception() => {
-                    EcsError::ServicesNotFound { cluster: cluster.to_owned(), names: vec![service.to_owned()] }
+                Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                    cluster: cluster.to_owned(),
+                },
+                Some(e)
+                    if e.is_service_not_found_exception()
+                        || e.is_service_not_active_exception() =>
+                {
+                    EcsError::ServicesNotFound {
+                        cluster: cluster.to_owned(),
+                        names: vec![service.to_owned()],
+                    }
                 }
                 _ => ApiError::from_sdk("UpdateService", &err).into(),
             })?;
@@ -308,8 +349,17 @@ impl Ecs {
     }
 
     /// Forces new deployments of `services` concurrently; one result per service, in order.
-    pub async fn force_new_deployments(&self, cluster: &str, services: &[String]) -> Vec<Result<RecordedDeployment, EcsError>> {
-        join_all(services.iter().map(|s| self.force_new_deployment(cluster, s))).await
+    pub async fn force_new_deployments(
+        &self,
+        cluster: &str,
+        services: &[String],
+    ) -> Vec<Result<RecordedDeployment, EcsError>> {
+        join_all(
+            services
+                .iter()
+                .map(|s| self.force_new_deployment(cluster, s)),
+        )
+        .await
     }
 
     /// Polls until every recorded deployment has completed, one has failed or been replaced,
@@ -342,7 +392,10 @@ impl Ecs {
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(WaitError::TimedOut { timeout: options.timeout, pending });
+                return Err(WaitError::TimedOut {
+                    timeout: options.timeout,
+                    pending,
+                });
             }
             let sleep = pause.min(deadline - now);
             tokio::select! {
@@ -354,7 +407,12 @@ impl Ecs {
     }
 
     /// The ARNs of a service's tasks with the given desired status, every page.
-    pub async fn task_arns(&self, cluster: &str, service: &str, desired: DesiredStatus) -> Result<Vec<String>, EcsError> {
+    pub async fn task_arns(
+        &self,
+        cluster: &str,
+        service: &str,
+        desired: DesiredStatus,
+    ) -> Result<Vec<String>, EcsError> {
         let mut arns = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -369,10 +427,13 @@ impl Ecs {
                 .send()
                 .await
                 .map_err(|err| match err.as_service_error() {
-                    Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound { cluster: cluster.to_owned() },
-                    Some(e) if e.is_service_not_found_exception() => {
-                        EcsError::ServicesNotFound { cluster: cluster.to_owned(), names: vec![service.to_owned()] }
-                    }
+                    Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                        cluster: cluster.to_owned(),
+                    },
+                    Some(e) if e.is_service_not_found_exception() => EcsError::ServicesNotFound {
+                        cluster: cluster.to_owned(),
+                        names: vec![service.to_owned()],
+                    },
                     _ => ApiError::from_sdk("ListTasks", &err).into(),
                 })?;
             arns.extend(output.task_arns().iter().cloned());
@@ -393,7 +454,9 @@ impl Ecs {
                 .send()
                 .await
                 .map_err(|err| match err.as_service_error() {
-                    Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound { cluster: cluster.to_owned() },
+                    Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                        cluster: cluster.to_owned(),
+                    },
                     _ => EcsError::from(ApiError::from_sdk("DescribeTasks", &err)),
                 })
         });
@@ -421,7 +484,10 @@ impl Ecs {
     }
 
     /// The container images of a task definition, as `(container name, image)`.
-    pub async fn task_definition_images(&self, task_definition: &str) -> Result<Vec<(String, String)>, EcsError> {
+    pub async fn task_definition_images(
+        &self,
+        task_definition: &str,
+    ) -> Result<Vec<(String, String)>, EcsError> {
         let output = self
             .client
             .describe_task_definition()
@@ -434,7 +500,12 @@ impl Ecs {
             .map(|td| {
                 td.container_definitions()
                     .iter()
-                    .map(|c| (c.name().unwrap_or_default().to_owned(), c.image().unwrap_or_default().to_owned()))
+                    .map(|c| {
+                        (
+                            c.name().unwrap_or_default().to_owned(),
+                            c.image().unwrap_or_default().to_owned(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default())
@@ -445,14 +516,20 @@ fn deployment_state(d: &aws_sdk_ecs::types::Deployment) -> DeploymentState {
     DeploymentState {
         id: d.id().unwrap_or_default().to_owned(),
         status: d.status().unwrap_or_default().to_owned(),
-        rollout_state: d.rollout_state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        rollout_state: d
+            .rollout_state()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         rollout_state_reason: d.rollout_state_reason().unwrap_or_default().to_owned(),
         task_definition: d.task_definition().unwrap_or_default().to_owned(),
         desired_count: d.desired_count(),
         running_count: d.running_count(),
         pending_count: d.pending_count(),
         failed_tasks: d.failed_tasks(),
-        created_at: d.created_at().and_then(|t| t.fmt(Format::DateTime).ok()).unwrap_or_default(),
+        created_at: d
+            .created_at()
+            .and_then(|t| t.fmt(Format::DateTime).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -460,7 +537,13 @@ fn deployment_state(d: &aws_sdk_ecs::types::Deployment) -> DeploymentState {
 mod tests {
     use super::*;
 
-    fn deployment(id: &str, status: &str, rollout: &str, desired: i32, running: i32) -> DeploymentState {
+    fn deployment(
+        id: &str,
+        status: &str,
+        rollout: &str,
+        desired: i32,
+        running: i32,
+    ) -> DeploymentState {
         DeploymentState {
             id: id.into(),
             status: status.into(),
@@ -493,7 +576,13 @@ mod tests {
         assert_eq!(progress(&s, "new"), Progress::Completed);
         let s = service(vec![deployment("new", "PRIMARY", "COMPLETED", 2, 1)], 1);
         assert_eq!(progress(&s, "new"), Progress::InProgress);
-        let s = service(vec![deployment("new", "PRIMARY", "IN_PROGRESS", 2, 2), deployment("old", "ACTIVE", "COMPLETED", 2, 1)], 3);
+        let s = service(
+            vec![
+                deployment("new", "PRIMARY", "IN_PROGRESS", 2, 2),
+                deployment("old", "ACTIVE", "COMPLETED", 2, 1),
+            ],
+            3,
+        );
         assert_eq!(progress(&s, "new"), Progress::InProgress);
     }
 
@@ -501,17 +590,47 @@ mod tests {
     fn failed_and_replaced_are_told_apart() {
         let mut failed = deployment("new", "PRIMARY", "FAILED", 2, 0);
         failed.rollout_state_reason = "circuit breaker".into();
-        let s = service(vec![failed, deployment("old", "ACTIVE", "COMPLETED", 2, 2)], 2);
-        assert_eq!(progress(&s, "new"), Progress::Failed { reason: "circuit breaker".into() });
-        let s = service(vec![deployment("rollback", "PRIMARY", "IN_PROGRESS", 2, 0), deployment("new", "ACTIVE", "IN_PROGRESS", 2, 0)], 2);
-        assert_eq!(progress(&s, "new"), Progress::Replaced { by: Some("rollback".into()) });
+        let s = service(
+            vec![failed, deployment("old", "ACTIVE", "COMPLETED", 2, 2)],
+            2,
+        );
+        assert_eq!(
+            progress(&s, "new"),
+            Progress::Failed {
+                reason: "circuit breaker".into()
+            }
+        );
+        let s = service(
+            vec![
+                deployment("rollback", "PRIMARY", "IN_PROGRESS", 2, 0),
+                deployment("new", "ACTIVE", "IN_PROGRESS", 2, 0),
+            ],
+            2,
+        );
+        assert_eq!(
+            progress(&s, "new"),
+            Progress::Replaced {
+                by: Some("rollback".into())
+            }
+        );
         let s = service(vec![deployment("other", "PRIMARY", "COMPLETED", 2, 2)], 2);
-        assert_eq!(progress(&s, "new"), Progress::Replaced { by: Some("other".into()) });
+        assert_eq!(
+            progress(&s, "new"),
+            Progress::Replaced {
+                by: Some("other".into())
+            }
+        );
     }
 
     #[test]
     fn rfc_statuses() {
-        let s = service(vec![deployment("new", "PRIMARY", "IN_PROGRESS", 2, 1), deployment("old", "ACTIVE", "COMPLETED", 2, 1)], 2);
+        let s = service(
+            vec![
+                deployment("new", "PRIMARY", "IN_PROGRESS", 2, 1),
+                deployment("old", "ACTIVE", "COMPLETED", 2, 1),
+            ],
+            2,
+        );
         assert_eq!(rfc_status(&s, "new"), "IN_PROGRESS");
         assert_eq!(rfc_status(&s, "old"), "RETIRING");
         assert_eq!(rfc_status(&s, "gone"), "DEAD");
@@ -519,7 +638,13 @@ mod tests {
         assert_eq!(rfc_status(&s, "new"), "COMPLETE");
         let s = service(vec![deployment("new", "PRIMARY", "IN_PROGRESS", 2, 1)], 1);
         assert_eq!(rfc_status(&s, "new"), "NOT_STABLE");
-        let s = service(vec![deployment("new", "PRIMARY", "COMPLETED", 2, 2), deployment("old", "INACTIVE", "COMPLETED", 0, 0)], 2);
+        let s = service(
+            vec![
+                deployment("new", "PRIMARY", "COMPLETED", 2, 2),
+                deployment("old", "INACTIVE", "COMPLETED", 0, 0),
+            ],
+            2,
+        );
         assert_eq!(rfc_status(&s, "old"), "RETIRED");
     }
 }

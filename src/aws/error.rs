@@ -28,7 +28,11 @@ impl ApiError {
             Some(message) if code.is_some() => message.to_owned(),
             _ => DisplayErrorContext(error).to_string(),
         };
-        ApiError { operation, code, message }
+        ApiError {
+            operation,
+            code,
+            message,
+        }
     }
 }
 
@@ -66,7 +70,9 @@ pub enum EcrError {
         tag: String,
     },
     /// A manifest list / OCI index names images the repository does not hold.
-    #[error("image {digest} in repository {repository} references images that are missing from the repository")]
+    #[error(
+        "image {digest} in repository {repository} references images that are missing from the repository"
+    )]
     ReferencedImagesMissing {
         /// The repository.
         repository: RepositoryRef,
@@ -74,7 +80,9 @@ pub enum EcrError {
         digest: Digest,
     },
     /// After a retag, the tag did not resolve to the digest it was moved to.
-    #[error("after moving tag {tag:?} in repository {repository} to {expected}, it resolves to {actual}")]
+    #[error(
+        "after moving tag {tag:?} in repository {repository} to {expected}, it resolves to {actual}"
+    )]
     VerificationFailed {
         /// The repository.
         repository: RepositoryRef,

@@ -12,7 +12,10 @@ impl Digest {
         let Some(hex) = text.strip_prefix("sha256:") else {
             return Err(InvalidDigest(text.to_owned()));
         };
-        let well_formed = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let well_formed = hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if well_formed {
             Ok(Digest(text.to_owned()))
         } else {
@@ -49,7 +52,10 @@ pub struct RepositoryRef {
 impl RepositoryRef {
     /// The repository `name` in the caller's own registry.
     pub fn new(name: impl Into<String>) -> RepositoryRef {
-        RepositoryRef { name: name.into(), registry_id: None }
+        RepositoryRef {
+            name: name.into(),
+            registry_id: None,
+        }
     }
 }
 
@@ -96,7 +102,10 @@ impl TagMutability {
     /// tags matching a filter immutable. Unknown future modes are treated as mutable so that ECR,
     /// not a guess of ours, has the last word.
     pub fn is_immutable(&self, tag: &str) -> bool {
-        let excluded = self.exclusion_filters.iter().any(|filter| wildcard_match(filter, tag));
+        let excluded = self
+            .exclusion_filters
+            .iter()
+            .any(|filter| wildcard_match(filter, tag));
         match self.mode.as_str() {
             "IMMUTABLE" => true,
             "IMMUTABLE_WITH_EXCLUSION" => !excluded,
@@ -160,9 +169,18 @@ mod tests {
 
     #[test]
     fn mutability_modes() {
-        let filters = |mode: &str| TagMutability { mode: mode.into(), exclusion_filters: vec!["prod".into(), "stage*".into()] };
+        let filters = |mode: &str| TagMutability {
+            mode: mode.into(),
+            exclusion_filters: vec!["prod".into(), "stage*".into()],
+        };
         assert!(!filters("MUTABLE").is_immutable("prod"));
-        assert!(TagMutability { mode: "IMMUTABLE".into(), exclusion_filters: vec![] }.is_immutable("prod"));
+        assert!(
+            TagMutability {
+                mode: "IMMUTABLE".into(),
+                exclusion_filters: vec![]
+            }
+            .is_immutable("prod")
+        );
         assert!(!filters("IMMUTABLE_WITH_EXCLUSION").is_immutable("prod"));
         assert!(!filters("IMMUTABLE_WITH_EXCLUSION").is_immutable("stage-eu"));
         assert!(filters("IMMUTABLE_WITH_EXCLUSION").is_immutable("hash_1"));

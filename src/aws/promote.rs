@@ -104,29 +104,58 @@ pub enum PromotionError {
 }
 
 /// What a rollback did, appended to the error text.
-fn rollback_note(rollback: &Result<Outcome, String>, previous: Option<&Digest>, tag: &str) -> String {
+fn rollback_note(
+    rollback: &Result<Outcome, String>,
+    previous: Option<&Digest>,
+    tag: &str,
+) -> String {
     match (rollback, previous) {
-        (_, None) => format!("Tag {tag:?} did not exist before, so there was nothing to roll back to; it stays on the new image."),
+        (_, None) => format!(
+            "Tag {tag:?} did not exist before, so there was nothing to roll back to; it stays on the new image."
+        ),
         (Ok(outcome), Some(previous)) => format!(
             "Rolled back: tag {tag:?} is back on {previous} and a new deployment was started for {}.",
-            outcome.deployments.iter().map(|d| d.deployment.service.as_str()).collect::<Vec<_>>().join(", ")
+            outcome
+                .deployments
+                .iter()
+                .map(|d| d.deployment.service.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        (Err(err), Some(previous)) => format!("Rolling tag {tag:?} back to {previous} failed too: {err}"),
+        (Err(err), Some(previous)) => {
+            format!("Rolling tag {tag:?} back to {previous} failed too: {err}")
+        }
     }
 }
 
 /// Runs a promotion. See the module documentation for the steps.
 pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outcome, Box<Failure>> {
-    let mut outcome = Outcome { tag_digest: promotion.previous.clone(), deployments: Vec::new(), tag_moved: false };
+    let mut outcome = Outcome {
+        tag_digest: promotion.previous.clone(),
+        deployments: Vec::new(),
+        tag_moved: false,
+    };
 
-    let retag = ecr.retag(&promotion.repository, &promotion.target, &promotion.tag).await;
+    let retag = ecr
+        .retag(&promotion.repository, &promotion.target, &promotion.tag)
+        .await;
     let moved = match retag {
         Ok(RetagOutcome::Moved) => true,
         Ok(RetagOutcome::AlreadyThere) => false,
         Err(source) => {
-            outcome.tag_digest = current_tag(ecr, promotion).await.unwrap_or(promotion.previous.clone());
-            let error = PromotionError::Retag { tag: promotion.tag.clone(), target: promotion.target.clone(), source };
-            return Err(Box::new(Failure { error, rollback: None, outcome }));
+            outcome.tag_digest = current_tag(ecr, promotion)
+                .await
+                .unwrap_or(promotion.previous.clone());
+            let error = PromotionError::Retag {
+                tag: promotion.tag.clone(),
+                target: promotion.target.clone(),
+                source,
+            };
+            return Err(Box::new(Failure {
+                error,
+                rollback: None,
+                outcome,
+            }));
         }
     };
     outcome.tag_digest = Some(promotion.target.clone());
@@ -139,18 +168,31 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
     } else {
         match already_on_target(ecs, promotion).await {
             Ok(adopted) => adopted,
-            Err(err) => return Err(Box::new(Failure { error: PromotionError::Inspect(err), outcome })),
+            Err(err) => {
+                return Err(Box::new(Failure {
+                    error: PromotionError::Inspect(err),
+                    rollback: None,
+                    outcome,
+                }));
+            }
         }
     };
     let to_deploy: Vec<String> = promotion
         .services
         .iter()
-        .filter(|s| !adopted.iter().any(|a: &RecordedDeployment| &a.service == *s))
+        .filter(|s| {
+            !adopted
+                .iter()
+                .any(|a: &RecordedDeployment| &a.service == *s)
+        })
         .cloned()
         .collect();
 
     let mut failures = Vec::new();
-    for (service, result) in to_deploy.iter().zip(ecs.force_new_deployments(&promotion.cluster, &to_deploy).await) {
+    for (service, result) in to_deploy.iter().zip(
+        ecs.force_new_deployments(&promotion.cluster, &to_deploy)
+            .await,
+    ) {
         match result {
             Ok(deployment) => outcome.deployments.push(DeploymentReport {
                 deployment,
@@ -162,12 +204,19 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         }
     }
     for deployment in adopted {
-        outcome.deployments.push(DeploymentReport { deployment, started: false, status: String::new(), rollout_state: String::new() });
+        outcome.deployments.push(DeploymentReport {
+            deployment,
+            started: false,
+            status: String::new(),
+            rollout_state: String::new(),
+        });
     }
     sort_like(&mut outcome.deployments, &promotion.services);
     if !failures.is_empty() {
         let error = PromotionError::Deploy { failures };
-        return Err(Box::new(fail_with_rollback(ecr, ecs, promotion, error, outcome).await));
+        return Err(Box::new(
+            fail_with_rollback(ecr, ecs, promotion, error, outcome).await,
+        ));
     }
 
     let Some(wait) = &promotion.wait else {
@@ -177,8 +226,15 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         }
         return Ok(outcome);
     };
-    let recorded: Vec<RecordedDeployment> = outcome.deployments.iter().map(|d| d.deployment.clone()).collect();
-    match ecs.wait_for_rollouts(&promotion.cluster, &recorded, wait).await {
+    let recorded: Vec<RecordedDeployment> = outcome
+        .deployments
+        .iter()
+        .map(|d| d.deployment.clone())
+        .collect();
+    match ecs
+        .wait_for_rollouts(&promotion.cluster, &recorded, wait)
+        .await
+    {
         Ok(services) => {
             record_states(&mut outcome, &services);
             Ok(outcome)
@@ -186,17 +242,29 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         Err(WaitError::Cancelled { pending }) => {
             // Stopping is not failing: the rollouts go on, and the next apply adopts them.
             let error = PromotionError::Rollout {
-                summary: format!("Stopped before the rollout of {} finished; it continues in ECS.", pending.join(", ")),
+                summary: format!(
+                    "Stopped before the rollout of {} finished; it continues in ECS.",
+                    pending.join(", ")
+                ),
                 source: WaitError::Cancelled { pending },
             };
-            Err(Box::new(Failure { error, rollback: None, outcome }))
+            Err(Box::new(Failure {
+                error,
+                rollback: None,
+                outcome,
+            }))
         }
         Err(source) => {
             if let WaitError::RolloutFailed { services, .. } = &source {
                 record_states(&mut outcome, services);
             }
-            let error = PromotionError::Rollout { summary: describe_wait_error(&source), source };
-            Err(Box::new(fail_with_rollback(ecr, ecs, promotion, error, outcome).await))
+            let error = PromotionError::Rollout {
+                summary: describe_wait_error(&source),
+                source,
+            };
+            Err(Box::new(
+                fail_with_rollback(ecr, ecs, promotion, error, outcome).await,
+            ))
         }
     }
 }
@@ -228,13 +296,27 @@ fn describe_wait_error(error: &WaitError) -> String {
 }
 
 /// Rolls the tag back (when asked and possible) and builds the failure with the state after it.
-async fn fail_with_rollback(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion, error: PromotionError, outcome: Outcome) -> Failure {
+async fn fail_with_rollback(
+    ecr: &Ecr,
+    ecs: &Ecs,
+    promotion: &Promotion,
+    error: PromotionError,
+    outcome: Outcome,
+) -> Failure {
     if !promotion.rollback_on_failure {
-        return Failure { error, rollback: None, outcome };
+        return Failure {
+            error,
+            rollback: None,
+            outcome,
+        };
     }
     let Some(previous) = promotion.previous.clone() else {
         let note = rollback_note(&Err(String::new()), None, &promotion.tag);
-        return Failure { error, rollback: Some(note), outcome };
+        return Failure {
+            error,
+            rollback: Some(note),
+            outcome,
+        };
     };
     let rollback = Promotion {
         target: previous.clone(),
@@ -245,37 +327,66 @@ async fn fail_with_rollback(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion, error: 
         ..promotion.clone()
     };
     // Redeploy every service: the rollback must replace any task that resolved the bad digest.
-    let result = Box::pin(promote(ecr, ecs, &rollback)).await.map_err(|f| f.error.to_string());
+    let result = Box::pin(promote(ecr, ecs, &rollback))
+        .await
+        .map_err(|f| f.error.to_string());
     let note = rollback_note(&result, Some(&previous), &promotion.tag);
     let outcome = match result {
         Ok(rolled_back) => rolled_back,
-        Err(_) => Outcome { tag_digest: current_tag(ecr, promotion).await.or(outcome.tag_digest.clone()), ..outcome },
+        Err(_) => Outcome {
+            tag_digest: current_tag(ecr, promotion)
+                .await
+                .unwrap_or(outcome.tag_digest.clone()),
+            ..outcome
+        },
     };
-    Failure { error, rollback: Some(note), outcome }
+    Failure {
+        error,
+        rollback: Some(note),
+        outcome,
+    }
 }
 
 /// Where the tag points now, or `None` if that cannot be read.
 async fn current_tag(ecr: &Ecr, promotion: &Promotion) -> Option<Option<Digest>> {
-    let found = ecr.images(&promotion.repository, &[ImageSelector::Tag(promotion.tag.clone())]).await.ok()?;
+    let found = ecr
+        .images(
+            &promotion.repository,
+            &[ImageSelector::Tag(promotion.tag.clone())],
+        )
+        .await
+        .ok()?;
     Some(found.into_iter().next().flatten().map(|d| d.digest))
 }
 
 /// The services whose PRIMARY deployment already runs (or is rolling out) the target digest,
 /// with that deployment adopted. A service qualifies when at least one task started by its
 /// PRIMARY deployment runs the target digest: the deployment resolved the tag after it moved.
-async fn already_on_target(ecs: &Ecs, promotion: &Promotion) -> Result<Vec<RecordedDeployment>, EcsError> {
-    let services = ecs.services(&promotion.cluster, &promotion.services).await?;
+async fn already_on_target(
+    ecs: &Ecs,
+    promotion: &Promotion,
+) -> Result<Vec<RecordedDeployment>, EcsError> {
+    let services = ecs
+        .services(&promotion.cluster, &promotion.services)
+        .await?;
     let mut arns = Vec::new();
     for service in &services {
-        arns.extend(ecs.task_arns(&promotion.cluster, &service.name, DesiredStatus::Running).await?);
+        arns.extend(
+            ecs.task_arns(&promotion.cluster, &service.name, DesiredStatus::Running)
+                .await?,
+        );
     }
     let tasks = ecs.tasks(&promotion.cluster, &arns).await?;
     let mut adopted = Vec::new();
     for service in &services {
-        let Some(primary) = service.primary() else { continue };
+        let Some(primary) = service.primary() else {
+            continue;
+        };
         let runs_target = tasks.iter().any(|t| {
             t.started_by == primary.id
-                && t.containers.iter().any(|c| c.image_digest.as_deref() == Some(promotion.target.as_str()))
+                && t.containers
+                    .iter()
+                    .any(|c| c.image_digest.as_deref() == Some(promotion.target.as_str()))
         });
         if runs_target {
             adopted.push(RecordedDeployment {
@@ -310,5 +421,10 @@ fn record_states(outcome: &mut Outcome, services: &[ServiceState]) {
 
 /// Orders deployments like the configured services.
 fn sort_like(deployments: &mut [DeploymentReport], services: &[String]) {
-    deployments.sort_by_key(|d| services.iter().position(|s| *s == d.deployment.service).unwrap_or(usize::MAX));
+    deployments.sort_by_key(|d| {
+        services
+            .iter()
+            .position(|s| *s == d.deployment.service)
+            .unwrap_or(usize::MAX)
+    });
 }

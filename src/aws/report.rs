@@ -99,17 +99,24 @@ pub enum ReportError {
 /// Makes the report. AWS calls: DescribeServices, ListTasks twice (RUNNING, and STOPPED for the
 /// tasks still draining, which the default filter hides), DescribeTasks per 100 tasks,
 /// DescribeImages; DescribeTaskDefinition only when no task is left to read the image from.
-pub async fn task_digest_report(ecr: &Ecr, ecs: &Ecs, request: &ReportRequest) -> Result<DigestReport, ReportError> {
+pub async fn task_digest_report(
+    ecr: &Ecr,
+    ecs: &Ecs,
+    request: &ReportRequest,
+) -> Result<DigestReport, ReportError> {
     let names = [request.service.clone()];
     let (services, running, stopped) = tokio::try_join!(
         ecs.services(&request.cluster, &names),
         ecs.task_arns(&request.cluster, &request.service, DesiredStatus::Running),
         ecs.task_arns(&request.cluster, &request.service, DesiredStatus::Stopped),
     )?;
-    let service = services.into_iter().next().ok_or_else(|| EcsError::ServicesNotFound {
-        cluster: request.cluster.clone(),
-        names: names.to_vec(),
-    })?;
+    let service = services
+        .into_iter()
+        .next()
+        .ok_or_else(|| EcsError::ServicesNotFound {
+            cluster: request.cluster.clone(),
+            names: names.to_vec(),
+        })?;
     let arns: Vec<String> = running.into_iter().chain(stopped).collect();
     let mut tasks: Vec<TaskState> = ecs
         .tasks(&request.cluster, &arns)
@@ -120,17 +127,30 @@ pub async fn task_digest_report(ecr: &Ecr, ecs: &Ecs, request: &ReportRequest) -
     tasks.sort_by(|a, b| a.arn.cmp(&b.arn));
 
     let images = match tasks.first() {
-        Some(task) => task.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
+        Some(task) => task
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect(),
         None => ecs.task_definition_images(&service.task_definition).await?,
     };
     let (container, image) = choose_container(&images, request)?;
     let repository = match &request.repository {
         Some(repository) => repository.clone(),
         None => EcrImageUri::parse(&image)
-            .map(|uri| RepositoryRef { name: uri.repository, registry_id: Some(uri.registry_id) })
-            .map_err(|_| ReportError::Repository { image: image.clone() })?,
+            .map(|uri| RepositoryRef {
+                name: uri.repository,
+                registry_id: Some(uri.registry_id),
+            })
+            .map_err(|_| ReportError::Repository {
+                image: image.clone(),
+            })?,
     };
-    let env_digest = match ecr.images(&repository, &[ImageSelector::Tag(request.tag.clone())]).await?.pop() {
+    let env_digest = match ecr
+        .images(&repository, &[ImageSelector::Tag(request.tag.clone())])
+        .await?
+        .pop()
+    {
         Some(Some(found)) => Some(found.digest),
         _ => None,
     };
@@ -144,7 +164,8 @@ pub async fn task_digest_report(ecr: &Ecr, ecs: &Ecs, request: &ReportRequest) -
                 .find(|c| c.name == container)
                 .and_then(|c| c.image_digest.clone());
             TaskDigest {
-                matches: digest.is_some() && digest.as_deref() == env_digest.as_ref().map(Digest::as_str),
+                matches: digest.is_some()
+                    && digest.as_deref() == env_digest.as_ref().map(Digest::as_str),
                 task_arn: task.arn,
                 container: container.clone(),
                 digest,
@@ -154,18 +175,32 @@ pub async fn task_digest_report(ecr: &Ecr, ecs: &Ecs, request: &ReportRequest) -
             }
         })
         .collect();
-    Ok(DigestReport { repository, container, env_digest, tasks, service })
+    Ok(DigestReport {
+        repository,
+        container,
+        env_digest,
+        tasks,
+        service,
+    })
 }
 
 /// Picks the container to report on: the one named, else the only one, else the only one whose
 /// image is in the requested repository.
-fn choose_container(images: &[(String, String)], request: &ReportRequest) -> Result<(String, String), ReportError> {
+fn choose_container(
+    images: &[(String, String)],
+    request: &ReportRequest,
+) -> Result<(String, String), ReportError> {
     if let Some(name) = &request.container {
         return images
             .iter()
             .find(|(n, _)| n == name)
             .cloned()
-            .ok_or_else(|| ReportError::Container(format!("service {} has no container named {name:?}", request.service)));
+            .ok_or_else(|| {
+                ReportError::Container(format!(
+                    "service {} has no container named {name:?}",
+                    request.service
+                ))
+            });
     }
     if let [only] = images {
         return Ok(only.clone());
@@ -173,7 +208,9 @@ fn choose_container(images: &[(String, String)], request: &ReportRequest) -> Res
     if let Some(repository) = &request.repository {
         let in_repository: Vec<_> = images
             .iter()
-            .filter(|(_, image)| EcrImageUri::parse(image).is_ok_and(|uri| uri.repository == repository.name))
+            .filter(|(_, image)| {
+                EcrImageUri::parse(image).is_ok_and(|uri| uri.repository == repository.name)
+            })
             .collect();
         if let [only] = in_repository.as_slice() {
             return Ok((*only).clone());

@@ -24,10 +24,14 @@ pub enum UriError {
     #[error("the image URI is empty")]
     Empty,
     /// No `/` between registry host and repository.
-    #[error("{0:?} has no registry host: expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>")]
+    #[error(
+        "{0:?} has no registry host: expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>"
+    )]
     NoRegistry(String),
     /// The host is not an ECR registry host.
-    #[error("registry host {0:?} is not an ECR registry (<12-digit account>.dkr.ecr.<region>.amazonaws.com)")]
+    #[error(
+        "registry host {0:?} is not an ECR registry (<12-digit account>.dkr.ecr.<region>.amazonaws.com)"
+    )]
     NotEcrHost(String),
     /// The account id is not 12 digits.
     #[error("registry account id {0:?} must be 12 digits")]
@@ -36,10 +40,14 @@ pub enum UriError {
     #[error("{0:?} is not an AWS region name")]
     BadRegion(String),
     /// The repository name breaks ECR's naming rules.
-    #[error("repository name {0:?} is invalid: 2-256 characters, lowercase letters, digits and . _ - / separators")]
+    #[error(
+        "repository name {0:?} is invalid: 2-256 characters, lowercase letters, digits and . _ - / separators"
+    )]
     BadRepository(String),
     /// The tag breaks ECR's tag rules.
-    #[error("tag {0:?} is invalid: 1-128 characters, letters, digits, _ . - (not starting with . or -)")]
+    #[error(
+        "tag {0:?} is invalid: 1-128 characters, letters, digits, _ . - (not starting with . or -)"
+    )]
     BadTag(String),
     /// The digest is not a sha256 digest.
     #[error("digest {0:?} is invalid: expected sha256: followed by 64 lowercase hex digits")]
@@ -52,11 +60,14 @@ impl EcrImageUri {
         if text.is_empty() {
             return Err(UriError::Empty);
         }
-        let (host, path) = text.split_once('/').ok_or_else(|| UriError::NoRegistry(text.to_owned()))?;
+        let (host, path) = text
+            .split_once('/')
+            .ok_or_else(|| UriError::NoRegistry(text.to_owned()))?;
         let (registry_id, region) = parse_host(host)?;
         let (rest, digest) = match path.split_once('@') {
             Some((rest, digest)) => {
-                let parsed = Digest::parse(digest).map_err(|_| UriError::BadDigest(digest.to_owned()))?;
+                let parsed =
+                    Digest::parse(digest).map_err(|_| UriError::BadDigest(digest.to_owned()))?;
                 (rest, Some(parsed))
             }
             None => (path, None),
@@ -74,7 +85,13 @@ impl EcrImageUri {
         if !is_valid_repository(repository) {
             return Err(UriError::BadRepository(repository.to_owned()));
         }
-        Ok(EcrImageUri { registry_id, region, repository: repository.to_owned(), tag, digest })
+        Ok(EcrImageUri {
+            registry_id,
+            region,
+            repository: repository.to_owned(),
+            tag,
+            digest,
+        })
     }
 }
 
@@ -104,7 +121,9 @@ fn parse_host(host: &str) -> Result<(String, String), UriError> {
 pub fn is_region(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.len() >= 3
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
@@ -115,16 +134,26 @@ pub fn is_valid_repository(name: &str) -> bool {
     (2..=256).contains(&name.len())
         && name.split('/').all(|component| {
             !component.is_empty()
-                && component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-                && component.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-                && component.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
+                && component
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && component
+                    .as_bytes()
+                    .first()
+                    .is_some_and(u8::is_ascii_alphanumeric)
+                && component
+                    .as_bytes()
+                    .last()
+                    .is_some_and(u8::is_ascii_alphanumeric)
         })
 }
 
 /// Image tags: 1-128 characters of letters, digits, `_`, `.`, `-`, not starting with `.` or `-`.
 pub fn is_valid_tag(tag: &str) -> bool {
     (1..=128).contains(&tag.len())
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
         && !tag.starts_with(['.', '-'])
 }
 
@@ -142,26 +171,58 @@ mod tests {
         assert_eq!(uri.region, "eu-west-1");
         assert_eq!(uri.repository, "team/app");
         assert_eq!(uri.tag.as_deref(), Some("hash_2"));
-        assert_eq!(uri.digest.as_ref().map(Digest::as_str), Some(digest.as_str()));
+        assert_eq!(
+            uri.digest.as_ref().map(Digest::as_str),
+            Some(digest.as_str())
+        );
         let bare = EcrImageUri::parse(&format!("{HOST}/app")).expect("valid");
         assert_eq!((bare.tag, bare.digest), (None, None));
-        let cn = EcrImageUri::parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1").expect("valid");
+        let cn = EcrImageUri::parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1")
+            .expect("valid");
         assert_eq!(cn.region, "cn-north-1");
-        let fips = EcrImageUri::parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app").expect("valid");
+        let fips = EcrImageUri::parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app")
+            .expect("valid");
         assert_eq!(fips.region, "us-gov-west-1");
     }
 
     #[test]
     fn refuses_each_malformation_with_its_reason() {
         assert_eq!(EcrImageUri::parse(""), Err(UriError::Empty));
-        assert!(matches!(EcrImageUri::parse("app:v1"), Err(UriError::NoRegistry(_))));
-        assert!(matches!(EcrImageUri::parse("docker.io/library/nginx"), Err(UriError::NotEcrHost(_))));
-        assert!(matches!(EcrImageUri::parse("12345.dkr.ecr.eu-west-1.amazonaws.com/app"), Err(UriError::BadAccount(_))));
-        assert!(matches!(EcrImageUri::parse("123456789012.dkr.ecr.EU.amazonaws.com/app"), Err(UriError::BadRegion(_))));
-        assert!(matches!(EcrImageUri::parse(&format!("{HOST}/App")), Err(UriError::BadRepository(_))));
-        assert!(matches!(EcrImageUri::parse(&format!("{HOST}/a//b")), Err(UriError::BadRepository(_))));
-        assert!(matches!(EcrImageUri::parse(&format!("{HOST}/app:")), Err(UriError::BadTag(_))));
-        assert!(matches!(EcrImageUri::parse(&format!("{HOST}/app:{}", "x".repeat(129))), Err(UriError::BadTag(_))));
-        assert!(matches!(EcrImageUri::parse(&format!("{HOST}/app@sha256:xyz")), Err(UriError::BadDigest(_))));
+        assert!(matches!(
+            EcrImageUri::parse("app:v1"),
+            Err(UriError::NoRegistry(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse("docker.io/library/nginx"),
+            Err(UriError::NotEcrHost(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse("12345.dkr.ecr.eu-west-1.amazonaws.com/app"),
+            Err(UriError::BadAccount(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse("123456789012.dkr.ecr.EU.amazonaws.com/app"),
+            Err(UriError::BadRegion(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse(&format!("{HOST}/App")),
+            Err(UriError::BadRepository(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse(&format!("{HOST}/a//b")),
+            Err(UriError::BadRepository(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse(&format!("{HOST}/app:")),
+            Err(UriError::BadTag(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse(&format!("{HOST}/app:{}", "x".repeat(129))),
+            Err(UriError::BadTag(_))
+        ));
+        assert!(matches!(
+            EcrImageUri::parse(&format!("{HOST}/app@sha256:xyz")),
+            Err(UriError::BadDigest(_))
+        ));
     }
 }

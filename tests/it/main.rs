@@ -4,6 +4,7 @@
 //! - `e2e`: real Terraform binaries (1.11 when installed, 1.15 always) against the built provider.
 //! - `support`: shared helpers (building the provider, filesystem mirror, Terraform runners).
 
+mod domain;
 mod e2e;
 mod protocol;
 mod support;

@@ -6,30 +6,50 @@ use crate::support::terraform::{Terraform, Workspace, required_providers, terraf
 
 const ACCOUNT_URI: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
-terraform_test!(schema_loads_with_every_attribute, schema_loads_with_every_attribute);
+terraform_test!(schema_loads_with_every_attribute);
 fn schema_loads_with_every_attribute(tf: &Terraform) {
-    let ws = Workspace::new(tf, "schema", &format!("{}\nprovider \"tagdeploy\" {{}}\n", required_providers()));
+    let ws = Workspace::new(
+        tf,
+        "schema",
+        &format!("{}\nprovider \"tagdeploy\" {{}}\n", required_providers()),
+    );
     ws.init();
     ws.run(&["validate", "-no-color"]).success();
     let run = ws.run(&["providers", "schema", "-json"]).success();
     let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
     let provider = &schemas["provider_schemas"]["terraform.local/tagdeploy/tagdeploy"];
     let block = &provider["provider"]["block"];
-    for attr in ["region", "profile", "shared_config_files", "shared_credentials_files"] {
-        assert!(block["attributes"][attr].is_object(), "provider attribute {attr} missing: {block}");
+    for attr in [
+        "region",
+        "profile",
+        "shared_config_files",
+        "shared_credentials_files",
+    ] {
         assert!(
-            block["attributes"][attr]["description"].as_str().is_some_and(|d| !d.is_empty()),
+            block["attributes"][attr].is_object(),
+            "provider attribute {attr} missing: {block}"
+        );
+        assert!(
+            block["attributes"][attr]["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
             "provider attribute {attr} has no description"
         );
     }
     for nested in ["assume_role", "endpoints"] {
-        assert!(block["block_types"][nested].is_object(), "provider block {nested} missing: {block}");
+        assert!(
+            block["block_types"][nested].is_object(),
+            "provider block {nested} missing: {block}"
+        );
     }
     let function = &provider["functions"]["parse_image_uri"];
-    assert_eq!(function["parameters"][0]["name"], "uri", "function signature: {function}");
+    assert_eq!(
+        function["parameters"][0]["name"], "uri",
+        "function signature: {function}"
+    );
 }
 
-terraform_test!(provider_config_errors_point_at_the_attribute, provider_config_errors_point_at_the_attribute);
+terraform_test!(provider_config_errors_point_at_the_attribute);
 fn provider_config_errors_point_at_the_attribute(tf: &Terraform) {
     let config = format!(
         "{}\nprovider \"tagdeploy\" {{\n  region = \"not a region\"\n  endpoints {{\n    ecr = \"not a url\"\n  }}\n  assume_role {{\n    role_arn = \"arn:aws:iam::12:user/x\"\n  }}\n}}\n\noutput \"x\" {{\n  value = provider::tagdeploy::parse_image_uri(\"{ACCOUNT_URI}/app:v1\")\n}}\n",
@@ -40,15 +60,27 @@ fn provider_config_errors_point_at_the_attribute(tf: &Terraform) {
     let run = ws.run(&["validate", "-json", "-no-color"]).failure();
     let errors = run.json_errors();
     let pointing_at = |needle: &str| errors.iter().any(|d| d.code.contains(needle));
-    assert!(pointing_at("region"), "no error points at region: {errors:#?}");
-    assert!(pointing_at("ecr"), "no error points at endpoints.ecr: {errors:#?}");
-    assert!(pointing_at("role_arn"), "no error points at assume_role.role_arn: {errors:#?}");
+    assert!(
+        pointing_at("region"),
+        "no error points at region: {errors:#?}"
+    );
+    assert!(
+        pointing_at("ecr"),
+        "no error points at endpoints.ecr: {errors:#?}"
+    );
+    assert!(
+        pointing_at("role_arn"),
+        "no error points at assume_role.role_arn: {errors:#?}"
+    );
     for d in &errors {
-        assert!(!d.summary.is_empty() && !d.detail.is_empty(), "diagnostic without text: {d:?}");
+        assert!(
+            !d.summary.is_empty() && !d.detail.is_empty(),
+            "diagnostic without text: {d:?}"
+        );
     }
 }
 
-terraform_test!(parse_image_uri_returns_each_part, parse_image_uri_returns_each_part);
+terraform_test!(parse_image_uri_returns_each_part);
 fn parse_image_uri_returns_each_part(tf: &Terraform) {
     let digest = format!("sha256:{}", "ab".repeat(32));
     let cases = [
@@ -56,7 +88,10 @@ fn parse_image_uri_returns_each_part(tf: &Terraform) {
         ("digest", format!("{ACCOUNT_URI}/app@{digest}")),
         ("both", format!("{ACCOUNT_URI}/app:prod@{digest}")),
         ("neither", format!("{ACCOUNT_URI}/app")),
-        ("china", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1".to_owned()),
+        (
+            "china",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1".to_owned(),
+        ),
     ];
     let mut config = required_providers();
     for (name, uri) in &cases {
@@ -91,13 +126,25 @@ fn parse_image_uri_returns_each_part(tf: &Terraform) {
     assert_eq!(ty[0], "object", "type: {ty}");
 }
 
-terraform_test!(parse_image_uri_refuses_malformed_uris, parse_image_uri_refuses_malformed_uris);
+terraform_test!(parse_image_uri_refuses_malformed_uris);
 fn parse_image_uri_refuses_malformed_uris(tf: &Terraform) {
     let bad = [
         ("no_registry", "app:v1", "registry"),
-        ("short_account", "12345.dkr.ecr.eu-west-1.amazonaws.com/app:v1", "12"),
-        ("bad_digest", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:xyz", "digest"),
-        ("empty_tag", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:", "tag"),
+        (
+            "short_account",
+            "12345.dkr.ecr.eu-west-1.amazonaws.com/app:v1",
+            "12",
+        ),
+        (
+            "bad_digest",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:xyz",
+            "digest",
+        ),
+        (
+            "empty_tag",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:",
+            "tag",
+        ),
         ("empty", "", "empty"),
     ];
     for (label, uri, mention) in bad {
@@ -118,13 +165,15 @@ fn parse_image_uri_refuses_malformed_uris(tf: &Terraform) {
             run.transcript()
         );
         assert!(
-            errors.iter().any(|d| d.detail.to_lowercase().contains(&mention.to_lowercase())),
+            errors
+                .iter()
+                .any(|d| d.detail.to_lowercase().contains(&mention.to_lowercase())),
             "{label}: the error does not say what is wrong ({mention:?}): {errors:#?}"
         );
     }
 }
 
-terraform_test!(provider_exits_on_shutdown, provider_exits_on_shutdown);
+terraform_test!(provider_exits_on_shutdown);
 fn provider_exits_on_shutdown(tf: &Terraform) {
     let config = format!(
         "{}\nprovider \"tagdeploy\" {{\n  region = \"eu-west-1\"\n}}\noutput \"x\" {{\n  value = provider::tagdeploy::parse_image_uri(\"{ACCOUNT_URI}/app:v1\")\n}}\n",
@@ -137,14 +186,23 @@ fn provider_exits_on_shutdown(tf: &Terraform) {
     ws.set_env("TF_LOG", "DEBUG");
     let run = ws.run(&["plan", "-no-color"]).success();
     assert!(
-        run.stderr.contains("terraform-provider-tagdeploy") && run.stderr.contains("plugin process exited"),
+        run.stderr.contains("terraform-provider-tagdeploy")
+            && run.stderr.contains("plugin process exited"),
         "go-plugin did not report our provider exiting:\n{}",
-        run.stderr.lines().filter(|l| l.contains("plugin")).collect::<Vec<_>>().join("\n")
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("plugin"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         !run.stderr.contains("plugin failed to exit gracefully"),
         "the provider had to be killed:\n{}",
-        run.stderr.lines().filter(|l| l.contains("plugin")).collect::<Vec<_>>().join("\n")
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("plugin"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     eprintln!("plan with TF_LOG=DEBUG took {:?}", run.elapsed);
 }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each test module uses a different subset of the helpers
 
+pub mod emulator;
 pub mod terraform;
 
 use std::path::PathBuf;

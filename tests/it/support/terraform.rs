@@ -38,8 +38,12 @@ impl Terraform {
     /// Terraform 1.15.x from the project's virtualenv (installed on first use).
     pub fn v1_15() -> Terraform {
         let program = repo_root().join("scripts").join("terraform-1.15");
-        let version = probe_version(&program).expect("scripts/terraform-1.15 must report a version");
-        assert!(version.starts_with("1.15."), "scripts/terraform-1.15 reports {version}");
+        let version =
+            probe_version(&program).expect("scripts/terraform-1.15 must report a version");
+        assert!(
+            version.starts_with("1.15."),
+            "scripts/terraform-1.15 reports {version}"
+        );
         Terraform { program, version }
     }
 
@@ -49,7 +53,9 @@ impl Terraform {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("terraform"));
         let version = probe_version(&program)?;
-        version.starts_with("1.11.").then_some(Terraform { program, version })
+        version
+            .starts_with("1.11.")
+            .then_some(Terraform { program, version })
     }
 }
 
@@ -66,19 +72,19 @@ fn probe_version(program: &Path) -> Option<String> {
     json["terraform_version"].as_str().map(str::to_owned)
 }
 
-/// Runs the test body once with Terraform 1.11 (when installed) and once with 1.15, as two
-/// test functions named `terraform_1_11` and `terraform_1_15` inside a module `$name`, so the
+/// Runs the test body `fn $name(tf: &Terraform)` once with Terraform 1.11 (when installed) and
+/// once with 1.15, as test functions `terraform_1_11` and `terraform_1_15` in a module `$name`, so the
 /// test list shows which version ran. Without 1.11 the first one says it skipped (and fails when
 /// `TAGDEPLOY_REQUIRE_TERRAFORM_1_11` is set).
 macro_rules! terraform_test {
-    ($name:ident, $body:path) => {
+    ($name:ident) => {
         mod $name {
             #[test]
             fn terraform_1_11() {
                 match $crate::support::terraform::Terraform::v1_11() {
                     Some(tf) => {
                         eprintln!("running with Terraform {}", tf.version);
-                        $body(&tf)
+                        super::$name(&tf)
                     }
                     None => {
                         assert!(
@@ -94,7 +100,7 @@ macro_rules! terraform_test {
             fn terraform_1_15() {
                 let tf = $crate::support::terraform::Terraform::v1_15();
                 eprintln!("running with Terraform {}", tf.version);
-                $body(&tf)
+                super::$name(&tf)
             }
         }
     };
@@ -120,21 +126,38 @@ impl Run {
     /// Panics with the command's output unless it exited 0.
     #[track_caller]
     pub fn success(self) -> Run {
-        assert_eq!(self.code, Some(0), "{} failed:\n{}", self.command, self.transcript());
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{} failed:\n{}",
+            self.command,
+            self.transcript()
+        );
         self
     }
 
     /// Panics with the command's output unless it exited with `code`.
     #[track_caller]
     pub fn exit_code(self, code: i32) -> Run {
-        assert_eq!(self.code, Some(code), "{}: unexpected exit code:\n{}", self.command, self.transcript());
+        assert_eq!(
+            self.code,
+            Some(code),
+            "{}: unexpected exit code:\n{}",
+            self.command,
+            self.transcript()
+        );
         self
     }
 
     /// Panics unless it failed (non-zero exit).
     #[track_caller]
     pub fn failure(self) -> Run {
-        assert!(matches!(self.code, Some(c) if c != 0), "{} should have failed:\n{}", self.command, self.transcript());
+        assert!(
+            matches!(self.code, Some(c) if c != 0),
+            "{} should have failed:\n{}",
+            self.command,
+            self.transcript()
+        );
         self
     }
 
@@ -145,14 +168,21 @@ impl Run {
 
     /// The JSON lines of a `-json` command (plan/apply/validate streaming UI).
     pub fn json_lines(&self) -> Vec<serde_json::Value> {
-        self.stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        self.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// The error diagnostics of a `-json` command's output, as `(summary, detail, snippet code)`.
     pub fn json_errors(&self) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         for line in self.json_lines() {
-            let diag = if line["type"] == "diagnostic" { &line["diagnostic"] } else { continue };
+            let diag = if line["type"] == "diagnostic" {
+                &line["diagnostic"]
+            } else {
+                continue;
+            };
             if diag["severity"] != "error" {
                 continue;
             }
@@ -202,7 +232,11 @@ impl Workspace {
         let work = dir.path().join("work");
         std::fs::create_dir_all(&work).expect("create work dir");
         std::fs::write(work.join("main.tf"), config).expect("write main.tf");
-        Workspace { dir, tf: tf.clone(), env: Vec::new() }
+        Workspace {
+            dir,
+            tf: tf.clone(),
+            env: Vec::new(),
+        }
     }
 
     /// Sets an environment variable for every later command.
@@ -273,7 +307,9 @@ impl Workspace {
 /// Spawns the command, collects its output, and kills it if it runs past [`COMMAND_LIMIT`].
 fn run_bounded(mut cmd: Command, command: String) -> Run {
     let started = Instant::now();
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
     let mut stdout = child.stdout.take().expect("piped stdout");
     let mut stderr = child.stderr.take().expect("piped stderr");
     let out_reader = std::thread::spawn(move || {
@@ -309,10 +345,7 @@ fn run_bounded(mut cmd: Command, command: String) -> Run {
 /// Puts the built provider into a filesystem mirror at `mirror` in the layout Terraform expects.
 pub fn install_provider(mirror: &Path) {
     let version = env!("CARGO_PKG_VERSION");
-    let target_dir = mirror
-        .join(PROVIDER_SOURCE)
-        .join(version)
-        .join(platform());
+    let target_dir = mirror.join(PROVIDER_SOURCE).join(version).join(platform());
     std::fs::create_dir_all(&target_dir).expect("create mirror dir");
     let built = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-tagdeploy"));
     let dest = target_dir.join(format!("terraform-provider-tagdeploy_v{version}"));

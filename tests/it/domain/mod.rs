@@ -1,0 +1,6 @@
+//! The domain layer (`src/aws/`) against the in-process emulator: retag, deploy, wait, roll back,
+//! report, with the AWS calls counted from the emulator's request log.
+
+mod ecr;
+mod promote;
+mod report;
