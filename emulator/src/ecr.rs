@@ -269,8 +269,8 @@ fn lookup<'a>(repo: &'a Repository, id: &ImageId) -> Result<&'a Image, Failure> 
                 code: "ImageNotFound",
                 reason: "Requested image not found".into(),
             })?;
-            if let Some(t) = tag {
-                if !image.tags.iter().any(|x| x == t) {
+            if let Some(t) = tag
+                && !image.tags.iter().any(|x| x == t) {
                     return Err(Failure {
                         code: "ImageTagDoesNotMatchDigest",
                         reason:
@@ -278,7 +278,6 @@ fn lookup<'a>(repo: &'a Repository, id: &ImageId) -> Result<&'a Image, Failure> 
                                 .into(),
                     });
                 }
-            }
             Ok(image)
         }
         (None, Some(t)) => repo.by_tag(t).ok_or(Failure {
@@ -531,8 +530,8 @@ impl Ecr {
         let info: ManifestInfo =
             manifest::inspect(manifest_text, declared_media_type).map_err(AwsError::invalid)?;
         let digest = manifest::digest_of(manifest_text.as_bytes());
-        if let Some(claimed) = claimed_digest {
-            if claimed != digest {
+        if let Some(claimed) = claimed_digest
+            && claimed != digest {
                 return Err(AwsError::client(
                     "ImageDigestDoesNotMatchException",
                     format!(
@@ -540,14 +539,12 @@ impl Ecr {
                     ),
                 ));
             }
-        }
-        if let Some(t) = tag {
-            if t.is_empty() || t.len() > 300 {
+        if let Some(t) = tag
+            && (t.is_empty() || t.len() > 300) {
                 return Err(AwsError::invalid(
                     "Invalid parameter at 'imageTag' failed to satisfy constraint: 'Member must have length between 1 and 300'",
                 ));
             }
-        }
         let missing: Vec<&String> = info
             .children
             .iter()
@@ -865,14 +862,13 @@ impl Ecr {
         ctx: &RequestContext,
         now_ms: i64,
     ) -> Result<Value, AwsError> {
-        if let Some(r) = &input.registry_id {
-            if r != &ctx.account {
+        if let Some(r) = &input.registry_id
+            && r != &ctx.account {
                 return Err(AwsError::invalid(format!(
                     "Invalid parameter at 'registryId': repositories can only be created in registry '{}'",
                     ctx.account
                 )));
             }
-        }
         let index = self.create_repository(
             &input.repository_name,
             input.image_tag_mutability.as_deref(),
@@ -906,8 +902,8 @@ impl Ecr {
             };
             // Removing one tag of several only untags; otherwise the whole image goes.
             let untag_only = id.image_digest.is_none() && image.tags.len() > 1;
-            if !untag_only {
-                if let Some(parent) = repo.referencing_index(&image.digest) {
+            if !untag_only
+                && let Some(parent) = repo.referencing_index(&image.digest) {
                     let f = Failure {
                         code: "ImageReferencedByManifestList",
                         reason: format!(
@@ -918,7 +914,6 @@ impl Ecr {
                     failures.push(failure_json(id, &f));
                     continue;
                 }
-            }
             if untag_only {
                 let tag = id.image_tag.clone().unwrap_or_default();
                 if let Some(i) = repo.images.iter_mut().find(|i| i.digest == image.digest) {

@@ -454,8 +454,8 @@ pub fn resolve_image(
         digest: None,
         failure: None,
     };
-    if let Some((acct, repo_name, tag, digest)) = parse_ecr_reference(image) {
-        if acct == account {
+    if let Some((acct, repo_name, tag, digest)) = parse_ecr_reference(image)
+        && acct == account {
             let found = ecr
                 .repository(&repo_name)
                 .and_then(|repo| match (&digest, &tag) {
@@ -474,7 +474,6 @@ pub fn resolve_image(
             }
             return out;
         }
-    }
     match external.iter().find(|e| e.image == image) {
         Some(e) => {
             out.digest = Some(e.digest.clone());
@@ -1116,18 +1115,16 @@ impl Ecs {
             }
         }
         let mut redeploy = input.force_new_deployment.unwrap_or(false);
-        if let Some(td) = new_td {
-            if td != service.task_definition {
+        if let Some(td) = new_td
+            && td != service.task_definition {
                 service.task_definition = td;
                 redeploy = true;
             }
-        }
-        if let Some(net) = input.network_configuration {
-            if service.network_configuration.as_ref() != Some(&net) {
+        if let Some(net) = input.network_configuration
+            && service.network_configuration.as_ref() != Some(&net) {
                 service.network_configuration = Some(net);
                 redeploy = true;
             }
-        }
         if redeploy {
             self.new_deployment(&mut service, now_ms, ecr, ids, &ctx.account)?;
         }
