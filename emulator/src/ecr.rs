@@ -270,14 +270,15 @@ fn lookup<'a>(repo: &'a Repository, id: &ImageId) -> Result<&'a Image, Failure> 
                 reason: "Requested image not found".into(),
             })?;
             if let Some(t) = tag
-                && !image.tags.iter().any(|x| x == t) {
-                    return Err(Failure {
-                        code: "ImageTagDoesNotMatchDigest",
-                        reason:
-                            "Invalid request parameters: given tag does not map to the given digest"
-                                .into(),
-                    });
-                }
+                && !image.tags.iter().any(|x| x == t)
+            {
+                return Err(Failure {
+                    code: "ImageTagDoesNotMatchDigest",
+                    reason:
+                        "Invalid request parameters: given tag does not map to the given digest"
+                            .into(),
+                });
+            }
             Ok(image)
         }
         (None, Some(t)) => repo.by_tag(t).ok_or(Failure {
@@ -531,20 +532,22 @@ impl Ecr {
             manifest::inspect(manifest_text, declared_media_type).map_err(AwsError::invalid)?;
         let digest = manifest::digest_of(manifest_text.as_bytes());
         if let Some(claimed) = claimed_digest
-            && claimed != digest {
-                return Err(AwsError::client(
-                    "ImageDigestDoesNotMatchException",
-                    format!(
-                        "Provided digest {claimed} does not match the digest {digest} of the image manifest"
-                    ),
-                ));
-            }
+            && claimed != digest
+        {
+            return Err(AwsError::client(
+                "ImageDigestDoesNotMatchException",
+                format!(
+                    "Provided digest {claimed} does not match the digest {digest} of the image manifest"
+                ),
+            ));
+        }
         if let Some(t) = tag
-            && (t.is_empty() || t.len() > 300) {
-                return Err(AwsError::invalid(
-                    "Invalid parameter at 'imageTag' failed to satisfy constraint: 'Member must have length between 1 and 300'",
-                ));
-            }
+            && (t.is_empty() || t.len() > 300)
+        {
+            return Err(AwsError::invalid(
+                "Invalid parameter at 'imageTag' failed to satisfy constraint: 'Member must have length between 1 and 300'",
+            ));
+        }
         let missing: Vec<&String> = info
             .children
             .iter()
@@ -863,12 +866,13 @@ impl Ecr {
         now_ms: i64,
     ) -> Result<Value, AwsError> {
         if let Some(r) = &input.registry_id
-            && r != &ctx.account {
-                return Err(AwsError::invalid(format!(
-                    "Invalid parameter at 'registryId': repositories can only be created in registry '{}'",
-                    ctx.account
-                )));
-            }
+            && r != &ctx.account
+        {
+            return Err(AwsError::invalid(format!(
+                "Invalid parameter at 'registryId': repositories can only be created in registry '{}'",
+                ctx.account
+            )));
+        }
         let index = self.create_repository(
             &input.repository_name,
             input.image_tag_mutability.as_deref(),
@@ -902,18 +906,17 @@ impl Ecr {
             };
             // Removing one tag of several only untags; otherwise the whole image goes.
             let untag_only = id.image_digest.is_none() && image.tags.len() > 1;
-            if !untag_only
-                && let Some(parent) = repo.referencing_index(&image.digest) {
-                    let f = Failure {
-                        code: "ImageReferencedByManifestList",
-                        reason: format!(
-                            "Requested image referenced by manifest list: [{}]",
-                            parent.digest
-                        ),
-                    };
-                    failures.push(failure_json(id, &f));
-                    continue;
-                }
+            if !untag_only && let Some(parent) = repo.referencing_index(&image.digest) {
+                let f = Failure {
+                    code: "ImageReferencedByManifestList",
+                    reason: format!(
+                        "Requested image referenced by manifest list: [{}]",
+                        parent.digest
+                    ),
+                };
+                failures.push(failure_json(id, &f));
+                continue;
+            }
             if untag_only {
                 let tag = id.image_tag.clone().unwrap_or_default();
                 if let Some(i) = repo.images.iter_mut().find(|i| i.digest == image.digest) {

@@ -455,25 +455,26 @@ pub fn resolve_image(
         failure: None,
     };
     if let Some((acct, repo_name, tag, digest)) = parse_ecr_reference(image)
-        && acct == account {
-            let found = ecr
-                .repository(&repo_name)
-                .and_then(|repo| match (&digest, &tag) {
-                    (Some(d), _) => repo.by_digest(d),
-                    (None, Some(t)) => repo.by_tag(t),
-                    (None, None) => repo.by_tag("latest"),
-                });
-            match found {
-                Some(i) => {
-                    out.digest = Some(i.digest.clone());
-                    if !i.healthy {
-                        out.failure = Some(unhealthy);
-                    }
+        && acct == account
+    {
+        let found = ecr
+            .repository(&repo_name)
+            .and_then(|repo| match (&digest, &tag) {
+                (Some(d), _) => repo.by_digest(d),
+                (None, Some(t)) => repo.by_tag(t),
+                (None, None) => repo.by_tag("latest"),
+            });
+        match found {
+            Some(i) => {
+                out.digest = Some(i.digest.clone());
+                if !i.healthy {
+                    out.failure = Some(unhealthy);
                 }
-                None => out.failure = Some(not_found()),
             }
-            return out;
+            None => out.failure = Some(not_found()),
         }
+        return out;
+    }
     match external.iter().find(|e| e.image == image) {
         Some(e) => {
             out.digest = Some(e.digest.clone());
@@ -1116,15 +1117,17 @@ impl Ecs {
         }
         let mut redeploy = input.force_new_deployment.unwrap_or(false);
         if let Some(td) = new_td
-            && td != service.task_definition {
-                service.task_definition = td;
-                redeploy = true;
-            }
+            && td != service.task_definition
+        {
+            service.task_definition = td;
+            redeploy = true;
+        }
         if let Some(net) = input.network_configuration
-            && service.network_configuration.as_ref() != Some(&net) {
-                service.network_configuration = Some(net);
-                redeploy = true;
-            }
+            && service.network_configuration.as_ref() != Some(&net)
+        {
+            service.network_configuration = Some(net);
+            redeploy = true;
+        }
         if redeploy {
             self.new_deployment(&mut service, now_ms, ecr, ids, &ctx.account)?;
         }

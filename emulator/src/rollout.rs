@@ -208,11 +208,12 @@ fn transitions(service: &mut Service, tasks: &mut [Task], now_ms: i64) {
                     t.started_ms = Some(now_ms);
                     t.version += 1;
                     if let Some(d) = deployment
-                        && !d.had_running {
-                            d.had_running = true;
-                            d.failed_tasks = 0;
-                            d.updated_ms = now_ms;
-                        }
+                        && !d.had_running
+                    {
+                        d.had_running = true;
+                        d.failed_tasks = 0;
+                        d.updated_ms = now_ms;
+                    }
                 }
             }
             (TaskStatus::Pending | TaskStatus::Running, TaskStatus::Stopped) => {

@@ -234,9 +234,10 @@ fn aws_response(shared: &Shared, status: u16, body: &Value, error_type: Option<&
         r.headers_mut().insert("x-amzn-RequestId", v);
     }
     if let Some(code) = error_type
-        && let Ok(v) = HeaderValue::from_str(code) {
-            r.headers_mut().insert("x-amzn-ErrorType", v);
-        }
+        && let Ok(v) = HeaderValue::from_str(code)
+    {
+        r.headers_mut().insert("x-amzn-ErrorType", v);
+    }
     r
 }
 
