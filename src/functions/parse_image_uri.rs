@@ -183,7 +183,7 @@ impl Function for ParseImageUri {
             .and_then(Value::as_str)
             .ok_or_else(|| FunctionError::argument(0, "uri must be a string"))?;
         let parts = parse(uri)
-            .map_err(|e| FunctionError::argument(0, format!("Invalid ECR image URI: {e}.")))?;
+            .map_err(|e| FunctionError::argument(0, format!("Invalid ECR image URI: {e}")))?;
         let opt = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         let fields: BTreeMap<String, Value> = [
             ("registry_id", Value::string(parts.registry_id)),

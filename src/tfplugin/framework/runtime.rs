@@ -397,6 +397,7 @@ impl<P: Provider> Runtime<P> {
             config,
             prior_private,
         } = req;
+        log::trace("PlanResourceChange", &[("type", &type_name)]);
         let fail = |diagnostics: Diagnostics, planned_private: Vec<u8>| PlanOutcome {
             planned_private,
             diagnostics,
@@ -471,6 +472,7 @@ impl<P: Provider> Runtime<P> {
             config,
             planned_private,
         } = req;
+        log::trace("ApplyResourceChange", &[("type", &type_name)]);
         let Some(e) = self.resources.get(type_name.as_str()) else {
             return ApplyOutcome {
                 new_state: prior,

@@ -291,3 +291,71 @@ async fn protocol_5_only_is_a_clear_error() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("only version 6"));
 }
+
+#[tokio::test]
+async fn debug_mode_prints_reattach_json_and_serves_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .arg("--debug")
+        .env("TMPDIR", dir.path())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        tokio::time::timeout(STARTUP_BOUND, reader.read_line(&mut line))
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(json) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(json.trim_end_matches('\'').to_owned());
+            break;
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&reattach.expect("a TF_REATTACH_PROVIDERS line")).unwrap();
+    let entry = &json["terraform.local/tagdeploy/tagdeploy"];
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Pid"], child.id().unwrap());
+    assert_eq!(entry["Addr"]["Network"], "unix");
+    let socket = PathBuf::from(entry["Addr"]["String"].as_str().unwrap());
+
+    let channel = client::connect(socket, None).await.unwrap();
+    ProviderClient::new(channel)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+
+    // Ctrl-C stops debug mode (unlike plugin mode, which ignores SIGINT).
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(i32::try_from(child.id().unwrap()).unwrap(), libc::SIGINT);
+    }
+    let (status, _) = wait_exit(&mut child).await;
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn plugin_mode_ignores_sigint() {
+    let mut p = start(None).await;
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(i32::try_from(p.child.id().unwrap()).unwrap(), libc::SIGINT);
+    }
+    // Still serving: Terraform, not the terminal, decides when the provider stops.
+    let channel = client::connect(p.socket.clone(), None).await.unwrap();
+    ProviderClient::new(channel.clone())
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    ControllerClient::new(channel)
+        .shutdown(plugin::Empty {})
+        .await
+        .unwrap();
+    wait_exit(&mut p.child).await;
+}
