@@ -245,6 +245,18 @@ async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
         "the stdio stream is empty"
     );
 
+    let health = tonic_health::pb::health_client::HealthClient::new(channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        health.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
     let ids = ProviderClient::new(channel.clone())
         .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
         .await
