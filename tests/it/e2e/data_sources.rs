@@ -1,0 +1,541 @@
+//! The data sources seen from Terraform, against the emulator on the RFC demo world:
+//! `tagdeploy_task_digests` on a steady service and during a rollout (both digests, RFC
+//! statuses), `tagdeploy_image` by tag, by digest and for a multi-arch index, and every bad
+//! input reported on the right attribute without a single mutating AWS call. The AWS calls of
+//! each read are counted from the emulator's request log, so a read that grows a call fails.
+
+use serde_json::{Value as Json, json};
+use terraform_provider_tagdeploy::aws::ecr::Ecr;
+use terraform_provider_tagdeploy::aws::ecs::Ecs;
+use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
+
+use crate::support::emulator::{BackgroundEmulator, add_image, clients, demo_world_json};
+use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
+
+/// The demo world's registry host (account 123456789012, us-east-1).
+const REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/// AWS calls of one `tagdeploy_task_digests` read of a service with tasks, sorted.
+const TASK_DIGESTS_CALLS: [&str; 5] = [
+    "ecr:DescribeImages",
+    "ecs:DescribeServices",
+    "ecs:DescribeTasks",
+    "ecs:ListTasks",
+    "ecs:ListTasks",
+];
+
+/// The emulator plus domain clients (on a runtime of their own) to look at it and drive it
+/// the way another actor would.
+struct Env {
+    emu: BackgroundEmulator,
+    runtime: tokio::runtime::Runtime,
+    ecr: Ecr,
+    ecs: Ecs,
+}
+
+impl Env {
+    fn new(world: Json) -> Env {
+        let emu = BackgroundEmulator::manual(world);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("test runtime");
+        let (ecr, ecs) = clients(&emu.url());
+        Env {
+            emu,
+            runtime,
+            ecr,
+            ecs,
+        }
+    }
+
+    /// The digest `tag` points at in the demo repository.
+    fn digest(&self, tag: &str) -> Digest {
+        self.runtime
+            .block_on(self.ecr.image(
+                &RepositoryRef::new("example"),
+                &ImageSelector::Tag(tag.into()),
+            ))
+            .expect("image exists")
+            .digest
+    }
+
+    /// A workspace whose configuration is the provider block for this emulator plus `body`,
+    /// with test credentials, initialised.
+    fn workspace(&self, tf: &Terraform, label: &str, body: &str) -> Workspace {
+        let mut ws = Workspace::new(tf, label, &self.config(body));
+        ws.set_env("AWS_ACCESS_KEY_ID", "AKIDTEST");
+        ws.set_env("AWS_SECRET_ACCESS_KEY", "test-secret");
+        ws.set_env("AWS_EC2_METADATA_DISABLED", "true");
+        ws.init();
+        ws
+    }
+
+    fn config(&self, body: &str) -> String {
+        format!(
+            "{}\n{}\n{body}",
+            required_providers(),
+            self.emu.provider_block()
+        )
+    }
+
+    /// The operations served since the last call, sorted (and the log cleared).
+    fn take_operations(&self) -> Vec<String> {
+        let mut ops = self.emu.operations();
+        self.emu.handle().clear_requests();
+        ops.sort();
+        ops
+    }
+}
+
+fn task_digests_config(extra: &str) -> String {
+    format!(
+        r#"
+data "tagdeploy_task_digests" "example" {{
+  cluster = "example"
+  service = "example"
+{extra}}}
+
+output "report" {{
+  value = data.tagdeploy_task_digests.example
+}}
+
+check "release_complete" {{
+  assert {{
+    condition     = data.tagdeploy_task_digests.example.complete
+    error_message = "Not every task of example runs the prod digest yet."
+  }}
+}}
+"#
+    )
+}
+
+/// The status of the check block `name` in `terraform show -json`.
+fn check_status(show: &Json, name: &str) -> String {
+    show["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["address"]["name"] == name)
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or("absent")
+        .to_owned()
+}
+
+fn task_digests(report: &Json) -> Vec<String> {
+    report["tasks"]
+        .as_array()
+        .expect("tasks is a list")
+        .iter()
+        .filter_map(|t| t["digest"].as_str().map(str::to_owned))
+        .collect()
+}
+
+terraform_test!(task_digests_on_a_steady_service);
+fn task_digests_on_a_steady_service(tf: &Terraform) {
+    let env = Env::new(demo_world_json());
+    let hash_1 = env.digest("hash_1");
+    let ws = env.workspace(tf, "ds-steady", &task_digests_config(""));
+    env.take_operations();
+
+    ws.apply(&[]);
+    // One read, and only the calls check.sh needs.
+    assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
+
+    let report = &ws.outputs()["report"]["value"];
+    assert_eq!(report["id"], "example/example");
+    assert_eq!(report["tag"], "prod", "tag defaults to prod");
+    assert_eq!(report["repository"], "example", "repository from the image");
+    assert_eq!(report["container"], "app");
+    assert_eq!(report["env_digest"], hash_1.as_str());
+    let tasks = report["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 2, "{report:#}");
+    for task in tasks {
+        assert_eq!(task["digest"], hash_1.as_str(), "{task}");
+        assert_eq!(task["matches"], true);
+        assert_eq!(task["container"], "app");
+        assert_eq!(task["last_status"], "RUNNING");
+        assert_eq!(task["desired_status"], "RUNNING");
+        assert!(
+            task["task_arn"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("arn:aws:ecs:us-east-1:123456789012:task/")),
+            "{task}"
+        );
+    }
+    assert_eq!(report["all_match"], true);
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["status"], Json::Null, "no deployment_id, no status");
+    let deployments = report["deployments"].as_array().expect("deployments");
+    assert_eq!(deployments.len(), 1, "{report:#}");
+    let only = &deployments[0];
+    assert_eq!(only["status"], "PRIMARY");
+    assert_eq!(only["rollout_state"], "COMPLETED");
+    assert_eq!(only["desired_count"], 2);
+    assert_eq!(only["running_count"], 2);
+    assert_eq!(only["pending_count"], 0);
+    assert_eq!(only["failed_tasks"], 0);
+    assert!(
+        only["created_at"].as_str().is_some_and(|t| t.contains('T')),
+        "{only}"
+    );
+    for task in tasks {
+        assert_eq!(
+            task["deployment_id"], only["id"],
+            "startedBy is the deployment"
+        );
+    }
+    assert_eq!(check_status(&ws.show(), "release_complete"), "pass");
+
+    // The deployment's own RFC status, and nothing written to AWS.
+    let id = only["id"].as_str().expect("deployment id").to_owned();
+    ws.write(
+        "main.tf",
+        &env.config(&task_digests_config(&format!(
+            "  deployment_id = \"{id}\"\n"
+        ))),
+    );
+    ws.apply(&[]);
+    assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
+    assert_eq!(ws.outputs()["report"]["value"]["status"], "COMPLETE");
+    assert!(env.emu.mutations().is_empty(), "{:?}", env.emu.mutations());
+}
+
+terraform_test!(task_digests_during_a_rollout);
+fn task_digests_during_a_rollout(tf: &Terraform) {
+    let env = Env::new(demo_world_json());
+    let (hash_1, hash_2) = (env.digest("hash_1"), env.digest("hash_2"));
+    // What deploy.sh did: retag prod onto hash_2, then force a new deployment.
+    let repository = RepositoryRef::new("example");
+    env.runtime
+        .block_on(env.ecr.retag(&repository, &hash_2, "prod"))
+        .expect("retag");
+    let deployment = env
+        .runtime
+        .block_on(env.ecs.force_new_deployment("example", "example"))
+        .expect("force a deployment")
+        .deployment_id;
+    let ws = env.workspace(
+        tf,
+        "ds-rollout",
+        &task_digests_config(&format!("  deployment_id = \"{deployment}\"\n")),
+    );
+
+    // New tasks start and become RUNNING; the old ones are told to stop (draining).
+    env.emu.handle().advance(2);
+    env.take_operations();
+    ws.apply(&[]);
+    let calls = env.take_operations();
+    assert!(
+        calls
+            .iter()
+            .all(|c| TASK_DIGESTS_CALLS.contains(&c.as_str())),
+        "{calls:?}"
+    );
+    let report = ws.outputs()["report"]["value"].clone();
+    assert_eq!(report["env_digest"], hash_2.as_str());
+    let digests = task_digests(&report);
+    assert!(
+        digests.contains(&hash_1.to_string()) && digests.contains(&hash_2.to_string()),
+        "both digests should be visible mid-rollout: {report:#}"
+    );
+    let tasks = report["tasks"].as_array().expect("tasks");
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t["desired_status"] == "STOPPED" && t["last_status"] != "STOPPED"),
+        "draining tasks are listed: {report:#}"
+    );
+    for task in tasks {
+        let on_new = task["digest"] == hash_2.as_str();
+        assert_eq!(task["matches"], on_new, "{task}");
+        assert_eq!(
+            task["deployment_id"] == deployment.as_str(),
+            on_new,
+            "{task}"
+        );
+    }
+    assert_eq!(report["all_match"], false);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["status"], "IN_PROGRESS");
+    let deployments = report["deployments"].as_array().expect("deployments");
+    assert_eq!(deployments.len(), 2, "{report:#}");
+    let primary = deployments
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+        .expect("a PRIMARY deployment");
+    assert_eq!(primary["id"], deployment.as_str());
+    assert_eq!(primary["rollout_state"], "IN_PROGRESS");
+    assert!(deployments.iter().any(|d| d["status"] == "ACTIVE"));
+    // The check block reports the unfinished release (a warning, not an error).
+    assert_eq!(check_status(&ws.show(), "release_complete"), "fail");
+
+    // The old tasks stop and the old deployment drains away.
+    env.emu.handle().advance(3);
+    ws.apply(&[]);
+    assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
+    let report = ws.outputs()["report"]["value"].clone();
+    assert_eq!(report["status"], "COMPLETE", "{report:#}");
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["all_match"], true);
+    assert_eq!(
+        task_digests(&report),
+        [hash_2.to_string(), hash_2.to_string()]
+    );
+    assert_eq!(report["deployments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(check_status(&ws.show(), "release_complete"), "pass");
+}
+
+terraform_test!(image_by_tag_by_digest_and_multi_arch);
+fn image_by_tag_by_digest_and_multi_arch(tf: &Terraform) {
+    let mut world = demo_world_json();
+    add_image(
+        &mut world,
+        json!({"tags": ["hash_multi"], "generate": {"seed": "m", "format": "oci", "platforms": ["linux/amd64", "linux/arm64"]}}),
+    );
+    let env = Env::new(world);
+    let (hash_1, hash_2, multi) = (
+        env.digest("hash_1"),
+        env.digest("hash_2"),
+        env.digest("hash_multi"),
+    );
+    let body = format!(
+        r#"
+data "tagdeploy_image" "prod" {{
+  repository = "example"
+  tag        = "prod"
+}}
+
+data "tagdeploy_image" "by_digest" {{
+  repository = "example"
+  digest     = "{hash_2}"
+}}
+
+data "tagdeploy_image" "multi" {{
+  repository = "example"
+  tag        = "hash_multi"
+}}
+
+output "prod" {{
+  value = data.tagdeploy_image.prod
+}}
+
+output "by_digest" {{
+  value = data.tagdeploy_image.by_digest
+}}
+
+output "multi" {{
+  value = data.tagdeploy_image.multi
+}}
+"#
+    );
+    let ws = env.workspace(tf, "ds-image", &body);
+    env.take_operations();
+    ws.apply(&[]);
+    // Two calls per read: the image and the repository's URI.
+    let mut expected = Vec::new();
+    for _ in 0..3 {
+        expected.extend(["ecr:DescribeImages", "ecr:DescribeRepositories"]);
+    }
+    expected.sort_unstable();
+    assert_eq!(env.take_operations(), expected);
+
+    let outputs = ws.outputs();
+    let prod = &outputs["prod"]["value"];
+    assert_eq!(prod["digest"], hash_1.as_str());
+    assert_eq!(prod["id"], hash_1.as_str());
+    assert_eq!(prod["tags"], json!(["hash_1", "prod"]));
+    assert_eq!(
+        prod["media_type"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(prod["image_uri"], format!("{REGISTRY}/example@{hash_1}"));
+    assert_eq!(prod["registry_id"], Json::Null);
+    assert!(prod["size_bytes"].as_i64().is_some_and(|n| n > 0), "{prod}");
+    let pushed_at = prod["pushed_at"].as_str().expect("pushed_at");
+    assert!(
+        pushed_at.len() >= 20 && pushed_at.as_bytes()[10] == b'T' && pushed_at.ends_with('Z'),
+        "RFC 3339: {pushed_at}"
+    );
+
+    let by_digest = &outputs["by_digest"]["value"];
+    assert_eq!(by_digest["tag"], Json::Null);
+    assert_eq!(by_digest["digest"], hash_2.as_str());
+    assert_eq!(by_digest["tags"], json!(["hash_2"]));
+    assert_eq!(
+        by_digest["image_uri"],
+        format!("{REGISTRY}/example@{hash_2}")
+    );
+
+    let multi_image = &outputs["multi"]["value"];
+    assert_eq!(multi_image["digest"], multi.as_str());
+    assert_eq!(
+        multi_image["media_type"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert!(env.emu.mutations().is_empty());
+}
+
+/// One bad configuration: its body, the text the error's snippet must contain, and text the
+/// detail must contain.
+struct BadCase {
+    name: &'static str,
+    body: String,
+    snippet: &'static str,
+    detail: &'static str,
+    /// Refused at validation, before any AWS call.
+    at_validate: bool,
+}
+
+fn image_block(attrs: &str) -> String {
+    format!("data \"tagdeploy_image\" \"x\" {{\n{attrs}\n}}\n")
+}
+
+fn task_digests_block(attrs: &str) -> String {
+    format!("data \"tagdeploy_task_digests\" \"x\" {{\n{attrs}\n}}\n")
+}
+
+terraform_test!(bad_input_points_at_the_attribute);
+fn bad_input_points_at_the_attribute(tf: &Terraform) {
+    // A second container, so that an unnamed container is ambiguous.
+    let mut world = demo_world_json();
+    world["taskDefinitions"][0]["containerDefinitions"]
+        .as_array_mut()
+        .expect("container definitions")
+        .push(json!({"name": "sidecar", "image": format!("{REGISTRY}/example:hash_2"), "essential": false}));
+    let env = Env::new(world);
+    let missing_digest = format!("sha256:{}", "0".repeat(64));
+    let cases = [
+        BadCase {
+            name: "missing repository",
+            body: image_block("  repository = \"nope\"\n  tag = \"prod\""),
+            snippet: "repository",
+            detail: "RepositoryNotFoundException",
+            at_validate: false,
+        },
+        BadCase {
+            name: "missing tag",
+            body: image_block("  repository = \"example\"\n  tag = \"hash_404\""),
+            snippet: "hash_404",
+            detail: "ImageNotFoundException",
+            at_validate: false,
+        },
+        BadCase {
+            name: "missing digest",
+            body: image_block(&format!(
+                "  repository = \"example\"\n  digest = \"{missing_digest}\""
+            )),
+            snippet: "digest",
+            detail: "ImageNotFoundException",
+            at_validate: false,
+        },
+        BadCase {
+            name: "both tag and digest",
+            body: image_block(&format!(
+                "  repository = \"example\"\n  tag = \"prod\"\n  digest = \"{missing_digest}\""
+            )),
+            snippet: "digest",
+            detail: "not both",
+            at_validate: true,
+        },
+        BadCase {
+            name: "neither tag nor digest",
+            body: image_block("  repository = \"example\""),
+            snippet: "data \"tagdeploy_image\" \"x\"",
+            detail: "`tag`",
+            at_validate: true,
+        },
+        BadCase {
+            name: "malformed digest",
+            body: image_block("  repository = \"example\"\n  digest = \"sha256:ABC\""),
+            snippet: "sha256:ABC",
+            detail: "64 lowercase hex",
+            at_validate: true,
+        },
+        BadCase {
+            name: "malformed repository",
+            body: image_block("  repository = \"Not/Valid\"\n  tag = \"prod\""),
+            snippet: "Not/Valid",
+            detail: "repository name",
+            at_validate: true,
+        },
+        BadCase {
+            name: "missing cluster",
+            body: task_digests_block(
+                "  cluster = \"nope\"\n  service = \"example\"\n  container = \"app\"",
+            ),
+            snippet: "cluster",
+            detail: "ClusterNotFoundException",
+            at_validate: false,
+        },
+        BadCase {
+            name: "missing service",
+            body: task_digests_block(
+                "  cluster = \"example\"\n  service = \"nope\"\n  container = \"app\"",
+            ),
+            snippet: "service",
+            detail: "nope",
+            at_validate: false,
+        },
+        BadCase {
+            name: "missing repository of task digests",
+            body: task_digests_block(
+                "  cluster = \"example\"\n  service = \"example\"\n  container = \"app\"\n  repository = \"gone\"",
+            ),
+            snippet: "repository",
+            detail: "RepositoryNotFoundException",
+            at_validate: false,
+        },
+        BadCase {
+            name: "unknown container",
+            body: task_digests_block(
+                "  cluster = \"example\"\n  service = \"example\"\n  container = \"web\"",
+            ),
+            snippet: "container",
+            detail: "no container named",
+            at_validate: false,
+        },
+        BadCase {
+            name: "ambiguous container",
+            body: task_digests_block("  cluster = \"example\"\n  service = \"example\""),
+            snippet: "data \"tagdeploy_task_digests\" \"x\"",
+            detail: "set container",
+            at_validate: false,
+        },
+        BadCase {
+            name: "registry_id without repository",
+            body: task_digests_block(
+                "  cluster = \"example\"\n  service = \"example\"\n  registry_id = \"123456789012\"",
+            ),
+            snippet: "registry_id",
+            detail: "`repository`",
+            at_validate: true,
+        },
+    ];
+    let ws = env.workspace(tf, "ds-bad-input", "");
+    for case in &cases {
+        ws.write("main.tf", &env.config(&case.body));
+        env.take_operations();
+        let run = ws.run(&["plan", "-json", "-no-color"]).failure();
+        let errors = run.json_errors();
+        assert_eq!(errors.len(), 1, "{}: {errors:#?}", case.name);
+        let error = &errors[0];
+        assert!(
+            error.code.contains(case.snippet),
+            "{}: the error should point at {:?}: {error:#?}",
+            case.name,
+            case.snippet
+        );
+        assert!(
+            error.detail.contains(case.detail),
+            "{}: the detail should mention {:?}: {error:#?}",
+            case.name,
+            case.detail
+        );
+        let calls = env.take_operations();
+        if case.at_validate {
+            assert!(calls.is_empty(), "{}: refused after {calls:?}", case.name);
+        }
+    }
+    assert!(env.emu.mutations().is_empty(), "{:?}", env.emu.mutations());
+}
