@@ -447,6 +447,49 @@ async fn unresolvable_and_external_images() {
         );
         assert_eq!(t.containers()[0].image_digest(), None);
     }
+
+    // A task definition pinned by digest (`<repo uri>@sha256:…`) runs exactly that image.
+    let v1 = tag_digest(&emu.url(), "app", "v1").await;
+    client
+        .register_task_definition()
+        .family("pinned")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image(format!("{REGISTRY}/app@{v1}"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_service()
+        .cluster("c")
+        .service_name("pinned")
+        .task_definition("pinned")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    emu.advance(1);
+    let listed = client
+        .list_tasks()
+        .cluster("c")
+        .service_name("pinned")
+        .send()
+        .await
+        .unwrap();
+    let pinned = client
+        .describe_tasks()
+        .cluster("c")
+        .set_tasks(Some(listed.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pinned.tasks()[0].containers()[0].image_digest(),
+        Some(v1.as_str())
+    );
 }
 
 #[tokio::test]
