@@ -15,6 +15,8 @@
 //! - `main.rs` — wiring only; stdout belongs to the handshake.
 
 pub mod aws;
+pub mod data_sources;
 pub mod functions;
 pub mod provider;
+pub mod resources;
 pub mod tfplugin;

@@ -7,9 +7,13 @@ use std::sync::Arc;
 use crate::aws::config::{
     AssumeRole, AwsSettings, Clients, build_clients, check_region_name as check_region,
 };
+use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
+use crate::resources::prod_tag::ProdTag;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::tfplugin::framework::{AnyDataSource, AnyResource, Ctx, Function, Provider, function};
+use crate::tfplugin::framework::{
+    AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
+};
 use crate::tfplugin::log;
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Presence, Schema, validators};
 use crate::tfplugin::value::Value;
@@ -151,13 +155,13 @@ impl Provider for TagdeployProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
-        // One line per resource type, e.g. `resource(ProdTag::default()),`.
-        vec![]
+        // One line per resource type.
+        vec![resource(ProdTag)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<ProviderData>>> {
-        // One line per data source type, e.g. `data_source(Image::default()),`.
-        vec![]
+        // One line per data source type.
+        vec![data_source(TaskDigests), data_source(Image)]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {

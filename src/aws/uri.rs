@@ -1,5 +1,6 @@
 //! ECR image URIs: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]`.
 
+use super::config::check_region_name;
 use super::image::Digest;
 
 /// A parsed ECR image URI.
@@ -110,26 +111,14 @@ fn parse_host(host: &str) -> Result<(String, String), UriError> {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(UriError::BadAccount(account.to_owned()));
     }
-    if !is_region(region) {
+    if check_region_name(region).is_err() {
         return Err(UriError::BadRegion(region.to_owned()));
     }
     Ok((account.to_owned(), region.to_owned()))
 }
 
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: lowercase words joined by
-/// hyphens, ending in a number.
-pub fn is_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
 /// ECR repository names: 2-256 characters; components of lowercase letters and digits joined by
-/// `.`, `_` or `-`, separated by `/`.
+/// single `.`, `_` or `-`, separated by `/`.
 pub fn is_valid_repository(name: &str) -> bool {
     (2..=256).contains(&name.len())
         && name.split('/').all(|component| {

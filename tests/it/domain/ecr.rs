@@ -15,23 +15,50 @@ fn tag(t: &str) -> ImageSelector {
 async fn retag_moves_prod_by_digest_and_is_idempotent() {
     let env = Emulated::manual(demo_world_json()).await;
     let repo = RepositoryRef::new("example");
-    let hash_2 = env.ecr.image(&repo, &tag("hash_2")).await.expect("hash_2 exists");
-    let before = env.ecr.image(&repo, &tag("prod")).await.expect("prod exists");
+    let hash_2 = env
+        .ecr
+        .image(&repo, &tag("hash_2"))
+        .await
+        .expect("hash_2 exists");
+    let before = env
+        .ecr
+        .image(&repo, &tag("prod"))
+        .await
+        .expect("prod exists");
     assert_ne!(before.digest, hash_2.digest);
     env.handle.clear_requests();
 
-    let outcome = env.ecr.retag(&repo, &hash_2.digest, "prod").await.expect("retag");
+    let outcome = env
+        .ecr
+        .retag(&repo, &hash_2.digest, "prod")
+        .await
+        .expect("retag");
     assert_eq!(outcome, RetagOutcome::Moved);
-    assert_eq!(env.operations(), ["ecr:BatchGetImage", "ecr:PutImage", "ecr:DescribeImages"]);
-    let after = env.ecr.image(&repo, &tag("prod")).await.expect("prod exists");
+    assert_eq!(
+        env.operations(),
+        ["ecr:BatchGetImage", "ecr:PutImage", "ecr:DescribeImages"]
+    );
+    let after = env
+        .ecr
+        .image(&repo, &tag("prod"))
+        .await
+        .expect("prod exists");
     assert_eq!(after.digest, hash_2.digest);
     assert_eq!(after.tags, ["hash_2", "prod"]);
     // The old image keeps its release tag; nothing was re-pushed under a new digest.
-    let hash_1 = env.ecr.image(&repo, &tag("hash_1")).await.expect("hash_1 exists");
+    let hash_1 = env
+        .ecr
+        .image(&repo, &tag("hash_1"))
+        .await
+        .expect("hash_1 exists");
     assert_eq!(hash_1.digest, before.digest);
     assert_eq!(hash_1.tags, ["hash_1"]);
 
-    let again = env.ecr.retag(&repo, &hash_2.digest, "prod").await.expect("retag again");
+    let again = env
+        .ecr
+        .retag(&repo, &hash_2.digest, "prod")
+        .await
+        .expect("retag again");
     assert_eq!(again, RetagOutcome::AlreadyThere);
 }
 
@@ -44,9 +71,19 @@ async fn multi_arch_index_keeps_its_digest() {
     );
     let env = Emulated::manual(world).await;
     let repo = RepositoryRef::new("example");
-    let multi = env.ecr.image(&repo, &tag("hash_multi")).await.expect("index exists");
-    assert_eq!(multi.media_type.as_deref(), Some("application/vnd.oci.image.index.v1+json"));
-    env.ecr.retag(&repo, &multi.digest, "prod").await.expect("retag index");
+    let multi = env
+        .ecr
+        .image(&repo, &tag("hash_multi"))
+        .await
+        .expect("index exists");
+    assert_eq!(
+        multi.media_type.as_deref(),
+        Some("application/vnd.oci.image.index.v1+json")
+    );
+    env.ecr
+        .retag(&repo, &multi.digest, "prod")
+        .await
+        .expect("retag index");
     let prod = env.ecr.image(&repo, &tag("prod")).await.expect("prod");
     assert_eq!(prod.digest, multi.digest);
     assert_eq!(prod.media_type, multi.media_type);
@@ -56,19 +93,37 @@ async fn multi_arch_index_keeps_its_digest() {
 async fn lookups_name_what_is_missing() {
     let env = Emulated::manual(demo_world_json()).await;
     let missing_repo = RepositoryRef::new("nope");
-    assert!(matches!(env.ecr.repository(&missing_repo).await, Err(EcrError::RepositoryNotFound { .. })));
+    assert!(matches!(
+        env.ecr.repository(&missing_repo).await,
+        Err(EcrError::RepositoryNotFound { .. })
+    ));
     let repo = RepositoryRef::new("example");
-    let err = env.ecr.image(&repo, &tag("hash_9")).await.expect_err("no such tag");
-    assert!(matches!(&err, EcrError::TagNotFound { tag, .. } if tag == "hash_9"), "{err:?}");
+    let err = env
+        .ecr
+        .image(&repo, &tag("hash_9"))
+        .await
+        .expect_err("no such tag");
+    assert!(
+        matches!(&err, EcrError::TagNotFound { tag, .. } if tag == "hash_9"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("hash_9"));
 
     // Both present: one DescribeImages call answers both.
     env.handle.clear_requests();
-    let both = env.ecr.images(&repo, &[tag("hash_2"), tag("prod")]).await.expect("lookup");
+    let both = env
+        .ecr
+        .images(&repo, &[tag("hash_2"), tag("prod")])
+        .await
+        .expect("lookup");
     assert!(both.iter().all(Option::is_some));
     assert_eq!(env.count("DescribeImages"), 1);
     // One missing: the answer says which.
-    let some = env.ecr.images(&repo, &[tag("hash_2"), tag("stage")]).await.expect("lookup");
+    let some = env
+        .ecr
+        .images(&repo, &[tag("hash_2"), tag("stage")])
+        .await
+        .expect("lookup");
     assert!(some[0].is_some() && some[1].is_none());
 }
 
@@ -81,7 +136,11 @@ async fn immutable_tag_is_refused_and_reported() {
     let settings = env.ecr.repository(&repo).await.expect("repository");
     assert!(settings.mutability.is_immutable("prod"));
     let hash_2 = env.ecr.image(&repo, &tag("hash_2")).await.expect("hash_2");
-    let err = env.ecr.retag(&repo, &hash_2.digest, "prod").await.expect_err("immutable");
+    let err = env
+        .ecr
+        .retag(&repo, &hash_2.digest, "prod")
+        .await
+        .expect_err("immutable");
     assert!(matches!(err, EcrError::TagImmutable { .. }), "{err:?}");
 }
 
@@ -89,12 +148,16 @@ async fn immutable_tag_is_refused_and_reported() {
 async fn exclusion_filter_makes_prod_movable() {
     let mut world = demo_world_json();
     world["repositories"][0]["imageTagMutability"] = json!("IMMUTABLE_WITH_EXCLUSION");
-    world["repositories"][0]["imageTagMutabilityExclusionFilters"] = json!([{"filterType": "WILDCARD", "filter": "prod"}]);
+    world["repositories"][0]["imageTagMutabilityExclusionFilters"] =
+        json!([{"filterType": "WILDCARD", "filter": "prod"}]);
     let env = Emulated::manual(world).await;
     let repo = RepositoryRef::new("example");
     let settings = env.ecr.repository(&repo).await.expect("repository");
     assert!(!settings.mutability.is_immutable("prod"));
     assert!(settings.mutability.is_immutable("hash_2"));
     let hash_2 = env.ecr.image(&repo, &tag("hash_2")).await.expect("hash_2");
-    assert_eq!(env.ecr.retag(&repo, &hash_2.digest, "prod").await, Ok(RetagOutcome::Moved));
+    assert_eq!(
+        env.ecr.retag(&repo, &hash_2.digest, "prod").await,
+        Ok(RetagOutcome::Moved)
+    );
 }

@@ -13,7 +13,11 @@ use crate::support::emulator::{Emulated, add_image, add_services, demo_world_jso
 
 async fn digest_of(env: &Emulated, tag: &str) -> Digest {
     let repo = RepositoryRef::new("example");
-    env.ecr.image(&repo, &ImageSelector::Tag(tag.to_owned())).await.expect("tag exists").digest
+    env.ecr
+        .image(&repo, &ImageSelector::Tag(tag.to_owned()))
+        .await
+        .expect("tag exists")
+        .digest
 }
 
 fn wait(timeout: Duration) -> Option<WaitOptions> {
@@ -47,7 +51,9 @@ async fn digests_running(env: &Emulated, service: &str) -> Vec<Option<String>> {
         repository: None,
         container: None,
     };
-    let report = task_digest_report(&env.ecr, &env.ecs, &request).await.expect("report");
+    let report = task_digest_report(&env.ecr, &env.ecs, &request)
+        .await
+        .expect("report");
     report.tasks.into_iter().map(|t| t.digest).collect()
 }
 
@@ -58,17 +64,28 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("promotion succeeds");
+    let outcome = promote(&env.ecr, &env.ecs, &p)
+        .await
+        .expect("promotion succeeds");
     assert_eq!(outcome.tag_digest.as_ref(), Some(&p.target));
     assert!(outcome.tag_moved);
     assert_eq!(outcome.deployments.len(), 1);
     let deployment = &outcome.deployments[0];
     assert!(deployment.started && deployment.deployment.deployment_id.starts_with("ecs-svc/"));
-    assert_eq!((deployment.status.as_str(), deployment.rollout_state.as_str()), ("PRIMARY", "COMPLETED"));
+    assert_eq!(
+        (
+            deployment.status.as_str(),
+            deployment.rollout_state.as_str()
+        ),
+        ("PRIMARY", "COMPLETED")
+    );
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
     let target = Some(p.target.to_string());
-    assert_eq!(digests_running(&env, "example").await, vec![target.clone(), target]);
+    assert_eq!(
+        digests_running(&env, "example").await,
+        vec![target.clone(), target]
+    );
 }
 
 #[tokio::test]
@@ -76,18 +93,31 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
     let mut world = demo_world_json();
     add_services(&mut world, 11);
     let env = Emulated::manual(world).await;
-    let names: Vec<String> = std::iter::once("example".to_owned()).chain((1..=11).map(|i| format!("example-{i}"))).collect();
+    let names: Vec<String> = std::iter::once("example".to_owned())
+        .chain((1..=11).map(|i| format!("example-{i}")))
+        .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let p = promotion(&env, "hash_2", &names).await;
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("promotion succeeds");
+    let outcome = promote(&env.ecr, &env.ecs, &p)
+        .await
+        .expect("promotion succeeds");
     assert_eq!(outcome.deployments.len(), 12);
-    let in_order: Vec<&str> = outcome.deployments.iter().map(|d| d.deployment.service.as_str()).collect();
+    let in_order: Vec<&str> = outcome
+        .deployments
+        .iter()
+        .map(|d| d.deployment.service.as_str())
+        .collect();
     assert_eq!(in_order, names);
     assert_eq!(env.count("UpdateService"), 12);
     // 12 services take two DescribeServices calls (10 + 2) per poll.
-    assert_eq!(env.count("DescribeServices") % 2, 0, "{:?}", env.operations());
+    assert_eq!(
+        env.count("DescribeServices") % 2,
+        0,
+        "{:?}",
+        env.operations()
+    );
 }
 
 #[tokio::test]
@@ -95,31 +125,55 @@ async fn interrupted_after_retag_converges_by_redeploying() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
     // A previous run moved the tag and died before redeploying.
-    env.ecr.retag(&p.repository, &p.target, "prod").await.expect("retag");
+    env.ecr
+        .retag(&p.repository, &p.target, "prod")
+        .await
+        .expect("retag");
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
     let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
     assert!(!outcome.tag_moved);
-    assert_eq!(env.count("PutImage"), 1, "PutImage answers ImageAlreadyExists");
-    assert_eq!(env.count("UpdateService"), 1, "the service still ran hash_1, so it redeploys");
+    assert_eq!(
+        env.count("PutImage"),
+        1,
+        "PutImage answers ImageAlreadyExists"
+    );
+    assert_eq!(
+        env.count("UpdateService"),
+        1,
+        "the service still ran hash_1, so it redeploys"
+    );
     let target = Some(p.target.to_string());
-    assert_eq!(digests_running(&env, "example").await, vec![target.clone(), target]);
+    assert_eq!(
+        digests_running(&env, "example").await,
+        vec![target.clone(), target]
+    );
 }
 
 #[tokio::test]
 async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
-    env.ecr.retag(&p.repository, &p.target, "prod").await.expect("retag");
-    let started = env.ecs.force_new_deployment("example", "example").await.expect("deploy");
+    env.ecr
+        .retag(&p.repository, &p.target, "prod")
+        .await
+        .expect("retag");
+    let started = env
+        .ecs
+        .force_new_deployment("example", "example")
+        .await
+        .expect("deploy");
     env.handle.advance(1); // the new deployment's first tasks start on hash_2
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
     let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
     assert_eq!(env.count("UpdateService"), 0, "{:?}", env.operations());
-    assert_eq!(outcome.deployments[0].deployment.deployment_id, started.deployment_id);
+    assert_eq!(
+        outcome.deployments[0].deployment.deployment_id,
+        started.deployment_id
+    );
     assert!(!outcome.deployments[0].started);
     assert_eq!(outcome.deployments[0].rollout_state, "COMPLETED");
 }
@@ -141,18 +195,37 @@ async fn forced_redeploy_redeploys_even_when_already_on_target() {
 #[tokio::test]
 async fn failed_rollout_moves_the_tag_back_and_says_so() {
     let mut world = demo_world_json();
-    add_image(&mut world, json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}));
+    add_image(
+        &mut world,
+        json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}),
+    );
     let env = Emulated::manual(world).await;
     let p = promotion(&env, "hash_bad", &["example"]).await;
     let previous = p.previous.clone().expect("prod exists");
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let failure = promote(&env.ecr, &env.ecs, &p).await.expect_err("rollout fails");
-    assert!(matches!(failure.error, PromotionError::Rollout { .. }), "{failure:?}");
+    let failure = promote(&env.ecr, &env.ecs, &p)
+        .await
+        .expect_err("rollout fails");
+    assert!(
+        matches!(failure.error, PromotionError::Rollout { .. }),
+        "{failure:?}"
+    );
     let text = failure.to_string();
-    assert!(text.contains("example") && (text.contains("FAILED") || text.contains("no longer the PRIMARY")), "{text}");
-    assert!(text.contains("Rolled back") && text.contains(previous.as_str()), "{text}");
-    assert_eq!(failure.outcome.tag_digest.as_ref(), Some(&previous), "state must say where the tag is now");
+    assert!(
+        text.contains("example")
+            && (text.contains("FAILED") || text.contains("no longer the PRIMARY")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rolled back") && text.contains(previous.as_str()),
+        "{text}"
+    );
+    assert_eq!(
+        failure.outcome.tag_digest.as_ref(),
+        Some(&previous),
+        "state must say where the tag is now"
+    );
     assert_eq!(digest_of(&env, "prod").await, previous);
     assert_eq!(env.count("PutImage"), 2, "one retag forward, one back");
 }
@@ -162,20 +235,34 @@ async fn timeout_rolls_back_and_cancel_does_not() {
     let env = Emulated::manual(demo_world_json()).await; // the clock never moves: nothing completes
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     p.wait = wait(Duration::from_millis(200));
-    let failure = promote(&env.ecr, &env.ecs, &p).await.expect_err("times out");
+    let failure = promote(&env.ecr, &env.ecs, &p)
+        .await
+        .expect_err("times out");
     assert!(failure.to_string().contains("timed out"), "{failure}");
     assert_eq!(failure.outcome.tag_digest, p.previous);
 
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     let cancel = CancellationToken::new();
-    p.wait = Some(WaitOptions { cancel: cancel.clone(), ..wait(Duration::from_secs(60)).expect("options") });
+    p.wait = Some(WaitOptions {
+        cancel: cancel.clone(),
+        ..wait(Duration::from_secs(60)).expect("options")
+    });
     let trigger = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancel.cancel();
     });
-    let failure = promote(&env.ecr, &env.ecs, &p).await.expect_err("cancelled");
+    let failure = promote(&env.ecr, &env.ecs, &p)
+        .await
+        .expect_err("cancelled");
     trigger.await.expect("trigger");
-    assert!(failure.to_string().contains("Stopped before the rollout"), "{failure}");
-    assert_eq!(failure.outcome.tag_digest.as_ref(), Some(&p.target), "cancel leaves the tag on the release");
+    assert!(
+        failure.to_string().contains("Stopped before the rollout"),
+        "{failure}"
+    );
+    assert_eq!(
+        failure.outcome.tag_digest.as_ref(),
+        Some(&p.target),
+        "cancel leaves the tag on the release"
+    );
     assert!(failure.rollback.is_none());
 }

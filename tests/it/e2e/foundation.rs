@@ -52,7 +52,7 @@ fn schema_loads_with_every_attribute(tf: &Terraform) {
 terraform_test!(provider_config_errors_point_at_the_attribute);
 fn provider_config_errors_point_at_the_attribute(tf: &Terraform) {
     let config = format!(
-        "{}\nprovider \"tagdeploy\" {{\n  region = \"not a region\"\n  endpoints {{\n    ecr = \"not a url\"\n  }}\n  assume_role {{\n    role_arn = \"arn:aws:iam::12:user/x\"\n  }}\n}}\n\noutput \"x\" {{\n  value = provider::tagdeploy::parse_image_uri(\"{ACCOUNT_URI}/app:v1\")\n}}\n",
+        "{}\nprovider \"tagdeploy\" {{\n  region = \"not a region\"\n  endpoints {{\n    ecr = \"not a url\"\n  }}\n  assume_role {{\n    role_arn = \"arn:aws:iam::12:user/x\"\n  }}\n}}\n\n# Terraform validates and configures a provider only when something uses it.\ndata \"tagdeploy_image\" \"x\" {{\n  repository = \"app\"\n  tag        = \"v1\"\n}}\n",
         required_providers()
     );
     let ws = Workspace::new(tf, "config-errors", &config);

@@ -176,6 +176,17 @@ impl Run {
 
     /// The error diagnostics of a `-json` command's output, as `(summary, detail, snippet code)`.
     pub fn json_errors(&self) -> Vec<Diagnostic> {
+        // `terraform validate -json` prints one document with a `diagnostics` array; plan and
+        // apply stream one JSON object per line.
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&self.stdout)
+            && let Some(diags) = doc["diagnostics"].as_array()
+        {
+            return diags
+                .iter()
+                .filter(|d| d["severity"] == "error")
+                .map(Diagnostic::from_json)
+                .collect();
+        }
         let mut diags = Vec::new();
         for line in self.json_lines() {
             let diag = if line["type"] == "diagnostic" {
@@ -232,10 +243,22 @@ impl Workspace {
         let work = dir.path().join("work");
         std::fs::create_dir_all(&work).expect("create work dir");
         std::fs::write(work.join("main.tf"), config).expect("write main.tf");
+        // Test credentials for the emulator; nothing from the machine's AWS setup leaks in.
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "AKIDEMULATOR"),
+            ("AWS_SECRET_ACCESS_KEY", "emulator-secret"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ];
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Workspace {
             dir,
             tf: tf.clone(),
-            env: Vec::new(),
+            env,
         }
     }
 
@@ -269,6 +292,10 @@ impl Workspace {
             .env_remove("TF_LOG_PATH")
             .env_remove("TF_DATA_DIR")
             .env_remove("TF_PLUGIN_CACHE_DIR")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
