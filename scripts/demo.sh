@@ -38,7 +38,8 @@ read -r first_line <"$work/emulator.out"
 endpoint=${first_line#listening on }
 echo "emulator: $endpoint (repository example: hash_1, hash_2; prod on hash_1; service example, 2 tasks)"
 
-mirror="$work/mirror/terraform.local/tagdeploy/tagdeploy/$version/$(go_os=$(uname -s | tr '[:upper:]' '[:lower:]'); echo "$go_os")_amd64"
+case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+mirror="$work/mirror/terraform.local/tagdeploy/tagdeploy/$version/$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
 mkdir -p "$mirror"
 cp target/debug/terraform-provider-tagdeploy "$mirror/terraform-provider-tagdeploy_v$version"
 cat >"$work/terraform.rc" <<RC
@@ -67,13 +68,22 @@ tf plan -var release=hash_2 -var endpoint="$endpoint" | sed -n '/Terraform will 
 step "3. terraform apply -var release=hash_2 -var wait_for_rollout=false  (retag and redeploy, do not wait)"
 tf apply -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint" \
   | grep -E '^(Apply complete|tagdeploy_prod_tag|Warning: Check block)' || true
-sleep "$(python3 -c "print(2 * $STEP_MS / 1000)")"
-echo "... $((2 * STEP_MS)) ms later, the tasks mid-rollout (terraform apply -refresh-only):"
+sleep "$(python3 -c "print($STEP_MS / 1000)")"
+echo "... ${STEP_MS} ms later, mid-rollout (terraform apply -refresh-only re-reads the data source):"
 tf apply -refresh-only -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint" >/dev/null || true
 tf_outputs
 
 step "4. terraform apply -var release=hash_2  (waits for the rollout already under way; no second deployment)"
 tf apply -auto-approve -var release=hash_2 -var endpoint="$endpoint" | grep -E '^(Apply complete|tagdeploy_prod_tag)' || true
 tf_outputs
+
+calls=$(python3 - "$endpoint" <<'PY'
+import collections, json, sys, urllib.request
+log = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/requests"))
+count = collections.Counter(r["operation"] for r in log)
+print(", ".join(f"{op} {n}" for op, n in sorted(count.items())))
+PY
+)
+echo "AWS calls served by the emulator during the demo: $calls"
 
 step "Done: every task runs the digest prod points at. Stopping the emulator."
