@@ -7,4 +7,5 @@
 mod domain;
 mod e2e;
 mod protocol;
+mod reliability;
 mod support;
