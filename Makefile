@@ -34,5 +34,9 @@ fmt:
 demo:
 	scripts/demo.sh
 
+## bench: the shell recipe against terraform + provider on the emulator, side by side (about 15 min; not part of test)
+bench:
+	python3 bench/run.py
+
 clean-scratch:
 	rm -rf target/test-scratch

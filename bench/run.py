@@ -1,0 +1,681 @@
+#!/usr/bin/env python3
+"""make bench: the shell recipe of RFC 013 against `terraform` with this provider, side by side.
+
+One run of this script, against one tagdeploy-emulator process (release build, manual clock):
+
+- promotion of one repository's release to N services without waiting for the rollouts
+  (bench/deploy.sh with the AWS CLI, against `terraform apply` of a tagdeploy_prod_tag that
+  already holds the previous release);
+- status check of N services (bench/check.sh against `terraform plan -refresh-only` of N
+  tagdeploy_task_digests data sources);
+- the AWS calls each run made, from the emulator's request log, against the minimum the APIs allow;
+- the provider process alone: exec to handshake line, and peak RSS during the N = 50 runs.
+
+Writes bench/results.json, then docs/benchmarks.md and its SVG plot (bench/render.py).
+Python 3 standard library only. Knobs (environment): BENCH_RUNS (default 5), BENCH_SLOW_SHELL_RUNS
+(default 3: runs of the shell status check at N = 50, which takes about a minute each),
+BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25), BENCH_SKIP_BUILD=1.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+AWS_CLI = ROOT / ".venv" / "bin" / "aws"
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+PROVIDER_BIN = ROOT / "target" / "release" / "terraform-provider-tagdeploy"
+EMULATOR_BIN = ROOT / "target" / "release" / "tagdeploy-emulator"
+MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+REPOSITORY = "app"
+REPOSITORY_URI = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}"
+CLUSTER = "bench"
+ENV_TAG = "prod"
+FROM_RELEASE = "hash_1"
+TO_RELEASE = "hash_2"
+DESIRED_COUNT = 2
+SOURCE = "terraform.local/tagdeploy/tagdeploy"
+
+# The batch sizes the APIs allow.
+BATCH_GET_IMAGE_BATCH = 100
+DESCRIBE_TASKS_BATCH = 100
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+RUNS = env_int("BENCH_RUNS", 5)
+SLOW_SHELL_RUNS = env_int("BENCH_SLOW_SHELL_RUNS", 3)
+HANDSHAKES = env_int("BENCH_HANDSHAKES", 25)
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1,10,50").split(",") if s.strip()]
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def services(n: int) -> list[str]:
+    return [f"svc-{i:03d}" for i in range(1, n + 1)]
+
+
+def world(n: int) -> dict:
+    """N services of desired count 2, all running <repo uri>:prod; prod on hash_1."""
+    return {
+        "accountId": ACCOUNT,
+        "region": REGION,
+        "startTime": 1767225600,
+        "seed": 7,
+        "repositories": [
+            {
+                "name": REPOSITORY,
+                "images": [
+                    {"tags": [FROM_RELEASE, ENV_TAG]},
+                    {"tags": [TO_RELEASE]},
+                ],
+            }
+        ],
+        "clusters": [{"name": CLUSTER}],
+        "taskDefinitions": [
+            {
+                "family": REPOSITORY,
+                "containerDefinitions": [{"name": "app", "image": f"{REPOSITORY_URI}:{ENV_TAG}"}],
+            }
+        ],
+        "services": [
+            {
+                "cluster": CLUSTER,
+                "serviceName": name,
+                "taskDefinition": REPOSITORY,
+                "desiredCount": DESIRED_COUNT,
+            }
+            for name in services(n)
+        ],
+    }
+
+
+# --- minimums -------------------------------------------------------------------------------------
+
+
+def promotion_minimum(n: int) -> dict[str, int]:
+    """Fetch the manifest once, store it under the tag once, one UpdateService per service."""
+    return {"BatchGetImage": math.ceil(1 / BATCH_GET_IMAGE_BATCH), "PutImage": 1, "UpdateService": n}
+
+
+def status_minimum(n: int) -> dict[str, int]:
+    """The tag's digest once (one repository), ListTasks per service (it filters on one service),
+    DescribeTasks 100 tasks a call across all services."""
+    return {
+        "DescribeImages": 1,
+        "ListTasks": n,
+        "DescribeTasks": math.ceil(n * DESIRED_COUNT / DESCRIBE_TASKS_BATCH),
+    }
+
+
+# --- the emulator ---------------------------------------------------------------------------------
+
+
+class Emulator:
+    """tagdeploy-emulator (release build) with a manual clock, driven through its admin API."""
+
+    def __init__(self, world_file: Path, log_file: Path):
+        self.log_file = log_file.open("w")
+        self.process = subprocess.Popen(
+            [str(EMULATOR_BIN), "--listen", "127.0.0.1:0", "--world", str(world_file), "--manual-clock"],
+            stdout=subprocess.PIPE,
+            stderr=self.log_file,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().strip()
+        if not first.startswith("listening on "):
+            self.stop()
+            raise SystemExit(f"bench: the emulator did not start: {first!r} (see {log_file})")
+        self.url = first.removeprefix("listening on ")
+
+    def admin(self, method: str, path: str, body: object | None = None) -> object:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + "/_emulator/" + path, data=data, method=method)
+        if data is not None:
+            request.add_header("content-type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def load(self, n: int) -> None:
+        self.admin("POST", "world", world(n))
+
+    def reset(self) -> None:
+        self.admin("POST", "reset")
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "requests")
+
+    def requests(self) -> list[dict]:
+        result = self.admin("GET", "requests")
+        assert isinstance(result, list)
+        return result
+
+    def tag_digests(self) -> dict[str, str]:
+        """tag -> digest in the benchmark repository, from the state dump."""
+        state = self.admin("GET", "state")
+        assert isinstance(state, dict)
+        found = {}
+        for repository in state.get("repositories", []):
+            if repository.get("name") == REPOSITORY:
+                for image in repository.get("images", []):
+                    for tag in image.get("tags", []):
+                        found[tag] = image["digest"]
+        return found
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
+def count_calls(records: list[dict]) -> tuple[int, dict[str, int]]:
+    bad = [r for r in records if r.get("status") != 200]
+    if bad:
+        raise SystemExit(f"bench: AWS calls failed during a measured run: {bad[:3]}")
+    by_op = collections.Counter(r["operation"] for r in records)
+    return len(records), dict(sorted(by_op.items()))
+
+
+# --- Terraform ------------------------------------------------------------------------------------
+
+
+class Terraform:
+    def __init__(self, label: str, argv: list[str]):
+        self.label = label
+        self.argv = argv
+        out = subprocess.run(argv + ["version", "-json"], capture_output=True, text=True, env=tf_env(None))
+        self.version = json.loads(out.stdout)["terraform_version"] if out.returncode == 0 else "unknown"
+
+
+def find_terraforms() -> list[Terraform]:
+    subprocess.run([str(ROOT / "scripts" / "tools.sh")], check=True)
+    # The 1.15 shim run straight from the venv's Python: the scripts/terraform-1.15 wrapper would
+    # add a bash and a tools.sh check to every command, which is not Terraform's cost.
+    found = [Terraform("1.15", [str(VENV_PYTHON), str(ROOT / "scripts" / "terraform_shim.py")])]
+    system = shutil.which("terraform")
+    if system:
+        candidate = Terraform("1.11", [system])
+        if candidate.version.startswith("1.11."):
+            found.append(candidate)
+        else:
+            log(f"`terraform` on PATH is {candidate.version}, not 1.11.x: measuring 1.15 only")
+    else:
+        log("no `terraform` on PATH: measuring Terraform 1.15 only")
+    return found
+
+
+_CLI_CONFIG: Path | None = None
+
+
+def tf_env(endpoint: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+    env.update(
+        CHECKPOINT_DISABLE="1",
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        TF_CLI_CONFIG_FILE=str(_CLI_CONFIG) if _CLI_CONFIG else "/dev/null",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+    )
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    return env
+
+
+def provider_version() -> str:
+    text = (ROOT / "Cargo.toml").read_text()
+    match = re.search(r'^\[workspace\.package\][^\[]*?^version\s*=\s*"([^"]+)"', text, re.M | re.S)
+    match = match or re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
+    if not match:
+        raise SystemExit("bench: cannot read the provider version from Cargo.toml")
+    return match.group(1)
+
+
+def install_mirror(work: Path) -> Path:
+    """A filesystem mirror holding the release provider, and a CLI config that uses it."""
+    machine = platform.machine()
+    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    version = provider_version()
+    target = work / "mirror" / SOURCE / version / f"{platform.system().lower()}_{arch}"
+    target.mkdir(parents=True)
+    shutil.copy2(PROVIDER_BIN, target / f"terraform-provider-tagdeploy_v{version}")
+    config = work / "terraform.rc"
+    config.write_text(
+        'provider_installation {\n  filesystem_mirror {\n'
+        f'    path    = "{work / "mirror"}"\n    include = ["terraform.local/*/*"]\n  }}\n}}\n'
+    )
+    return config
+
+
+PREAMBLE = f"""terraform {{
+  required_providers {{
+    tagdeploy = {{
+      source = "{SOURCE}"
+    }}
+  }}
+}}
+
+variable "endpoint" {{
+  type = string
+}}
+
+provider "tagdeploy" {{
+  region = "{REGION}"
+  endpoints {{
+    ecr = var.endpoint
+    ecs = var.endpoint
+  }}
+}}
+"""
+
+
+def promotion_config(n: int) -> str:
+    names = ", ".join(f'"{s}"' for s in services(n))
+    return PREAMBLE + f"""
+variable "release" {{
+  type = string
+}}
+
+resource "tagdeploy_prod_tag" "release" {{
+  repository       = "{REPOSITORY}"
+  release_tag      = var.release
+  tag              = "{ENV_TAG}"
+  cluster          = "{CLUSTER}"
+  services         = [{names}]
+  wait_for_rollout = false
+}}
+"""
+
+
+def status_config(n: int) -> str:
+    names = ", ".join(f'"{s}"' for s in services(n))
+    return PREAMBLE + f"""
+data "tagdeploy_task_digests" "service" {{
+  for_each = toset([{names}])
+  cluster  = "{CLUSTER}"
+  service  = each.key
+  tag      = "{ENV_TAG}"
+}}
+
+output "all_match" {{
+  value = alltrue([for d in data.tagdeploy_task_digests.service : d.all_match])
+}}
+"""
+
+
+class Workspace:
+    def __init__(self, terraform: Terraform, directory: Path, config: str, endpoint: str):
+        self.tf = terraform
+        self.dir = directory
+        self.endpoint = endpoint
+        directory.mkdir(parents=True)
+        (directory / "main.tf").write_text(config)
+        self.run(["init", "-input=false"], check=True)
+
+    def run(self, args: list[str], check: bool = False, watch_rss: bool = False) -> tuple[float, int, str]:
+        """Runs one Terraform command; returns (wall seconds, exit code, output)."""
+        argv = self.tf.argv + args + ["-no-color"]
+        if args[0] != "init":
+            argv += ["-var", f"endpoint={self.endpoint}"]
+        output = self.dir / ".last-output"
+        with output.open("w") as out:
+            start = time.perf_counter()
+            process = subprocess.Popen(argv, cwd=self.dir, stdout=out, stderr=subprocess.STDOUT, env=tf_env(None))
+            poller = RssPoller(process.pid) if watch_rss else None
+            code = process.wait()
+            elapsed = time.perf_counter() - start
+        if poller:
+            poller.finish()
+            self.peak_rss_kb = poller.peak_kb
+        text = output.read_text()
+        if check and code != 0:
+            raise SystemExit(f"bench: terraform {' '.join(args)} failed in {self.dir}:\n{text}")
+        return elapsed, code, text
+
+
+class RssPoller(threading.Thread):
+    """Polls VmHWM of the provider processes Terraform (pid `parent`) spawns."""
+
+    def __init__(self, parent: int):
+        super().__init__(daemon=True)
+        self.parent = parent
+        self.peak_kb = 0
+        self.seen: set[int] = set()
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.scan()
+            time.sleep(0.005)
+
+    def scan(self) -> None:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                if ppid != self.parent:
+                    continue
+                if "terraform-provider-tagdeploy" not in os.readlink(f"/proc/{pid}/exe"):
+                    continue
+                status = Path(f"/proc/{pid}/status").read_text()
+            except (OSError, ValueError, IndexError):
+                continue
+            self.seen.add(pid)
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+            if match:
+                self.peak_kb = max(self.peak_kb, int(match.group(1)))
+
+    def finish(self) -> None:
+        self.done.set()
+        self.join()
+
+
+# --- the shell recipes ----------------------------------------------------------------------------
+
+
+def shell(script: str, args: list[str], endpoint: str) -> tuple[float, int, str]:
+    env = tf_env(endpoint)
+    env["AWS"] = str(AWS_CLI)
+    start = time.perf_counter()
+    done = subprocess.run([str(BENCH / script)] + args, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    return elapsed, done.returncode, done.stdout + done.stderr
+
+
+# --- one scenario ---------------------------------------------------------------------------------
+
+
+def summarise(times: list[float]) -> dict:
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+        "runs": len(times),
+        "times_s": [round(t, 3) for t in times],
+    }
+
+
+def measure(emulator: Emulator, name: str, n: int, terraforms: list[Terraform], work: Path) -> dict:
+    """Runs the shell recipe and each Terraform, interleaved run by run so that load from other
+    work on the machine falls on all of them alike."""
+    emulator.load(n)
+    names = services(n)
+    shell_runs = SLOW_SHELL_RUNS if n >= 50 else RUNS
+    workspaces = {}
+    for tf in terraforms:
+        config = promotion_config(n) if name == "promotion" else status_config(n)
+        ws = Workspace(tf, work / f"{name}-{n}-tf{tf.label}", config, emulator.url)
+        if name == "promotion":
+            # The resource already exists and holds hash_1, as after the previous release.
+            emulator.reset()
+            ws.run(["apply", "-auto-approve", "-input=false", "-var", f"release={FROM_RELEASE}"], check=True)
+            shutil.copy2(ws.dir / "terraform.tfstate", ws.dir / "baseline.tfstate")
+        workspaces[tf.label] = ws
+
+    shell_times: list[float] = []
+    shell_calls: list[tuple[int, dict]] = []
+    tf_times: dict[str, list[float]] = {tf.label: [] for tf in terraforms}
+    tf_calls: dict[str, list[tuple[int, dict]]] = {tf.label: [] for tf in terraforms}
+
+    for i in range(RUNS):
+        if i < shell_runs:
+            emulator.reset()
+            emulator.clear_requests()
+            if name == "promotion":
+                elapsed, code, out = shell("deploy.sh", [REPOSITORY, TO_RELEASE, ENV_TAG, CLUSTER] + names, emulator.url)
+            else:
+                elapsed, code, out = shell("check.sh", [REPOSITORY, ENV_TAG, CLUSTER] + names, emulator.url)
+            if code != 0:
+                raise SystemExit(f"bench: the shell {name} failed (exit {code}):\n{out}")
+            if name == "status" and out.count("(match)") != n * DESIRED_COUNT:
+                raise SystemExit(f"bench: check.sh reported the wrong tasks:\n{out}")
+            shell_calls.append(count_calls(emulator.requests()))
+            if name == "promotion":
+                verify_promoted(emulator)
+            shell_times.append(elapsed)
+        for tf in terraforms:
+            ws = workspaces[tf.label]
+            emulator.reset()
+            if name == "promotion":
+                shutil.copy2(ws.dir / "baseline.tfstate", ws.dir / "terraform.tfstate")
+            emulator.clear_requests()
+            if name == "promotion":
+                args = ["apply", "-auto-approve", "-input=false", "-var", f"release={TO_RELEASE}"]
+            else:
+                args = ["plan", "-refresh-only", "-input=false"]
+            elapsed, code, out = ws.run(args)
+            if code != 0:
+                raise SystemExit(f"bench: terraform {tf.version} {name} N={n} failed:\n{out}")
+            tf_calls[tf.label].append(count_calls(emulator.requests()))
+            if name == "promotion":
+                verify_promoted(emulator)
+            tf_times[tf.label].append(elapsed)
+        log(
+            f"{name} N={n} run {i + 1}/{RUNS}: "
+            + (f"shell {shell_times[-1]:.2f}s " if i < shell_runs else "")
+            + " ".join(f"tf{label} {times[-1]:.2f}s" for label, times in tf_times.items())
+        )
+
+    for label, calls in list(tf_calls.items()) + [("shell", shell_calls)]:
+        if len({json.dumps(c) for c in calls}) != 1:
+            log(f"note: {name} N={n} {label}: AWS calls differ between runs: {calls}")
+
+    minimum_by_op = promotion_minimum(n) if name == "promotion" else status_minimum(n)
+    main = terraforms[0].label
+    shell_summary = summarise(shell_times)
+    entry = {
+        "name": name,
+        "n": n,
+        "shell_median_s": shell_summary["median_s"],
+        "terraform_median_s": summarise(tf_times[main])["median_s"],
+        "speedup": round(shell_summary["median_s"] / summarise(tf_times[main])["median_s"], 2),
+        "aws_calls": tf_calls[main][0][0],
+        "aws_calls_minimum": sum(minimum_by_op.values()),
+        "aws_calls_by_operation": tf_calls[main][0][1],
+        "aws_calls_minimum_by_operation": minimum_by_op,
+        "shell": {**shell_summary, "aws_calls": shell_calls[0][0], "aws_calls_by_operation": shell_calls[0][1]},
+        "terraform_versions": {},
+    }
+    for tf in terraforms:
+        summary = summarise(tf_times[tf.label])
+        entry["terraform_versions"][tf.version] = {
+            **summary,
+            "speedup": round(shell_summary["median_s"] / summary["median_s"], 2),
+            "aws_calls": tf_calls[tf.label][0][0],
+            "aws_calls_by_operation": tf_calls[tf.label][0][1],
+        }
+    # The N = 50 runs once more, untimed, to watch the provider's memory.
+    if n == max(SIZES):
+        ws = workspaces[main]
+        emulator.reset()
+        if name == "promotion":
+            shutil.copy2(ws.dir / "baseline.tfstate", ws.dir / "terraform.tfstate")
+            ws.run(["apply", "-auto-approve", "-input=false", "-var", f"release={TO_RELEASE}"], check=True, watch_rss=True)
+        else:
+            ws.run(["plan", "-refresh-only", "-input=false"], check=True, watch_rss=True)
+        entry["provider_peak_rss_mb"] = round(ws.peak_rss_kb / 1024, 1)
+    return entry
+
+
+def verify_promoted(emulator: Emulator) -> None:
+    digests = emulator.tag_digests()
+    if digests.get(ENV_TAG) is None or digests.get(ENV_TAG) != digests.get(TO_RELEASE):
+        raise SystemExit(f"bench: after the promotion {ENV_TAG} is not on {TO_RELEASE}: {digests}")
+
+
+# --- the provider process alone -------------------------------------------------------------------
+
+
+def client_certificate(work: Path) -> str:
+    """A self-signed P-521 CA certificate, as Terraform passes in PLUGIN_CLIENT_CERT. The provider
+    only pins it, so no key is needed afterwards; without openssl a stored one is used."""
+    if shutil.which("openssl"):
+        key, cert = work / "client.key", work / "client.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521",
+             "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-sha512"],
+            check=True, capture_output=True,
+        )
+        return cert.read_text()
+    return (BENCH / "client-cert.pem").read_text()
+
+
+def handshake(work: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+    env.update(
+        TF_PLUGIN_MAGIC_COOKIE=MAGIC_COOKIE,
+        PLUGIN_PROTOCOL_VERSIONS="6",
+        PLUGIN_CLIENT_CERT=client_certificate(work),
+    )
+    times, idle_rss = [], []
+    for _ in range(HANDSHAKES):
+        start = time.perf_counter()
+        process = subprocess.Popen([str(PROVIDER_BIN)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        elapsed = time.perf_counter() - start
+        if not line.startswith("1|6|"):
+            process.kill()
+            raise SystemExit(f"bench: unexpected handshake line {line!r}")
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+            if match:
+                idle_rss.append(int(match.group(1)) / 1024)
+        except OSError:
+            pass
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+        times.append(elapsed * 1000)
+    return {
+        "handshake_ms_median": round(statistics.median(times), 2),
+        "handshake_ms_min": round(min(times), 2),
+        "handshake_ms_max": round(max(times), 2),
+        "handshake_runs": len(times),
+        "idle_rss_mb_after_handshake": round(statistics.median(idle_rss), 1) if idle_rss else None,
+    }
+
+
+def fixed_overhead(terraforms: list[Terraform]) -> dict:
+    """What a Terraform command costs before any provider work: `terraform version`."""
+    result = {}
+    for tf in terraforms:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run(tf.argv + ["version"], capture_output=True, env=tf_env(None), check=True)
+            times.append(time.perf_counter() - start)
+        result[tf.version] = round(statistics.median(times), 3)
+    return result
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        memory = "unknown memory"
+    return f"{model}, {os.cpu_count()} cores (shared with other work), {memory}, {platform.system()} {platform.release()}"
+
+
+def main() -> int:
+    global _CLI_CONFIG
+    started = time.time()
+    if os.environ.get("BENCH_SKIP_BUILD") != "1":
+        log("building the provider and the emulator (release)")
+        subprocess.run(["cargo", "build", "--release", "--workspace", "--bins", "--quiet"], cwd=ROOT, check=True)
+    terraforms = find_terraforms()
+    log("terraform: " + ", ".join(tf.version for tf in terraforms))
+    aws_version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout.strip()
+
+    work = Path(tempfile.mkdtemp(prefix="tagdeploy-bench."))
+    emulator = None
+    try:
+        _CLI_CONFIG = install_mirror(work)
+        world_file = work / "world.json"
+        world_file.write_text(json.dumps(world(1)))
+        emulator = Emulator(world_file, work / "emulator.log")
+        log(f"emulator at {emulator.url}")
+
+        scenarios = []
+        for name in ("promotion", "status"):
+            for n in SIZES:
+                scenarios.append(measure(emulator, name, n, terraforms, work))
+        provider = handshake(work)
+        peaks = [s["provider_peak_rss_mb"] for s in scenarios if "provider_peak_rss_mb" in s]
+        provider["peak_rss_mb"] = max(peaks) if peaks else None
+        provider["peak_rss_during"] = (
+            f"N = {max(SIZES)} promotion apply and refresh-only plan, Terraform {terraforms[0].version}"
+        )
+        results = {
+            "scenarios": scenarios,
+            "provider": provider,
+            "machine": machine(),
+            "terraform": terraforms[0].version,
+            "terraform_versions": [tf.version for tf in terraforms],
+            "terraform_fixed_overhead_s": fixed_overhead(terraforms),
+            "aws_cli": aws_version,
+            "emulator": "release build, manual clock (no rollout steps during the measurements)",
+            "runs": RUNS,
+            "slow_shell_runs": SLOW_SHELL_RUNS,
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "duration_s": round(time.time() - started, 1),
+        }
+    finally:
+        if emulator:
+            emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    log(f"wrote bench/results.json in {results['duration_s']:.0f}s")
+    subprocess.run([sys.executable, str(BENCH / "render.py")], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
