@@ -203,6 +203,7 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
             Err(err) => failures.push((service.clone(), err)),
         }
     }
+    let any_adopted = !adopted.is_empty();
     for deployment in adopted {
         outcome.deployments.push(DeploymentReport {
             deployment,
@@ -220,8 +221,12 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
     }
 
     let Some(wait) = &promotion.wait else {
-        // Not waiting: report the adopted deployments' state as last seen in one describe.
-        if let Ok(services) = ecs.services(&promotion.cluster, &promotion.services).await {
+        // Not waiting: report the adopted deployments' state as last seen in one describe. The
+        // deployments this promotion started need none: UpdateService has just reported them
+        // PRIMARY and IN_PROGRESS, so without adopted ones the DescribeServices calls are skipped.
+        if any_adopted
+            && let Ok(services) = ecs.services(&promotion.cluster, &promotion.services).await
+        {
             record_states(&mut outcome, &services);
         }
         return Ok(outcome);
