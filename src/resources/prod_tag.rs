@@ -149,7 +149,7 @@ impl Resource for ProdTag {
             || plan.planned() != &prior
             || triggers_changed(&prior, &planned);
         if changing {
-            validate_targets(
+            let repository = validate_targets(
                 ctx.data(),
                 &ecr,
                 &target,
@@ -158,6 +158,9 @@ impl Resource for ProdTag {
                 moves,
             )
             .await?;
+            // Hand the repository URI to apply, which builds image_uri from it: this saves
+            // apply the DescribeRepositories call this plan has just made.
+            ctx.set_private(PlannedPrivate::for_target(&target, repository.uri).encode());
         }
 
         plan.set("id", id_value(&planned));
@@ -371,8 +374,15 @@ impl ProdTag {
                 ("digest", &digest.as_str()),
             ],
         );
-        // The image URI: the repository's, with the digest (one DescribeRepositories call).
-        let repository_uri = ecr.repository(&target.repository).await.ok().map(|r| r.uri);
+        // The image URI: the repository's, with the digest. The plan that led here looked the
+        // repository up and left its URI in the planned private state; without it (a plan by an
+        // older version), one DescribeRepositories call.
+        let repository_uri = match PlannedPrivate::decode(ctx.private()).uri_for(&target) {
+            Some(uri) => Some(uri),
+            None => ecr.repository(&target.repository).await.ok().map(|r| r.uri),
+        };
+        // The URI only travels from plan to apply; the state keeps no private data.
+        ctx.set_private(Vec::new());
         match promote::promote(&ecr, &ecs, &promotion).await {
             Ok(outcome) => Ok(state_after(
                 planned,
@@ -441,8 +451,45 @@ impl Target {
     }
 }
 
+/// What plan hands to apply in the planned private state: the repository URI it looked up,
+/// for the repository it looked it up for.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct PlannedPrivate {
+    repository: String,
+    registry_id: Option<String>,
+    repository_uri: Option<String>,
+}
+
+impl PlannedPrivate {
+    fn for_target(target: &Target, uri: String) -> Self {
+        PlannedPrivate {
+            repository: target.repository.name.clone(),
+            registry_id: target.repository.registry_id.clone(),
+            repository_uri: Some(uri).filter(|u| !u.is_empty()),
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Anything that is not ours (empty, or written by another version) reads as nothing.
+    fn decode(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+
+    /// The URI, when it was looked up for this target's repository.
+    fn uri_for(self, target: &Target) -> Option<String> {
+        (self.repository == target.repository.name
+            && self.registry_id == target.repository.registry_id)
+            .then_some(self.repository_uri)
+            .flatten()
+    }
+}
+
 /// Plan-time checks before anything can move: the tag may be moved (mutability) and the
-/// cluster and services exist. Only run when the plan changes something.
+/// cluster and services exist. Only run when the plan changes something. Returns the
+/// repository as DescribeRepositories reported it.
 async fn validate_targets(
     data: &ProviderData,
     ecr: &Ecr,
@@ -450,7 +497,7 @@ async fn validate_targets(
     current: Option<&Digest>,
     release: &Digest,
     moves: bool,
-) -> Result<(), Diagnostics> {
+) -> Result<crate::aws::ecr::Repository, Diagnostics> {
     let clients = data.clients()?;
     let ecs = Ecs::new(clients.ecs.clone());
     let (repository, services) = tokio::join!(
@@ -490,7 +537,7 @@ async fn validate_targets(
     if diags.has_errors() {
         Err(diags)
     } else {
-        Ok(())
+        Ok(repository)
     }
 }
 
@@ -738,6 +785,42 @@ mod tests {
         assert!(
             config(Value::string("prod"), Value::Null).has_errors(),
             "tag == release_tag"
+        );
+    }
+
+    #[test]
+    fn planned_private_carries_the_uri_only_for_its_repository() {
+        let target = |name: &str, registry: Option<&str>| Target {
+            repository: RepositoryRef {
+                name: name.to_owned(),
+                registry_id: registry.map(str::to_owned),
+            },
+            tag: "prod".into(),
+            release: ImageSelector::Tag("hash_2".into()),
+            cluster: "example".into(),
+            services: vec!["example".into()],
+        };
+        let uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/example";
+        let bytes = PlannedPrivate::for_target(&target("example", None), uri.into()).encode();
+        assert_eq!(
+            PlannedPrivate::decode(&bytes).uri_for(&target("example", None)),
+            Some(uri.to_owned())
+        );
+        assert_eq!(
+            PlannedPrivate::decode(&bytes).uri_for(&target("other", None)),
+            None
+        );
+        assert_eq!(
+            PlannedPrivate::decode(&bytes).uri_for(&target("example", Some("210987654321"))),
+            None
+        );
+        assert_eq!(
+            PlannedPrivate::decode(b"").uri_for(&target("example", None)),
+            None
+        );
+        assert_eq!(
+            PlannedPrivate::decode(b"\x00junk").uri_for(&target("example", None)),
+            None
         );
     }
 
