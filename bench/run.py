@@ -488,6 +488,7 @@ def measure(emulator: Emulator, name: str, n: int, terraforms: list[Terraform], 
             tf_calls[tf.label].append(count_calls(emulator.requests()))
             if name == "promotion":
                 verify_promoted(emulator)
+                verify_state(ws.dir / "terraform.tfstate", emulator)
             tf_times[tf.label].append(elapsed)
         log(
             f"{name} N={n} run {i + 1}/{RUNS}: "
@@ -540,6 +541,24 @@ def verify_promoted(emulator: Emulator) -> None:
     digests = emulator.tag_digests()
     if digests.get(ENV_TAG) is None or digests.get(ENV_TAG) != digests.get(TO_RELEASE):
         raise SystemExit(f"bench: after the promotion {ENV_TAG} is not on {TO_RELEASE}: {digests}")
+
+
+def verify_state(path: Path, emulator: Emulator) -> None:
+    """The applied state records the promoted digest and its image URI (built from the repository
+    URI the plan handed over in private state), and keeps no private data."""
+    digest = emulator.tag_digests().get(TO_RELEASE)
+    state = json.loads(path.read_text())
+    for resource in state.get("resources", []):
+        if resource.get("type") == "tagdeploy_prod_tag":
+            instance = resource["instances"][0]
+            attributes = instance["attributes"]
+            want = f"{REPOSITORY_URI}@{digest}"
+            if attributes.get("image_digest") != digest or attributes.get("image_uri") != want:
+                raise SystemExit(f"bench: state after the promotion: {attributes.get('image_digest')} {attributes.get('image_uri')}, want {want}")
+            if instance.get("private"):
+                raise SystemExit(f"bench: state keeps private data: {instance['private']}")
+            return
+    raise SystemExit(f"bench: no tagdeploy_prod_tag in {path}")
 
 
 # --- the provider process alone -------------------------------------------------------------------
