@@ -38,5 +38,14 @@ demo:
 bench:
 	python3 bench/run.py
 
+## release: dist/ in the Terraform Registry and provider-mirror layout (release build; zips, SHA256SUMS, manifest)
+release:
+	scripts/release.sh
+
+.PHONY: docs
+## docs: regenerate docs/ from the provider's schema, templates/ and examples/ (a test checks they are current)
+docs: tools
+	TAGDEPLOY_UPDATE_DOCS=1 $(CARGO) test -p terraform-provider-tagdeploy --test it -- --exact docs::committed_docs_match_the_schema_templates_and_examples
+
 clean-scratch:
 	rm -rf target/test-scratch

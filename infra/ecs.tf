@@ -64,8 +64,10 @@ resource "aws_ecs_service" "app" {
   cluster         = aws_ecs_cluster.this.id
   task_definition = aws_ecs_task_definition.app.arn
   launch_type     = "FARGATE"
-  # No task until the first release: before it, `prod` does not exist and tasks could not start.
+  # No task before the first release: `prod` does not exist yet, so no task could start.
   desired_count = var.release == null ? 0 : var.desired_count
+  # Apply returns once the tasks run, so the report in promotion.tf sees them.
+  wait_for_steady_state = true
 
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
@@ -82,4 +84,9 @@ resource "aws_ecs_service" "app" {
     security_groups  = var.security_group_ids
     assign_public_ip = var.assign_public_ip
   }
+
+  # On the first release, prod is promoted while the service still runs no task (its forced
+  # deployment completes at once, having resolved the new tag), and only then is the service
+  # scaled up, onto that deployment. Later releases do not change the service at all.
+  depends_on = [tagdeploy_prod_tag.prod]
 }

@@ -23,11 +23,13 @@ resource "tagdeploy_prod_tag" "prod" {
   tag         = "prod"
   release_tag = var.release
   cluster     = aws_ecs_cluster.this.name
-  services    = [aws_ecs_service.app.name]
+  # aws_ecs_service.app by name: the service depends on this resource (ecs.tf), not the reverse.
+  # It must exist when this is planned, so the first apply is one without `release`.
+  services    = [var.name]
   description = "Release ${var.release}"
 
-  # The service must exist (and be scaled up) before it is redeployed; the tag must be movable.
-  depends_on = [aws_ecs_service.app, terraform_data.tag_mutability]
+  # The environment tags must be movable before the first promotion.
+  depends_on = [terraform_data.tag_mutability]
 }
 
 # What RFC 013's check.sh printed, as data.
@@ -38,7 +40,7 @@ data "tagdeploy_task_digests" "prod" {
   service = aws_ecs_service.app.name
   tag     = "prod"
 
-  depends_on = [tagdeploy_prod_tag.prod]
+  depends_on = [tagdeploy_prod_tag.prod, aws_ecs_service.app]
 }
 
 check "release_complete" {

@@ -1,0 +1,156 @@
+//! `examples/multi-environment`: stage, then prod, against its own emulator world. What the
+//! example claims is checked here: prod moves only once every stage task runs the release, a
+//! stage that is not complete stops prod with the precondition's error, a later apply adopts the
+//! stage rollout already under way, and a failed stage rollout leaves prod untouched.
+
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+
+use super::{digest_of, resource_values, succeeded};
+use crate::support::emulator::{BackgroundEmulator, add_image};
+use crate::support::repo_root;
+use crate::support::terraform::{Terraform, Workspace, terraform_test};
+
+const DIR: &str = "examples/multi-environment";
+
+fn world() -> Json {
+    let text =
+        std::fs::read_to_string(repo_root().join(DIR).join("world.json")).expect("read world");
+    serde_json::from_str(&text).expect("world.json is JSON")
+}
+
+fn apply_args<'a>(emulator_url: &'a str, release: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut args = vec![
+        "apply".to_owned(),
+        "-auto-approve".to_owned(),
+        "-no-color".to_owned(),
+        "-var".to_owned(),
+        format!("endpoint={emulator_url}"),
+        "-var".to_owned(),
+        format!("release={release}"),
+    ];
+    for e in extra {
+        args.push("-var".to_owned());
+        args.push((*e).to_owned());
+    }
+    args
+}
+
+fn run(ws: &Workspace, args: &[String]) -> crate::support::terraform::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ws.run(&args)
+}
+
+terraform_test!(prod_follows_stage_only_once_stage_is_complete);
+fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
+    let mut world = world();
+    add_image(
+        &mut world,
+        json!({"tags": ["hash_bad"], "generate": {"seed": "example:bad"}, "healthy": false}),
+    );
+    let emulator = BackgroundEmulator::manual(world);
+    let url = emulator.url();
+    let hash_1 = digest_of(&emulator, "example", "hash_1");
+    let hash_2 = digest_of(&emulator, "example", "hash_2");
+    let main_tf =
+        std::fs::read_to_string(repo_root().join(DIR).join("main.tf")).expect("read main.tf");
+    let ws = Workspace::new(tf, "multi-environment", &main_tf);
+    ws.init();
+
+    // Both environments already run hash_1: adopting them moves and redeploys nothing.
+    {
+        let _clock = emulator.tick_in_background(Duration::from_millis(10));
+        run(&ws, &apply_args(&url, "hash_1", &[])).success();
+    }
+    assert_eq!(
+        (
+            succeeded(&emulator, "PutImage"),
+            emulator.count("UpdateService")
+        ),
+        (0, 0),
+        "{:?}",
+        emulator.operations()
+    );
+    let environments = &ws.outputs()["environments"]["value"];
+    assert_eq!(environments["stage"]["complete"], true);
+    assert_eq!(environments["prod"]["digest"], hash_1.as_str());
+
+    // Stage does not wait and its rollout cannot progress (the clock is stopped): the stage
+    // report is read during apply, is not complete, and the precondition stops prod.
+    let stopped = run(
+        &ws,
+        &apply_args(&url, "hash_2", &["stage_wait_for_rollout=false"]),
+    )
+    .failure();
+    let text = stopped.transcript();
+    assert!(
+        text.contains("Resource precondition failed") && text.contains("Prod waits for stage"),
+        "{text}"
+    );
+    assert_eq!(digest_of(&emulator, "example", "stage"), hash_2);
+    assert_eq!(
+        digest_of(&emulator, "example", "prod"),
+        hash_1,
+        "prod must not move before stage is complete"
+    );
+    assert_eq!(
+        emulator.count("UpdateService"),
+        1,
+        "only stage was redeployed"
+    );
+
+    // Waiting now: the stage rollout already under way is adopted (no second stage
+    // deployment), and once it completes prod is promoted.
+    {
+        let _clock = emulator.tick_in_background(Duration::from_millis(10));
+        run(&ws, &apply_args(&url, "hash_2", &[])).success();
+    }
+    assert_eq!(digest_of(&emulator, "example", "prod"), hash_2);
+    assert_eq!(
+        emulator.count("UpdateService"),
+        2,
+        "stage adopted, prod deployed once: {:?}",
+        emulator.operations()
+    );
+    let stage = resource_values(&ws, "tagdeploy_prod_tag.stage");
+    assert_eq!(stage["deployments"][0]["started"], false, "{stage:#}");
+    let environments = &ws.outputs()["environments"]["value"];
+    assert_eq!(environments["stage"]["complete"], true, "{environments:#}");
+    assert_eq!(environments["prod"]["complete"], true, "{environments:#}");
+    assert_eq!(environments["prod"]["digest"], hash_2.as_str());
+
+    // A release whose tasks never start: stage's rollout fails and is rolled back, and prod,
+    // which depends on it, is not touched.
+    let deploys = emulator.count("UpdateService");
+    let puts = succeeded(&emulator, "PutImage");
+    {
+        let _clock = emulator.tick_in_background(Duration::from_millis(10));
+        let failed = run(&ws, &apply_args(&url, "hash_bad", &[])).failure();
+        assert!(
+            failed.transcript().contains("Rollout Failed"),
+            "{}",
+            failed.transcript()
+        );
+    }
+    assert_eq!(
+        digest_of(&emulator, "example", "stage"),
+        hash_2,
+        "stage rolled back"
+    );
+    assert_eq!(
+        digest_of(&emulator, "example", "prod"),
+        hash_2,
+        "prod untouched"
+    );
+    assert_eq!(
+        succeeded(&emulator, "PutImage") - puts,
+        2,
+        "stage moved to hash_bad and back, prod not at all"
+    );
+    assert_eq!(
+        emulator.count("UpdateService") - deploys,
+        2,
+        "stage deployed and redeployed for the rollback, prod not at all"
+    );
+}

@@ -1,0 +1,31 @@
+//! Ready for real users: the release packaging (`scripts/release.sh`, installed through a packed
+//! filesystem mirror), the `infra/` stack for a real AWS account (formatted, and validated
+//! against hashicorp/aws when its binary is on this machine), and the promotion policy in
+//! `infra/iam.tf`, whose actions must be exactly the AWS operations the provider issues.
+
+mod iam;
+mod infra;
+mod package;
+
+use std::path::Path;
+
+use crate::support::terraform::Workspace;
+
+/// Points a workspace's CLI configuration at `mirrors`: (directory, include pattern) pairs,
+/// each a `filesystem_mirror` block, and nothing from the network.
+fn use_mirrors(ws: &Workspace, mirrors: &[(&Path, &str)]) {
+    let mut text = String::from("provider_installation {\n");
+    for (path, include) in mirrors {
+        text.push_str(&format!(
+            "  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{include}\"]\n  }}\n",
+            path.display()
+        ));
+    }
+    text.push_str("}\n");
+    let rc = ws
+        .work_dir()
+        .parent()
+        .expect("the work dir is inside the scratch dir")
+        .join("terraform.rc");
+    std::fs::write(rc, text).expect("write CLI config");
+}

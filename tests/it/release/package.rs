@@ -1,0 +1,184 @@
+//! `scripts/release.sh` packages the provider in the Terraform Registry layout; the zip installs
+//! through a *packed* filesystem mirror and the installed provider plans against the emulator.
+//! The test packages the debug build (`--binary`), so it never rebuilds in release mode.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::terraform::{
+    PROVIDER_SOURCE, Terraform, Workspace, platform, required_providers,
+};
+use crate::support::{repo_root, scratch_dir};
+
+use super::use_mirrors;
+
+const NAME: &str = "terraform-provider-tagdeploy";
+
+fn sha256_hex(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("read file")))
+}
+
+/// Terraform's `h1:` hash of a provider package holding the single file `path`: the SHA-256 of
+/// the "<sha256 hex>  <name>\n" summary line, base64-encoded.
+fn h1_hash(path: &Path) -> String {
+    use base64::Engine as _;
+    let name = path.file_name().expect("name").to_string_lossy();
+    let summary = format!("{}  {name}\n", sha256_hex(path));
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(summary.as_bytes()))
+    )
+}
+
+/// Name and Unix mode of every entry of a zip (Python's zipfile: no zip crate needed).
+fn zip_entries(path: &Path) -> Vec<(String, u32)> {
+    let script = "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(oct(i.external_attr >> 16), i.filename)";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(mode, name)| {
+            let mode = u32::from_str_radix(mode.trim_start_matches("0o"), 8).unwrap_or(0);
+            (name.to_owned(), mode & 0o777)
+        })
+        .collect()
+}
+
+/// Plans a release against the emulator with the provider installed from `mirror`.
+fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path) {
+    let emulator = BackgroundEmulator::manual(demo_world_json());
+    let config = format!(
+        "{}\n{}\nresource \"tagdeploy_prod_tag\" \"prod\" {{\n  repository  = \"example\"\n  release_tag = \"hash_2\"\n  cluster     = \"example\"\n  services    = [\"example\"]\n}}\n",
+        required_providers(),
+        emulator.provider_block()
+    );
+    let ws = Workspace::new(tf, "release-install", &config);
+    use_mirrors(&ws, &[(mirror, "terraform.local/*/*")]);
+    let init = ws.init();
+    assert!(
+        !init.transcript().contains(".json"),
+        "the mirror's index.json files must not disturb the filesystem mirror:\n{}",
+        init.transcript()
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let installed = ws
+        .work_dir()
+        .join(".terraform/providers")
+        .join(PROVIDER_SOURCE)
+        .join(version)
+        .join(platform())
+        .join(format!("{NAME}_v{version}"));
+    let meta = std::fs::symlink_metadata(&installed)
+        .unwrap_or_else(|e| panic!("{} not installed: {e}", installed.display()));
+    assert!(
+        meta.file_type().is_file(),
+        "unpacked from the zip, not linked from an unpacked mirror"
+    );
+    // Terraform records the h1 hash of what it unpacked: the same bytes as the binary packaged.
+    let lock = std::fs::read_to_string(ws.work_dir().join(".terraform.lock.hcl")).expect("lock");
+    assert!(
+        lock.contains(&format!("\"{}\"", h1_hash(&installed))),
+        "the lock file records the hash of the packaged binary:\n{lock}"
+    );
+    let plan = ws.run(&["plan", "-no-color"]).success();
+    assert!(
+        plan.stdout
+            .contains("tagdeploy_prod_tag.prod will be created")
+            && plan.stdout.contains("sha256:"),
+        "{}",
+        plan.stdout
+    );
+    assert!(emulator.mutations().is_empty());
+}
+
+#[test]
+fn packaged_zip_installs_from_a_packed_mirror_and_plans() {
+    let version = env!("CARGO_PKG_VERSION");
+    let dist = scratch_dir("release-dist");
+    let out = dist.path();
+    let binary = env!("CARGO_BIN_EXE_terraform-provider-tagdeploy");
+    let run = Command::new(repo_root().join("scripts/release.sh"))
+        .args(["--binary", binary, "--fast", "--out"])
+        .arg(out)
+        .current_dir(repo_root())
+        .output()
+        .expect("run scripts/release.sh");
+    assert!(
+        run.status.success(),
+        "release.sh failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let zip_name = format!("{NAME}_{version}_{}.zip", platform());
+    let zip = out.join(&zip_name);
+    let manifest_name = format!("{NAME}_{version}_manifest.json");
+    assert_eq!(
+        std::fs::read_to_string(out.join(&manifest_name)).expect("manifest"),
+        "{\"version\":1,\"metadata\":{\"protocol_versions\":[\"6.0\"]}}\n"
+    );
+    assert_eq!(
+        zip_entries(&zip),
+        [(format!("{NAME}_v{version}"), 0o755)],
+        "the zip holds the executable under the name Terraform looks for"
+    );
+
+    // SHA256SUMS: "<hex>  <file>" for every zip and the manifest, and they are right.
+    let sums = std::fs::read_to_string(out.join(format!("{NAME}_{version}_SHA256SUMS")))
+        .expect("SHA256SUMS");
+    let listed: BTreeMap<&str, &str> = sums
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(hash, file)| (file, hash))
+        .collect();
+    let zip_sha = sha256_hex(&zip);
+    assert_eq!(
+        listed.get(zip_name.as_str()),
+        Some(&zip_sha.as_str()),
+        "{sums}"
+    );
+    assert_eq!(
+        listed.get(manifest_name.as_str()).copied(),
+        Some(sha256_hex(&out.join(&manifest_name)).as_str()),
+        "{sums}"
+    );
+    assert_eq!(listed.len(), 2, "{sums}");
+
+    // The mirror directory: the zip, and the network mirror's index with the same hash.
+    let mirror = out.join("mirror");
+    let type_dir = mirror.join(PROVIDER_SOURCE);
+    assert_eq!(sha256_hex(&type_dir.join(&zip_name)), zip_sha);
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(type_dir.join("index.json")).expect("index"))
+            .expect("index.json is JSON");
+    assert!(index["versions"][version].is_object(), "{index}");
+    let archives: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(type_dir.join(format!("{version}.json"))).expect("version json"),
+    )
+    .expect("VERSION.json is JSON");
+    assert_eq!(archives["archives"][platform()]["url"], zip_name.as_str());
+    assert_eq!(
+        archives["archives"][platform()]["hashes"][0],
+        format!("zh:{zip_sha}")
+    );
+
+    // Installed through the packed mirror by each Terraform under test, and planning.
+    plan_with_packed_mirror(&Terraform::v1_15(), &mirror);
+    match Terraform::v1_11() {
+        Some(tf) => plan_with_packed_mirror(&tf, &mirror),
+        None => eprintln!("SKIPPED for Terraform 1.11: no Terraform 1.11.x on PATH"),
+    }
+}
