@@ -374,7 +374,13 @@ impl Ecs {
         let names: Vec<String> = recorded.iter().map(|r| r.service.clone()).collect();
         let mut pause = options.poll_interval;
         loop {
-            let services = self.services(cluster, &names).await?;
+            // A describe that hangs must not hold up a stop (Ctrl-C in Terraform).
+            let services = tokio::select! {
+                _ = options.cancel.cancelled() => {
+                    return Err(WaitError::Cancelled { pending: names });
+                }
+                services = self.services(cluster, &names) => services?,
+            };
             let mut failures = Vec::new();
             let mut pending = Vec::new();
             for (record, service) in recorded.iter().zip(&services) {
