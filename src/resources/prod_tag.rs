@@ -147,7 +147,8 @@ impl Resource for ProdTag {
         let changing = moves
             || plan.is_create()
             || plan.planned() != &prior
-            || triggers_changed(&prior, &planned);
+            || triggers_changed(&prior, &planned)
+            || rollout_unfinished(&prior, &planned);
         if changing {
             let repository = validate_targets(
                 ctx.data(),
@@ -574,6 +575,18 @@ fn id_value(value: &Value) -> Value {
         (Some(repository), Some(tag)) => Value::string(format!("{repository}:{tag}")),
         _ => Value::Unknown,
     }
+}
+
+/// Whether the prior state recorded a rollout still in progress (an apply stopped during the
+/// wait, e.g. by Ctrl-C) while the configuration asks to wait: the next apply must adopt and
+/// wait for it (the promotion does not redeploy a service already rolling out the digest).
+fn rollout_unfinished(prior: &Value, planned: &Value) -> bool {
+    planned.attr("wait_for_rollout").as_bool().unwrap_or(true)
+        && prior
+            .attr("deployments")
+            .elements()
+            .iter()
+            .any(|d| d.attr("rollout_state").as_str() == Some("IN_PROGRESS"))
 }
 
 /// Whether `triggers` changed since the prior state (any change forces a redeploy).
