@@ -216,6 +216,7 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
     let runtime = Arc::new(Runtime::new(provider));
     let shutdown = CancellationToken::new();
     terminate_on_sigterm(shutdown.clone());
+    stop_when_orphaned(Arc::clone(&runtime), shutdown.clone());
     handshake::announce(&handshake::handshake_line(
         network,
         &address,
@@ -273,6 +274,35 @@ pub fn reattach_json(source_address: &str, network: &str, address: &str, pid: u3
         }
     })
     .to_string()
+}
+
+/// How often the plugin checks that the Terraform that started it is still alive.
+const PARENT_CHECK: Duration = Duration::from_millis(250);
+
+/// Terraform stops its providers with Shutdown; a Terraform that is killed never does, and a
+/// provider left running would go on changing AWS (redeploying, rolling back) with nobody to
+/// record it in state, racing the next apply. When the parent process is gone (the plugin is
+/// re-parented), cancel in-flight work like StopProvider and stop serving like Shutdown.
+fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PARENT_CHECK);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            if std::os::unix::process::parent_id() != parent {
+                log::warn(
+                    "Terraform exited without stopping the provider; stopping",
+                    &[("parent_pid", &parent)],
+                );
+                runtime.stop();
+                shutdown.cancel();
+                return;
+            }
+        }
+    });
 }
 
 /// SIGTERM stops serving like Shutdown does, so the socket directory is still removed.
