@@ -1,5 +1,6 @@
 //! `scripts/release.sh` packages the provider in the Terraform Registry layout; the zip installs
-//! through a *packed* filesystem mirror and the installed provider plans against the emulator.
+//! through a *packed* filesystem mirror and the installed provider plans against the emulator,
+//! and the same `mirror/` directory served over HTTPS works as a network mirror.
 //! The test packages the debug build (`--binary`), so it never rebuilds in release mode.
 
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
 use crate::support::terraform::{
-    PROVIDER_SOURCE, Terraform, Workspace, platform, required_providers,
+    PROVIDER_SOURCE, Run, Terraform, Workspace, platform, required_providers,
 };
 use crate::support::{repo_root, scratch_dir};
 
@@ -104,8 +105,121 @@ fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path) {
     assert!(emulator.mutations().is_empty());
 }
 
+/// Serves `dir` over HTTPS on 127.0.0.1 (Python's http.server with a fresh self-signed
+/// certificate); returns the server process, its base URL and the certificate's PEM path.
+fn serve_https(dir: &Path, scratch: &Path) -> (std::process::Child, String, std::path::PathBuf) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    let cert = params.self_signed(&key).expect("certificate");
+    let cert_path = scratch.join("mirror-cert.pem");
+    let key_path = scratch.join("mirror-key.pem");
+    std::fs::write(&cert_path, cert.pem()).expect("write cert");
+    std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+    let script = "import functools, http.server, ssl, sys\n\
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n\
+httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)\n\
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])\n\
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)\n\
+print(httpd.server_address[1], flush=True)\n\
+httpd.serve_forever()\n";
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .arg(&cert_path)
+        .arg(&key_path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the HTTPS server");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("piped stdout")),
+        &mut line,
+    )
+    .expect("read the port");
+    let port: u16 = line.trim().parse().expect("the server prints its port");
+    (child, format!("https://127.0.0.1:{port}/"), cert_path)
+}
+
+/// `terraform init` through `mirror` served as a network mirror (index.json, VERSION.json, then
+/// the zip, checked against the `zh:` hash VERSION.json lists). Returns the init run.
+fn init_from_network_mirror(tf: &Terraform, mirror: &Path, label: &str) -> (Workspace, Run) {
+    let mut ws = Workspace::new(tf, label, &required_providers());
+    let scratch = ws.work_dir().parent().expect("scratch dir").to_path_buf();
+    let (mut server, url, cert) = serve_https(mirror, &scratch);
+    let rc = format!(
+        "provider_installation {{\n  network_mirror {{\n    url     = \"{url}\"\n    include = [\"terraform.local/*/*\"]\n  }}\n}}\n"
+    );
+    std::fs::write(scratch.join("terraform.rc"), rc).expect("write CLI config");
+    // Go reads extra trust anchors from SSL_CERT_FILE on Linux.
+    ws.set_env("SSL_CERT_FILE", &cert.to_string_lossy());
+    let init = ws.run(&["init", "-no-color"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    (ws, init)
+}
+
+/// The mirror served over HTTPS installs the packaged binary; a copy whose VERSION.json lists
+/// a wrong hash is refused, so the hash release.sh writes is the one Terraform checks.
+fn network_mirror_installs_and_checks_the_hash(tf: &Terraform, mirror: &Path, zip_name: &str) {
+    let (ws, init) = init_from_network_mirror(tf, mirror, "release-network-mirror");
+    let init = init.success();
+    assert!(
+        init.stdout
+            .contains("Installed terraform.local/tagdeploy/tagdeploy v"),
+        "{}",
+        init.stdout
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let installed = ws
+        .work_dir()
+        .join(".terraform/providers")
+        .join(PROVIDER_SOURCE)
+        .join(version)
+        .join(platform())
+        .join(format!("{NAME}_v{version}"));
+    let lock = std::fs::read_to_string(ws.work_dir().join(".terraform.lock.hcl")).expect("lock");
+    assert!(
+        lock.contains(&format!("\"{}\"", h1_hash(&installed))),
+        "{lock}"
+    );
+
+    let tampered = scratch_dir("release-tampered-mirror");
+    let type_dir = tampered.path().join(PROVIDER_SOURCE);
+    std::fs::create_dir_all(&type_dir).expect("create tampered mirror");
+    let original = mirror.join(PROVIDER_SOURCE);
+    std::fs::hard_link(original.join(zip_name), type_dir.join(zip_name))
+        .or_else(|_| std::fs::copy(original.join(zip_name), type_dir.join(zip_name)).map(|_| ()))
+        .expect("link the zip");
+    std::fs::copy(original.join("index.json"), type_dir.join("index.json")).expect("copy index");
+    let wrong = format!("zh:{}", "0".repeat(64));
+    let listing =
+        std::fs::read_to_string(original.join(format!("{version}.json"))).expect("VERSION.json");
+    let listing = listing
+        .split("zh:")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_owned()
+            } else {
+                format!("{}{}", &wrong, &part[64..])
+            }
+        })
+        .collect::<String>();
+    std::fs::write(type_dir.join(format!("{version}.json")), listing).expect("write tampered");
+    let (_ws, refused) = init_from_network_mirror(tf, tampered.path(), "release-tampered-install");
+    let refused = refused.failure();
+    assert!(
+        refused.transcript().to_lowercase().contains("checksum")
+            || refused.transcript().to_lowercase().contains("hash"),
+        "a wrong hash must be refused for a checksum reason:\n{}",
+        refused.transcript()
+    );
+}
+
 #[test]
-fn packaged_zip_installs_from_a_packed_mirror_and_plans() {
+fn packaged_zip_installs_from_packed_and_network_mirrors_and_plans() {
     let version = env!("CARGO_PKG_VERSION");
     let dist = scratch_dir("release-dist");
     let out = dist.path();
@@ -181,4 +295,6 @@ fn packaged_zip_installs_from_a_packed_mirror_and_plans() {
         Some(tf) => plan_with_packed_mirror(&tf, &mirror),
         None => eprintln!("SKIPPED for Terraform 1.11: no Terraform 1.11.x on PATH"),
     }
+    // The same directory, served over HTTPS, is a network mirror.
+    network_mirror_installs_and_checks_the_hash(&Terraform::v1_15(), &mirror, &zip_name);
 }
