@@ -80,7 +80,11 @@ pub fn digest_of(emulator: &BackgroundEmulator, tag: &str) -> Option<String> {
         .flatten()
         .filter(|r| r["name"] == "example")
         .flat_map(|r| r["images"].as_array().cloned().unwrap_or_default())
-        .find(|i| i["tags"].as_array().is_some_and(|t| t.contains(&json!(tag))))
+        .find(|i| {
+            i["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!(tag)))
+        })
         .and_then(|i| i["digest"].as_str().map(str::to_owned))
 }
 
@@ -105,7 +109,12 @@ pub fn deployments(emulator: &BackgroundEmulator, service: &str) -> Vec<(String,
         .as_array()
         .cloned()
         .unwrap_or_default();
-    all.extend(service["deployments"].as_array().cloned().unwrap_or_default());
+    all.extend(
+        service["deployments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
     let mut out: Vec<(String, Vec<String>)> = all
         .iter()
         .map(|d| {
