@@ -12,6 +12,6 @@ mod domain;
 mod e2e;
 mod examples;
 mod protocol;
-mod reliability;
 mod release;
+mod reliability;
 mod support;

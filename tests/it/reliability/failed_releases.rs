@@ -18,8 +18,8 @@ use serde_json::json;
 use tagdeploy_emulator::FaultPlan;
 
 use super::{
-    batch_delete, deployments, digest, digest_of, hold, plan_exit_code, prod_tag_config,
-    resource_values, running_digests, served, wait_until,
+    batch_delete, deployments, digest, digest_of, hold, prod_tag_config, resource_values,
+    running_digests, served, wait_until,
 };
 use crate::support::emulator::{BackgroundEmulator, add_image, demo_world_json};
 use crate::support::terraform::{Terraform, Workspace, terraform_test};
@@ -152,7 +152,10 @@ fn release_deleted_after_plan(tf: &Terraform, gone_entirely: bool) {
         hash_1,
         "state is truthful"
     );
-    assert_eq!(running_digests(&emulator, "example"), [hash_1]);
+    assert_eq!(
+        running_digests(&emulator, "example"),
+        std::slice::from_ref(&hash_1)
+    );
     let _ = hash_2;
 }
 
@@ -233,7 +236,10 @@ fn manifest_list_with_a_missing_child_is_a_clear_error(tf: &Terraform) {
         before,
         "nothing redeployed"
     );
-    assert_eq!(running_digests(&emulator, "example"), [hash_1.clone()]);
+    assert_eq!(
+        running_digests(&emulator, "example"),
+        std::slice::from_ref(&hash_1)
+    );
     assert_eq!(
         resource_values(&ws)["image_digest"],
         hash_1,
