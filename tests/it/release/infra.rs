@@ -97,3 +97,88 @@ fn infra_validates_with_hashicorp_aws(tf: &Terraform) {
         serde_json::to_string_pretty(&report["diagnostics"]).unwrap_or_default()
     );
 }
+
+/// The order `infra/` relies on for the first release, against the emulator: the service exists
+/// with no task and `prod` does not exist yet; the promotion creates `prod` and its forced
+/// deployment completes with zero tasks; the service then scales up (as aws_ecs_service does
+/// after the promotion) and every task runs the release, with no second deployment.
+#[test]
+fn first_release_promotes_before_the_service_scales_up() {
+    use std::time::Duration;
+
+    use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+
+    let mut world = demo_world_json();
+    world["repositories"][0]["images"][0]["tags"] = serde_json::json!(["hash_1"]);
+    world["services"][0]["desiredCount"] = serde_json::json!(0);
+    let emulator = BackgroundEmulator::manual(world);
+    let _clock = emulator.tick_in_background(Duration::from_millis(10));
+    let config = format!(
+        "{}\n{}\nresource \"tagdeploy_prod_tag\" \"prod\" {{\n  repository  = \"example\"\n  release_tag = \"hash_1\"\n  cluster     = \"example\"\n  services    = [\"example\"]\n}}\n\ndata \"tagdeploy_task_digests\" \"prod\" {{\n  cluster    = \"example\"\n  service    = \"example\"\n  depends_on = [tagdeploy_prod_tag.prod]\n}}\n\noutput \"report\" {{\n  value = data.tagdeploy_task_digests.prod\n}}\n",
+        required_providers(),
+        emulator.provider_block()
+    );
+    let tf = Terraform::v1_15();
+    let ws = Workspace::new(&tf, "infra-first-release", &config);
+    ws.init();
+    ws.apply(&[]);
+    let report = &ws.outputs()["report"]["value"];
+    assert_eq!(report["tasks"], serde_json::json!([]), "{report:#}");
+    // The promotion waited for its deployment: one, COMPLETED, with zero tasks. (`complete` is
+    // false for a service with no task: there is no task to match.)
+    let deployments = report["deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(deployments.len(), 1, "{report:#}");
+    assert_eq!(deployments[0]["rollout_state"], "COMPLETED", "{report:#}");
+    assert_eq!(deployments[0]["desired_count"], 0, "{report:#}");
+    let hash_1 = report["env_digest"].as_str().unwrap_or_default().to_owned();
+    assert!(hash_1.starts_with("sha256:"), "{report:#}");
+
+    // aws_ecs_service scales up after the promotion (it depends on it).
+    let credentials =
+        aws_sdk_ecs::config::Credentials::new("AKIDTEST", "test-secret", None, None, "test");
+    let ecs = aws_sdk_ecs::Client::from_conf(
+        aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .credentials_provider(credentials)
+            .endpoint_url(emulator.url())
+            .build(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(
+            ecs.update_service()
+                .cluster("example")
+                .service("example")
+                .desired_count(2)
+                .send(),
+        )
+        .expect("scale up");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let report = loop {
+        ws.apply(&["-refresh-only"]);
+        let report = ws.outputs()["report"]["value"].clone();
+        if report["complete"] == true || std::time::Instant::now() > deadline {
+            break report;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(report["complete"], true, "{report:#}");
+    let tasks = report["tasks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(tasks.len(), 2, "{report:#}");
+    assert!(
+        tasks.iter().all(|t| t["digest"] == hash_1.as_str()),
+        "every task runs the release prod was created on: {report:#}"
+    );
+    assert_eq!(
+        emulator.count("UpdateService"),
+        2,
+        "the promotion's deployment and the scale-up, nothing else"
+    );
+}
