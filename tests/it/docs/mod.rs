@@ -151,6 +151,49 @@ fn first_difference(committed: &str, generated: &str) -> String {
     unreachable!("the loop returns")
 }
 
+/// The fenced `terraform` and `hcl` blocks of `markdown`.
+fn hcl_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut current {
+            None if line == "```terraform" || line == "```hcl" => current = Some(String::new()),
+            Some(_) if line == "```" => blocks.extend(current.take()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Every HCL snippet of the generated pages (examples, and those written in the templates) is
+/// `terraform fmt`-clean, like the example files.
+fn assert_snippets_formatted(tf: &Terraform, pages: &BTreeMap<PathBuf, String>) {
+    let ws = Workspace::new(tf, "docs-snippets", &required_providers());
+    let dir = ws.work_dir().join("snippets");
+    std::fs::create_dir_all(&dir).expect("create snippets dir");
+    let mut count = 0;
+    for (path, text) in pages {
+        for (i, block) in hcl_blocks(text).iter().enumerate() {
+            count += 1;
+            let name = format!("{}-{i}.tf", path.display()).replace('/', "_");
+            std::fs::write(dir.join(name), block).expect("write snippet");
+        }
+    }
+    assert!(count >= 10, "only {count} HCL snippets found in the docs");
+    let dir = dir.to_string_lossy();
+    let run = ws.run(&["fmt", "-check", "-diff", "-no-color", &dir]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "snippets in the docs are not `terraform fmt`-clean (fix them in templates/):\n{}",
+        run.transcript()
+    );
+}
+
 #[test]
 fn committed_docs_match_the_schema_templates_and_examples() {
     let root = repo_root();
@@ -159,6 +202,7 @@ fn committed_docs_match_the_schema_templates_and_examples() {
     let pages = generate(&schema, &root).unwrap_or_else(|problems| {
         panic!("the docs cannot be generated:\n{}", problems.join("\n"))
     });
+    assert_snippets_formatted(&tf, &pages);
     let docs = root.join("docs");
     let update = std::env::var_os("TAGDEPLOY_UPDATE_DOCS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
