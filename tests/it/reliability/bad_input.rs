@@ -95,7 +95,9 @@ fn provider(emulator: &BackgroundEmulator, body: &str) -> String {
 }
 
 fn function(argument: &str) -> String {
-    format!("output \"{{label}}\" {{\n  value = provider::tagdeploy::parse_image_uri({argument})\n}}\n")
+    format!(
+        "output \"{{label}}\" {{\n  value = provider::tagdeploy::parse_image_uri({argument})\n}}\n"
+    )
 }
 
 fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
@@ -107,12 +109,42 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
     let repo = |v: &str| prod_tag(&[&format!("repository = {v}")]);
     let release = |v: &str| prod_tag(&[&format!("release_tag = {v}")]);
     vec![
-        case("r_repo_chars", repo("\"Not_Valid!\""), "repository", "repository name"),
-        case("r_repo_empty", repo("\"\""), "repository", "repository name"),
-        case("r_repo_oversized", repo(&long_repo), "repository", "repository name"),
-        case("r_release_dash", release("\"-bad\""), "release_tag", "image tag"),
-        case("r_release_empty", release("\"\""), "release_tag", "image tag"),
-        case("r_release_oversized", release(&long_tag), "release_tag", "image tag"),
+        case(
+            "r_repo_chars",
+            repo("\"Not_Valid!\""),
+            "repository",
+            "repository name",
+        ),
+        case(
+            "r_repo_empty",
+            repo("\"\""),
+            "repository",
+            "repository name",
+        ),
+        case(
+            "r_repo_oversized",
+            repo(&long_repo),
+            "repository",
+            "repository name",
+        ),
+        case(
+            "r_release_dash",
+            release("\"-bad\""),
+            "release_tag",
+            "image tag",
+        ),
+        case(
+            "r_release_empty",
+            release("\"\""),
+            "release_tag",
+            "image tag",
+        ),
+        case(
+            "r_release_oversized",
+            release(&long_tag),
+            "release_tag",
+            "image tag",
+        ),
         case(
             "r_digest_shape",
             prod_tag(&["-release_tag", "image_digest = \"sha256:xyz\""]),
@@ -143,22 +175,42 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             "tag",
             "different tag",
         ),
-        case("r_tag_space", prod_tag(&["tag = \"prod tag\""]), "tag", "image tag"),
+        case(
+            "r_tag_space",
+            prod_tag(&["tag = \"prod tag\""]),
+            "tag",
+            "image tag",
+        ),
         case(
             "r_registry_id",
             prod_tag(&["registry_id = \"12345\""]),
             "registry_id",
             "12-digit",
         ),
-        case("r_cluster_empty", prod_tag(&["cluster = \"\""]), "cluster", "empty"),
+        case(
+            "r_cluster_empty",
+            prod_tag(&["cluster = \"\""]),
+            "cluster",
+            "empty",
+        ),
         case(
             "r_cluster_oversized",
             prod_tag(&[&format!("cluster = {long_cluster}")]),
             "cluster",
             "2048",
         ),
-        case("r_services_none", prod_tag(&["services = []"]), "services", "at least one"),
-        case("r_services_blank", prod_tag(&["services = [\"\"]"]), "services", "empty"),
+        case(
+            "r_services_none",
+            prod_tag(&["services = []"]),
+            "services",
+            "at least one",
+        ),
+        case(
+            "r_services_blank",
+            prod_tag(&["services = [\"\"]"]),
+            "services",
+            "empty",
+        ),
         case(
             "r_timeout",
             prod_tag(&["timeouts { create = \"forever\" }"]),
@@ -173,7 +225,9 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
         ),
         case(
             "d_image_both",
-            image(&format!("  repository = \"example\"\n  tag = \"prod\"\n  digest = {digest_c}")),
+            image(&format!(
+                "  repository = \"example\"\n  tag = \"prod\"\n  digest = {digest_c}"
+            )),
             "digest",
             "not both",
         ),
@@ -197,7 +251,9 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
         ),
         case(
             "d_tasks_registry",
-            task_digests("  cluster = \"example\"\n  service = \"example\"\n  registry_id = \"123456789012\""),
+            task_digests(
+                "  cluster = \"example\"\n  service = \"example\"\n  registry_id = \"123456789012\"",
+            ),
             "registry_id",
             "repository",
         ),
@@ -215,24 +271,43 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
         ),
         case(
             "p_role_arn",
-            provider(emulator, "  assume_role {\n    role_arn = \"arn:aws:iam::123:user/me\"\n  }"),
+            provider(
+                emulator,
+                "  assume_role {\n    role_arn = \"arn:aws:iam::123:user/me\"\n  }",
+            ),
             "role_arn",
             "role",
         ),
         case(
             "p_session_name",
-            provider(emulator, "  assume_role {\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    session_name = \"a\"\n  }"),
+            provider(
+                emulator,
+                "  assume_role {\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    session_name = \"a\"\n  }",
+            ),
             "session_name",
             "session",
         ),
         case(
             "p_external_id",
-            provider(emulator, "  assume_role {\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    external_id = \"x\"\n  }"),
+            provider(
+                emulator,
+                "  assume_role {\n    role_arn = \"arn:aws:iam::123456789012:role/deploy\"\n    external_id = \"x\"\n  }",
+            ),
             "external_id",
             "characters",
         ),
-        case("p_profile_blank", provider(emulator, "  profile = \"\""), "profile", "empty"),
-        case("f_not_a_uri", function("\"not a uri\""), "parse_image_uri", "image uri"),
+        case(
+            "p_profile_blank",
+            provider(emulator, "  profile = \"\""),
+            "profile",
+            "empty",
+        ),
+        case(
+            "f_not_a_uri",
+            function("\"not a uri\""),
+            "parse_image_uri",
+            "image uri",
+        ),
         case("f_empty", function("\"\""), "parse_image_uri", "image uri"),
     ]
 }
@@ -258,7 +333,12 @@ fn lookup_cases() -> Vec<Case> {
             "image_digest",
             "dddddddd",
         ),
-        case("l_missing_cluster", prod_tag(&["cluster = \"nope\""]), "cluster", "nope"),
+        case(
+            "l_missing_cluster",
+            prod_tag(&["cluster = \"nope\""]),
+            "cluster",
+            "nope",
+        ),
         case(
             "l_missing_service",
             prod_tag(&["services = [\"example\", \"ghost\"]"]),
@@ -301,8 +381,10 @@ fn lookup_cases() -> Vec<Case> {
 /// Values known only after apply: `terraform_data.{label}_value.output` feeds the attribute.
 fn unknown_cases() -> Vec<Case> {
     let unknown = |label: &'static str, value: &str, attr_line: &str| {
-        let input = format!("resource \"terraform_data\" \"{label}_value\" {{\n  input = {value}\n}}\n");
-        let resource = prod_tag(&[attr_line]).replace("VALUE", &format!("terraform_data.{label}_value.output"));
+        let input =
+            format!("resource \"terraform_data\" \"{label}_value\" {{\n  input = {value}\n}}\n");
+        let resource = prod_tag(&[attr_line])
+            .replace("VALUE", &format!("terraform_data.{label}_value.output"));
         format!("{input}\n{resource}")
     };
     vec![
@@ -383,14 +465,17 @@ fn check(group: &str, cases: &[Case], ranges: &[(usize, usize)], errors: &[Json]
 /// The world: the demo plus a repository whose tags are all immutable.
 fn world() -> Json {
     let mut world = demo_world_json();
-    world["repositories"].as_array_mut().expect("repositories").push(json!({
-        "name": "locked",
-        "imageTagMutability": "IMMUTABLE",
-        "images": [
-            { "tags": ["hash_1", "prod"], "generate": { "seed": "locked:1" } },
-            { "tags": ["hash_2"], "generate": { "seed": "locked:2" } }
-        ]
-    }));
+    world["repositories"]
+        .as_array_mut()
+        .expect("repositories")
+        .push(json!({
+            "name": "locked",
+            "imageTagMutability": "IMMUTABLE",
+            "images": [
+                { "tags": ["hash_1", "prod"], "generate": { "seed": "locked:1" } },
+                { "tags": ["hash_2"], "generate": { "seed": "locked:2" } }
+            ]
+        }));
     world
 }
 
@@ -472,9 +557,24 @@ fn state_cases(
     };
     // (resource name, schema version, attributes, words the error must contain)
     let cases: Vec<(&str, u64, Json, &str)> = vec![
-        ("s_services_string", 0, with("services", json!("example")), "services"),
-        ("s_digest_object", 0, with("image_digest", json!({"sha256": 1})), "image_digest"),
-        ("s_deployments_number", 0, with("deployments", json!(7)), "deployments"),
+        (
+            "s_services_string",
+            0,
+            with("services", json!("example")),
+            "services",
+        ),
+        (
+            "s_digest_object",
+            0,
+            with("image_digest", json!({"sha256": 1})),
+            "image_digest",
+        ),
+        (
+            "s_deployments_number",
+            0,
+            with("deployments", json!(7)),
+            "deployments",
+        ),
         ("s_newer_schema", 9, good.clone(), "newer"),
     ];
     let state = json!({
@@ -489,9 +589,11 @@ fn state_cases(
             .collect::<Vec<_>>(),
     });
     let config: String = std::iter::once(head.to_owned())
-        .chain(cases.iter().map(|(name, ..)| {
-            prod_tag(&["release_tag = \"hash_1\""]).replace("{label}", name)
-        }))
+        .chain(
+            cases
+                .iter()
+                .map(|(name, ..)| prod_tag(&["release_tag = \"hash_1\""]).replace("{label}", name)),
+        )
         .collect::<Vec<_>>()
         .join("\n");
     let ws = Workspace::new(tf, "bad-input-state", &config);
