@@ -17,10 +17,16 @@ use aws_runtime::env_config::file::{
 
 /// Attempts per call for ECR (standard retry mode: exponential backoff with jitter).
 pub const ECR_MAX_ATTEMPTS: u32 = 5;
-/// Attempts per call for ECS. ECS uses adaptive retry mode: rollout polling calls
-/// DescribeServices/DescribeTasks repeatedly and adaptive mode slows the client down when AWS
-/// throttles, instead of burning attempts.
+/// Attempts per call for ECS (standard retry mode). More than ECR because the rollout wait reads
+/// ECS repeatedly, where throttling is likeliest. Not adaptive mode: after a single throttle its
+/// client-side rate limiter stalled the next calls by 4-20 s in the fault tests
+/// (`reliability::faults`), while the rollout poll already backs off on its own.
 pub const ECS_MAX_ATTEMPTS: u32 = 8;
+/// The longest one attempt of any call may take before it is retried: a hung connection must
+/// not hold a promotion (or Ctrl-C) forever.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long connecting may take.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// An IAM role to assume on top of the base credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -113,7 +119,13 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        );
     if let Some(files) = files {
         loader = loader.profile_files(files);
     }
@@ -153,7 +165,7 @@ pub async fn build_clients(settings: &AwsSettings) -> Clients {
         ecr = ecr.endpoint_url(url);
     }
     let mut ecs = aws_sdk_ecs::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::adaptive().with_max_attempts(ECS_MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(ECS_MAX_ATTEMPTS));
     if let Some(url) = &settings.ecs_endpoint {
         ecs = ecs.endpoint_url(url);
     }
@@ -209,8 +221,16 @@ mod tests {
         );
         let ecs_conf = clients.ecs.config();
         assert_eq!(
-            ecs_conf.retry_config().map(|r| r.mode()),
-            Some(aws_config::retry::RetryMode::Adaptive)
+            ecs_conf
+                .retry_config()
+                .map(|r| (r.mode(), r.max_attempts())),
+            Some((aws_config::retry::RetryMode::Standard, ECS_MAX_ATTEMPTS))
+        );
+        assert_eq!(
+            ecs_conf
+                .timeout_config()
+                .and_then(|t| t.operation_attempt_timeout()),
+            Some(ATTEMPT_TIMEOUT)
         );
     }
 
