@@ -1,7 +1,8 @@
 //! `scripts/release.sh` packages the provider in the Terraform Registry layout; the zip installs
 //! through a *packed* filesystem mirror and the installed provider plans against the emulator,
 //! and the same `mirror/` directory served over HTTPS works as a network mirror.
-//! The test packages the debug build (`--binary`), so it never rebuilds in release mode.
+//! The test packages the debug build (`--binary`, stripped of debug info when `strip` is
+//! available), so it never rebuilds in release mode.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,7 +60,7 @@ fn zip_entries(path: &Path) -> Vec<(String, u32)> {
 }
 
 /// Plans a release against the emulator with the provider installed from `mirror`.
-fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path) {
+fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path, packaged: &Path) {
     let emulator = BackgroundEmulator::manual(demo_world_json());
     let config = format!(
         "{}\n{}\nresource \"tagdeploy_prod_tag\" \"prod\" {{\n  repository  = \"example\"\n  release_tag = \"hash_2\"\n  cluster     = \"example\"\n  services    = [\"example\"]\n}}\n",
@@ -91,7 +92,8 @@ fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path) {
     // Terraform records the h1 hash of what it unpacked: the same bytes as the binary packaged.
     let lock = std::fs::read_to_string(ws.work_dir().join(".terraform.lock.hcl")).expect("lock");
     assert!(
-        lock.contains(&format!("\"{}\"", h1_hash(&installed))),
+        sha256_hex(&installed) == sha256_hex(packaged)
+            && lock.contains(&format!("\"{}\"", h1_hash(&installed))),
         "the lock file records the hash of the packaged binary:\n{lock}"
     );
     let plan = ws.run(&["plan", "-no-color"]).success();
@@ -162,7 +164,12 @@ fn init_from_network_mirror(tf: &Terraform, mirror: &Path, label: &str) -> (Work
 
 /// The mirror served over HTTPS installs the packaged binary; a copy whose VERSION.json lists
 /// a wrong hash is refused, so the hash release.sh writes is the one Terraform checks.
-fn network_mirror_installs_and_checks_the_hash(tf: &Terraform, mirror: &Path, zip_name: &str) {
+fn network_mirror_installs_and_checks_the_hash(
+    tf: &Terraform,
+    mirror: &Path,
+    zip_name: &str,
+    packaged: &Path,
+) {
     let (ws, init) = init_from_network_mirror(tf, mirror, "release-network-mirror");
     let init = init.success();
     assert!(
@@ -181,7 +188,8 @@ fn network_mirror_installs_and_checks_the_hash(tf: &Terraform, mirror: &Path, zi
         .join(format!("{NAME}_v{version}"));
     let lock = std::fs::read_to_string(ws.work_dir().join(".terraform.lock.hcl")).expect("lock");
     assert!(
-        lock.contains(&format!("\"{}\"", h1_hash(&installed))),
+        sha256_hex(&installed) == sha256_hex(packaged)
+            && lock.contains(&format!("\"{}\"", h1_hash(&installed))),
         "{lock}"
     );
 
@@ -223,7 +231,22 @@ fn packaged_zip_installs_from_packed_and_network_mirrors_and_plans() {
     let version = env!("CARGO_PKG_VERSION");
     let dist = scratch_dir("release-dist");
     let out = dist.path();
-    let binary = env!("CARGO_BIN_EXE_terraform-provider-tagdeploy");
+    // The debug build, without its debug info when `strip` is here: the same program, a sixth of
+    // the size, so zipping and unzipping it stays quick.
+    let built = env!("CARGO_BIN_EXE_terraform-provider-tagdeploy");
+    let stripped = out.join("provider-stripped");
+    let stripped_ok = Command::new("strip")
+        .args(["--strip-debug", "-o"])
+        .arg(&stripped)
+        .arg(built)
+        .status()
+        .is_ok_and(|s| s.success());
+    let packaged = if stripped_ok {
+        stripped.clone()
+    } else {
+        std::path::PathBuf::from(built)
+    };
+    let binary = packaged.to_str().expect("UTF-8 path");
     let run = Command::new(repo_root().join("scripts/release.sh"))
         .args(["--binary", binary, "--fast", "--out"])
         .arg(out)
@@ -290,11 +313,11 @@ fn packaged_zip_installs_from_packed_and_network_mirrors_and_plans() {
     );
 
     // Installed through the packed mirror by each Terraform under test, and planning.
-    plan_with_packed_mirror(&Terraform::v1_15(), &mirror);
+    plan_with_packed_mirror(&Terraform::v1_15(), &mirror, &packaged);
     match Terraform::v1_11() {
-        Some(tf) => plan_with_packed_mirror(&tf, &mirror),
+        Some(tf) => plan_with_packed_mirror(&tf, &mirror, &packaged),
         None => eprintln!("SKIPPED for Terraform 1.11: no Terraform 1.11.x on PATH"),
     }
     // The same directory, served over HTTPS, is a network mirror.
-    network_mirror_installs_and_checks_the_hash(&Terraform::v1_15(), &mirror, &zip_name);
+    network_mirror_installs_and_checks_the_hash(&Terraform::v1_15(), &mirror, &zip_name, &packaged);
 }
