@@ -19,6 +19,9 @@
 #   --out DIR     where to write (default dist/); earlier artifacts of this provider there are replaced
 #   --fast        fastest zip compression (for tests; the archives are larger)
 #
+# Zips are made with `zip` when it is installed, else with Python's zipfile
+# (TAGDEPLOY_RELEASE_ZIP=python forces the latter); both give the entry mode 0755.
+#
 # With TAGDEPLOY_GPG_KEY=KEYID set, SHA256SUMS is also signed (…_SHA256SUMS.sig), which the public
 # registry requires; the key and its publication are the publisher's.
 set -euo pipefail
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
     --platform) platform=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --fast) level=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "release.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -106,14 +109,15 @@ make_zip() {
   mkdir -p "$stage/entry"
   cp "$src" "$stage/entry/$entry"
   chmod 0755 "$stage/entry/$entry"
-  touch -d "@${SOURCE_DATE_EPOCH:-946684800}" "$stage/entry/$entry"
-  if command -v zip >/dev/null 2>&1; then
+  touch -d "@${SOURCE_DATE_EPOCH:-946684800}" "$stage/entry/$entry" 2>/dev/null \
+    || touch -t 200001010000 "$stage/entry/$entry"
+  if [ "${TAGDEPLOY_RELEASE_ZIP:-}" != python ] && command -v zip >/dev/null 2>&1; then
     (cd "$stage/entry" && zip -q -X "-$level" "$zipfile" "$entry")
   else
     python3 - "$stage/entry/$entry" "$entry" "$zipfile" "$level" <<'PY'
-import sys, time, zipfile
+import os, sys, time, zipfile
 src, entry, dest, level = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-info = zipfile.ZipInfo(entry, date_time=time.gmtime(int(__import__("os").stat(src).st_mtime))[:6])
+info = zipfile.ZipInfo(entry, date_time=time.gmtime(int(os.stat(src).st_mtime))[:6])
 info.external_attr = 0o100755 << 16
 info.compress_type = zipfile.ZIP_DEFLATED
 with zipfile.ZipFile(dest, "w") as z, open(src, "rb") as f:
