@@ -306,7 +306,7 @@ impl<P: Provider> Runtime<P> {
             .ok_or_else(|| unknown_type("resource", type_name))?;
         let current = e.schema.version();
         let value = if version == current {
-            json::decode(&e.schema.implied_type(), raw_json).map_err(|err| {
+            json::decode_state(&e.schema.implied_type(), raw_json).map_err(|err| {
                 Diagnostics::from(Diagnostic::error(
                     "Unreadable Resource State",
                     format!("The stored state of this {type_name} could not be decoded: {err}."),

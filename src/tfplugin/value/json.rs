@@ -21,12 +21,30 @@ use super::{CodecError, MAX_DEPTH, Path, Type, Value, write_json_string};
 /// Decodes `bytes` as a value of type `ty`. Empty (or all-whitespace) input decodes to null, as
 /// Terraform treats an empty `DynamicValue`.
 pub fn decode(ty: &Type, bytes: &[u8]) -> Result<Value, CodecError> {
+    decode_with(ty, bytes, Unsupported::Refuse)
+}
+
+/// Decodes stored state: like [`decode`], but object attributes the type does not have are
+/// dropped instead of refused, as HashiCorp's SDKs do, so state written by a newer provider
+/// release with an extra attribute stays readable.
+pub fn decode_state(ty: &Type, bytes: &[u8]) -> Result<Value, CodecError> {
+    decode_with(ty, bytes, Unsupported::Ignore)
+}
+
+/// What to do with an object attribute the type does not have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unsupported {
+    Refuse,
+    Ignore,
+}
+
+fn decode_with(ty: &Type, bytes: &[u8], unsupported: Unsupported) -> Result<Value, CodecError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
     let tree = json_tree::parse(bytes)?;
     let mut path = Path::default();
-    from_tree(ty, &tree, &mut path)
+    from_tree(ty, &tree, &mut path, unsupported)
 }
 
 /// Encodes `value` (which must be wholly known) as type `ty`.
@@ -40,7 +58,12 @@ pub fn encode(ty: &Type, value: &Value) -> Result<Vec<u8>, CodecError> {
 }
 
 /// Decodes a parsed tree. Recursion follows the tree, whose depth the reader already capped.
-fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, CodecError> {
+fn from_tree(
+    ty: &Type,
+    tree: &Json<'_>,
+    path: &mut Path,
+    unsupported: Unsupported,
+) -> Result<Value, CodecError> {
     if *tree == Json::Null {
         return Ok(Value::Null);
     }
@@ -78,7 +101,7 @@ fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, Codec
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let mark = path.push_index(i);
-                out.push(from_tree(elem, item, path)?);
+                out.push(from_tree(elem, item, path, unsupported)?);
                 path.truncate(mark);
             }
             Ok(Value::List(out))
@@ -97,7 +120,7 @@ fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, Codec
             let mut out = Vec::with_capacity(items.len());
             for (i, (elem, item)) in elems.iter().zip(items).enumerate() {
                 let mark = path.push_index(i);
-                out.push(from_tree(elem, item, path)?);
+                out.push(from_tree(elem, item, path, unsupported)?);
                 path.truncate(mark);
             }
             Ok(Value::List(out))
@@ -110,7 +133,7 @@ fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, Codec
             for (key, item) in members {
                 let mark = path.push_key(key);
                 // Later duplicates win, as in cty.
-                out.insert(key.to_string(), from_tree(elem, item, path)?);
+                out.insert(key.to_string(), from_tree(elem, item, path, unsupported)?);
                 path.truncate(mark);
             }
             Ok(Value::Map(out))
@@ -123,9 +146,16 @@ fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, Codec
             for (name, item) in members {
                 let mark = path.push_attr(name);
                 let Some(attr_ty) = attrs.get(name.as_ref()) else {
+                    if unsupported == Unsupported::Ignore {
+                        path.truncate(mark);
+                        continue;
+                    }
                     return Err(path.error("unsupported attribute"));
                 };
-                out.insert(name.to_string(), from_tree(attr_ty, item, path)?);
+                out.insert(
+                    name.to_string(),
+                    from_tree(attr_ty, item, path, unsupported)?,
+                );
                 path.truncate(mark);
             }
             for name in attrs.keys() {
@@ -160,7 +190,7 @@ fn from_tree(ty: &Type, tree: &Json<'_>, path: &mut Path) -> Result<Value, Codec
             let Some(inner) = inner else {
                 return Err(path.error("dynamic value has no \"value\""));
             };
-            let value = from_tree(&concrete, inner, path)?;
+            let value = from_tree(&concrete, inner, path, unsupported)?;
             Ok(Value::Dynamic(concrete, Box::new(value)))
         }
     }
@@ -321,5 +351,22 @@ impl Encoder {
                 value.kind()
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    #[test]
+    fn stored_state_drops_attributes_the_schema_does_not_have() {
+        let ty = Type::Object([("a".to_owned(), Type::String)].into_iter().collect());
+        let raw = br#"{"a":"x","from_a_newer_release":{"deep":[1,2]}}"#;
+        assert!(
+            decode(&ty, raw).is_err(),
+            "configuration-like decoding stays strict"
+        );
+        let value = decode_state(&ty, raw).expect("state decodes");
+        assert_eq!(value, Value::object([("a", Value::string("x"))]));
     }
 }
