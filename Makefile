@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST_PROFILE ?= $(if $(CI),ci,default)
 
-.PHONY: all build tools test lint fmt demo bench release clean-scratch
+.PHONY: all build tools test lint fmt demo bench release docs clean-scratch
 
 all: build
 
@@ -42,7 +42,6 @@ bench:
 release:
 	scripts/release.sh
 
-.PHONY: docs
 ## docs: regenerate docs/ from the provider's schema, templates/ and examples/ (a test checks they are current)
 docs: tools
 	TAGDEPLOY_UPDATE_DOCS=1 $(CARGO) test -p terraform-provider-tagdeploy --test it -- --exact docs::committed_docs_match_the_schema_templates_and_examples
