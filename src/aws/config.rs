@@ -7,6 +7,7 @@
 //! `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL_ECS` / `AWS_ENDPOINT_URL`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
@@ -14,6 +15,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
 };
+
+use super::coalesce::Coalescer;
+use super::ecr::Ecr;
+use super::ecs::Ecs;
 
 /// Attempts per call for ECR (standard retry mode: exponential backoff with jitter).
 pub const ECR_MAX_ATTEMPTS: u32 = 5;
@@ -81,6 +86,22 @@ pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     /// The region the clients talk to, if one was found.
     pub region: Option<String>,
+    /// Shares reads between the concurrent calls of this provider process.
+    pub coalescer: Arc<Coalescer>,
+}
+
+impl Clients {
+    /// The ECR operations, sharing identical concurrent image lookups with every other user of
+    /// these clients.
+    pub fn shared_ecr(&self) -> Ecr {
+        Ecr::coalesced(self.ecr.clone(), Arc::clone(&self.coalescer))
+    }
+
+    /// The ECS operations, batching DescribeServices and DescribeTasks with every other user of
+    /// these clients.
+    pub fn shared_ecs(&self) -> Ecs {
+        Ecs::coalesced(self.ecs.clone(), Arc::clone(&self.coalescer))
+    }
 }
 
 fn profile_files(settings: &AwsSettings) -> Option<ProfileFiles> {
@@ -173,6 +194,7 @@ pub async fn build_clients(settings: &AwsSettings) -> Clients {
         ecr: aws_sdk_ecr::Client::from_conf(ecr.build()),
         ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
         region: sdk.region().map(ToString::to_string),
+        coalescer: Arc::new(Coalescer::default()),
     }
 }
 

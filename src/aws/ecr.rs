@@ -1,8 +1,11 @@
 //! ECR: looking images up and moving a tag onto an image without re-pushing it.
 
+use std::sync::Arc;
+
 use aws_sdk_ecr::types::{ImageFailureCode, ImageIdentifier};
 use aws_smithy_types::date_time::Format;
 
+use super::coalesce::Coalescer;
 use super::error::{ApiError, EcrError};
 use super::image::{Digest, ImageSelector, RepositoryRef, TagMutability};
 
@@ -56,12 +59,26 @@ pub enum RetagOutcome {
 #[derive(Debug, Clone)]
 pub struct Ecr {
     client: aws_sdk_ecr::Client,
+    /// Shares identical concurrent [`Ecr::images`] lookups, when set.
+    coalescer: Option<Arc<Coalescer>>,
 }
 
 impl Ecr {
-    /// Wraps a configured client.
+    /// Wraps a configured client; every call is its own.
     pub fn new(client: aws_sdk_ecr::Client) -> Ecr {
-        Ecr { client }
+        Ecr {
+            client,
+            coalescer: None,
+        }
+    }
+
+    /// Wraps a configured client whose [`Ecr::images`] lookups share the call in flight with
+    /// identical concurrent lookups by other users of `coalescer` (see [`super::coalesce`]).
+    pub fn coalesced(client: aws_sdk_ecr::Client, coalescer: Arc<Coalescer>) -> Ecr {
+        Ecr {
+            client,
+            coalescer: Some(coalescer),
+        }
     }
 
     /// The repository's URI and tag mutability (one DescribeRepositories call).
@@ -126,7 +143,32 @@ impl Ecr {
     /// Looks up several images at once: one DescribeImages call when all exist, otherwise one
     /// call per image to tell which are missing (ECR fails the whole call for one missing id).
     /// The result has one entry per selector, in order, `None` where the image does not exist.
+    /// When coalesced, an identical lookup already in flight is shared instead of repeated.
     pub async fn images(
+        &self,
+        repository: &RepositoryRef,
+        selectors: &[ImageSelector],
+    ) -> Result<Vec<Option<ImageDetails>>, EcrError> {
+        let Some(coalescer) = &self.coalescer else {
+            return self.lookup(repository, selectors).await;
+        };
+        let own = Ecr::new(self.client.clone());
+        let (repo, wanted) = (repository.clone(), selectors.to_vec());
+        coalescer
+            .images
+            .run(
+                (repository.clone(), selectors.to_vec()),
+                move || async move { own.lookup(&repo, &wanted).await },
+                Err(EcrError::UnexpectedResponse {
+                    operation: "DescribeImages",
+                    detail: "the shared call ended without an answer".to_owned(),
+                }),
+            )
+            .await
+    }
+
+    /// [`Ecr::images`] with calls of its own.
+    async fn lookup(
         &self,
         repository: &RepositoryRef,
         selectors: &[ImageSelector],
@@ -310,8 +352,9 @@ impl Ecr {
             },
         };
 
+        // A call of its own: a lookup that was in flight before the PutImage would be stale.
         let now = self
-            .images(repository, &[ImageSelector::Tag(tag.to_owned())])
+            .lookup(repository, &[ImageSelector::Tag(tag.to_owned())])
             .await?;
         match now.into_iter().next().flatten() {
             Some(found) if &found.digest == digest => Ok(outcome),

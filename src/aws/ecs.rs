@@ -1,5 +1,6 @@
 //! ECS: describing services, forcing new deployments, and waiting for their rollouts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::DesiredStatus;
@@ -7,6 +8,7 @@ use aws_smithy_types::date_time::Format;
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
+use super::coalesce::Coalescer;
 use super::error::{ApiError, EcsError};
 
 /// DescribeServices takes at most this many services per call.
@@ -214,16 +216,31 @@ pub struct TaskState {
 #[derive(Debug, Clone)]
 pub struct Ecs {
     client: aws_sdk_ecs::Client,
+    /// Shares DescribeServices and DescribeTasks calls with concurrent callers, when set.
+    coalescer: Option<Arc<Coalescer>>,
 }
 
 impl Ecs {
-    /// Wraps a configured client.
+    /// Wraps a configured client; every call is its own.
     pub fn new(client: aws_sdk_ecs::Client) -> Ecs {
-        Ecs { client }
+        Ecs {
+            client,
+            coalescer: None,
+        }
     }
 
-    /// Describes `names` in `cluster`, 10 per call, calls in parallel. Every name must be an
-    /// ACTIVE service; the result is in the order of `names`.
+    /// Wraps a configured client whose DescribeServices and DescribeTasks calls are shared with
+    /// the other users of `coalescer` (see [`super::coalesce`]).
+    pub fn coalesced(client: aws_sdk_ecs::Client, coalescer: Arc<Coalescer>) -> Ecs {
+        Ecs {
+            client,
+            coalescer: Some(coalescer),
+        }
+    }
+
+    /// Describes `names` (names or ARNs) in `cluster`, 10 per call, calls in parallel (shared
+    /// with concurrent callers when coalesced). Every name must be an ACTIVE service; the result
+    /// is in the order of `names`, each named as asked.
     pub async fn services(
         &self,
         cluster: &str,
@@ -231,71 +248,58 @@ impl Ecs {
     ) -> Result<Vec<ServiceState>, EcsError> {
         let calls = names
             .chunks(DESCRIBE_SERVICES_BATCH)
-            .map(|chunk| self.describe_chunk(cluster, chunk));
-        let mut found = Vec::with_capacity(names.len());
+            .map(|chunk| self.describe_services(cluster, chunk));
+        let mut found: Vec<ServiceState> = Vec::new();
         for result in join_all(calls).await {
-            found.extend(result?);
+            found.extend(result?.iter().cloned());
         }
-        let missing: Vec<String> = names
-            .iter()
-            .filter(|n| {
-                !found
-                    .iter()
-                    .any(|s: &ServiceState| &s.name == *n && s.status == "ACTIVE")
-            })
-            .cloned()
-            .collect();
+        let mut states = Vec::with_capacity(names.len());
+        let mut missing = Vec::new();
+        for name in names {
+            // ECS names the service by its name; callers may have asked by ARN.
+            match found
+                .iter()
+                .find(|s| (&s.name == name || &s.arn == name) && s.status == "ACTIVE")
+            {
+                Some(state) => states.push(ServiceState {
+                    name: name.clone(),
+                    ..state.clone()
+                }),
+                None => missing.push(name.clone()),
+            }
+        }
         if !missing.is_empty() {
             return Err(EcsError::ServicesNotFound {
                 cluster: cluster.to_owned(),
                 names: missing,
             });
         }
-        Ok(names
-            .iter()
-            .filter_map(|n| found.iter().find(|s| &s.name == n).cloned())
-            .collect())
+        Ok(states)
     }
 
-    async fn describe_chunk(
+    /// One DescribeServices call for `names`, or a share of one.
+    async fn describe_services(
         &self,
         cluster: &str,
         names: &[String],
-    ) -> Result<Vec<ServiceState>, EcsError> {
-        let output = self
-            .client
-            .describe_services()
-            .cluster(cluster)
-            .set_services(Some(names.to_vec()))
-            .send()
-            .await
-            .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
-                    cluster: cluster.to_owned(),
-                },
-                _ => ApiError::from_sdk("DescribeServices", &err).into(),
-            })?;
-        let mut states = Vec::new();
-        for service in output.services() {
-            let arn = service.service_arn().unwrap_or_default().to_owned();
-            let service_name = service.service_name().unwrap_or_default();
-            // Match by name or ARN, so callers may pass either.
-            let name = names
-                .iter()
-                .find(|n| n.as_str() == service_name || n.as_str() == arn)
-                .cloned()
-                .unwrap_or_else(|| service_name.to_owned());
-            states.push(ServiceState {
-                name,
-                arn,
-                status: service.status().unwrap_or_default().to_owned(),
-                desired_count: service.desired_count(),
-                running_count: service.running_count(),
-                task_definition: service.task_definition().unwrap_or_default().to_owned(),
-                deployments: service.deployments().iter().map(deployment_state).collect(),
-            });
+    ) -> Result<Arc<Vec<ServiceState>>, EcsError> {
+        let client = self.client.clone();
+        match &self.coalescer {
+            None => describe_services_call(client, cluster.to_owned(), names.to_vec())
+                .await
+                .map(Arc::new),
+            Some(coalescer) => {
+                coalescer
+                    .services
+                    .submit(
+                        cluster,
+                        names,
+                        move |cluster, names| describe_services_call(client, cluster, names),
+                        abandoned("DescribeServices"),
+                    )
+                    .await
+            }
         }
-        Ok(states)
     }
 
     /// Forces a new deployment of one service and returns the new PRIMARY deployment.
@@ -450,40 +454,46 @@ impl Ecs {
         }
     }
 
-    /// Describes tasks, 100 per call, calls in parallel. Tasks ECS no longer knows are left out.
+    /// Describes tasks (ARNs or ids), 100 per call, calls in parallel (shared with concurrent
+    /// callers when coalesced). Tasks ECS no longer knows are left out; each task once.
     pub async fn tasks(&self, cluster: &str, arns: &[String]) -> Result<Vec<TaskState>, EcsError> {
-        let calls = arns.chunks(DESCRIBE_TASKS_BATCH).map(|chunk| async move {
-            self.client
-                .describe_tasks()
-                .cluster(cluster)
-                .set_tasks(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|err| match err.as_service_error() {
-                    Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
-                        cluster: cluster.to_owned(),
-                    },
-                    _ => EcsError::from(ApiError::from_sdk("DescribeTasks", &err)),
-                })
+        let calls = arns.chunks(DESCRIBE_TASKS_BATCH).map(|chunk| {
+            let client = self.client.clone();
+            async move {
+                match &self.coalescer {
+                    None => describe_tasks_call(client, cluster.to_owned(), chunk.to_vec())
+                        .await
+                        .map(Arc::new),
+                    Some(coalescer) => {
+                        coalescer
+                            .tasks
+                            .submit(
+                                cluster,
+                                chunk,
+                                move |cluster, arns| describe_tasks_call(client, cluster, arns),
+                                abandoned("DescribeTasks"),
+                            )
+                            .await
+                    }
+                }
+            }
         });
-        let mut tasks = Vec::with_capacity(arns.len());
+        let asked = |task: &TaskState| {
+            arns.iter().any(|a| {
+                task.arn == *a
+                    || task
+                        .arn
+                        .strip_suffix(a.as_str())
+                        .is_some_and(|rest| rest.ends_with('/'))
+            })
+        };
+        let mut tasks: Vec<TaskState> = Vec::with_capacity(arns.len());
         for result in join_all(calls).await {
-            for task in result?.tasks() {
-                tasks.push(TaskState {
-                    arn: task.task_arn().unwrap_or_default().to_owned(),
-                    last_status: task.last_status().unwrap_or_default().to_owned(),
-                    desired_status: task.desired_status().unwrap_or_default().to_owned(),
-                    started_by: task.started_by().unwrap_or_default().to_owned(),
-                    containers: task
-                        .containers()
-                        .iter()
-                        .map(|c| TaskContainer {
-                            name: c.name().unwrap_or_default().to_owned(),
-                            image: c.image().unwrap_or_default().to_owned(),
-                            image_digest: c.image_digest().map(str::to_owned),
-                        })
-                        .collect(),
-                });
+            // A shared call also answers for other callers' tasks: keep only ours.
+            for task in result?.iter() {
+                if asked(task) && !tasks.iter().any(|t| t.arn == task.arn) {
+                    tasks.push(task.clone());
+                }
             }
         }
         Ok(tasks)
@@ -516,6 +526,88 @@ impl Ecs {
             })
             .unwrap_or_default())
     }
+}
+
+/// The error a caller of a shared call gets when the call's task died without answering.
+fn abandoned(operation: &'static str) -> EcsError {
+    EcsError::UnexpectedResponse {
+        operation,
+        detail: "the shared call ended without an answer".to_owned(),
+    }
+}
+
+/// One DescribeServices call. Each state is named as ECS names the service.
+async fn describe_services_call(
+    client: aws_sdk_ecs::Client,
+    cluster: String,
+    names: Vec<String>,
+) -> Result<Vec<ServiceState>, EcsError> {
+    let output = client
+        .describe_services()
+        .cluster(&cluster)
+        .set_services(Some(names))
+        .send()
+        .await
+        .map_err(|err| match err.as_service_error() {
+            Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                cluster: cluster.clone(),
+            },
+            _ => ApiError::from_sdk("DescribeServices", &err).into(),
+        })?;
+    // Services ECS does not know come back as failures (MISSING): left out here, so only the
+    // callers that asked for them find them missing.
+    Ok(output
+        .services()
+        .iter()
+        .map(|service| ServiceState {
+            name: service.service_name().unwrap_or_default().to_owned(),
+            arn: service.service_arn().unwrap_or_default().to_owned(),
+            status: service.status().unwrap_or_default().to_owned(),
+            desired_count: service.desired_count(),
+            running_count: service.running_count(),
+            task_definition: service.task_definition().unwrap_or_default().to_owned(),
+            deployments: service.deployments().iter().map(deployment_state).collect(),
+        })
+        .collect())
+}
+
+/// One DescribeTasks call.
+async fn describe_tasks_call(
+    client: aws_sdk_ecs::Client,
+    cluster: String,
+    arns: Vec<String>,
+) -> Result<Vec<TaskState>, EcsError> {
+    let output = client
+        .describe_tasks()
+        .cluster(&cluster)
+        .set_tasks(Some(arns))
+        .send()
+        .await
+        .map_err(|err| match err.as_service_error() {
+            Some(e) if e.is_cluster_not_found_exception() => EcsError::ClusterNotFound {
+                cluster: cluster.clone(),
+            },
+            _ => EcsError::from(ApiError::from_sdk("DescribeTasks", &err)),
+        })?;
+    Ok(output
+        .tasks()
+        .iter()
+        .map(|task| TaskState {
+            arn: task.task_arn().unwrap_or_default().to_owned(),
+            last_status: task.last_status().unwrap_or_default().to_owned(),
+            desired_status: task.desired_status().unwrap_or_default().to_owned(),
+            started_by: task.started_by().unwrap_or_default().to_owned(),
+            containers: task
+                .containers()
+                .iter()
+                .map(|c| TaskContainer {
+                    name: c.name().unwrap_or_default().to_owned(),
+                    image: c.image().unwrap_or_default().to_owned(),
+                    image_digest: c.image_digest().map(str::to_owned),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 fn deployment_state(d: &aws_sdk_ecs::types::Deployment) -> DeploymentState {

@@ -7,8 +7,10 @@
 //! - [`ecs`]: describing services, forcing deployments, waiting for rollouts.
 //! - [`promote`]: the promotion itself (retag, redeploy, wait, roll back), idempotent.
 //! - [`report`]: the per-task digest report.
+//! - [`coalesce`]: concurrent reads in one provider process sharing AWS calls.
 //! - [`error`]: typed errors with context.
 
+pub mod coalesce;
 pub mod config;
 pub mod ecr;
 pub mod ecs;

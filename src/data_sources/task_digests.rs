@@ -8,8 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::ecr::Ecr;
-use crate::aws::ecs::{DeploymentState, Ecs, rfc_status};
+use crate::aws::ecs::{DeploymentState, rfc_status};
 use crate::aws::image::RepositoryRef;
 use crate::aws::report::{
     DigestReport, ReportError, ReportRequest, TaskDigest, task_digest_report,
@@ -164,8 +163,9 @@ impl DataSource for TaskDigests {
     ) -> Result<Value, Diagnostics> {
         let clients = ctx.data().clients()?;
         let request = request_from(config);
-        let ecr = Ecr::new(clients.ecr.clone());
-        let ecs = Ecs::new(clients.ecs.clone());
+        // The shared clients: concurrent reads of this process share their calls.
+        let ecr = clients.shared_ecr();
+        let ecs = clients.shared_ecs();
         let cancel = ctx.cancellation().clone();
         let report = tokio::select! {
             report = task_digest_report(&ecr, &ecs, &request) => report,
