@@ -6,7 +6,8 @@
 //! let those reads share calls:
 //!
 //! - [`Batcher`]: callers naming items (services, task ARNs) of the same key (the cluster)
-//!   within a short window join one batch, sent when the window ends or the batch is full.
+//!   a few milliseconds apart join one batch, sent when no caller joined it for a short
+//!   window, when it has waited long enough, or when it is full.
 //!   A caller only ever joins a batch that has not been sent yet, so what it gets back was read
 //!   after it asked: batching never serves an older answer than an own call would.
 //! - [`SingleFlight`]: identical concurrent lookups (same repository, same image ids) share the
@@ -22,15 +23,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
 
 use super::ecr::ImageDetails;
 use super::ecs::{DESCRIBE_SERVICES_BATCH, DESCRIBE_TASKS_BATCH, ServiceState, TaskState};
 use super::error::{EcrError, EcsError};
 use super::image::{ImageSelector, RepositoryRef};
 
-/// How long a batch waits for more callers after its first one, unless it fills up first.
+/// How long a batch waits for another caller after the last one joined, unless it is full.
 /// Short against an AWS round trip, long enough for the reads Terraform starts together.
-pub const DEFAULT_WINDOW: Duration = Duration::from_millis(5);
+pub const DEFAULT_WINDOW: Duration = Duration::from_millis(10);
+/// The longest a batch waits for callers after its first one.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// What a batch's callers receive: every item the call found, or the call's error.
 pub type BatchOutcome<R, E> = Result<Arc<Vec<R>>, E>;
@@ -39,6 +43,8 @@ pub type BatchOutcome<R, E> = Result<Arc<Vec<R>>, E>;
 struct Batch<R, E> {
     /// The distinct items asked for so far; `None` once the task has taken them.
     items: Mutex<Option<Vec<String>>>,
+    /// When a caller last joined: the batch waits for a quiet `window` after it.
+    last_joined: Mutex<Instant>,
     /// Wakes the task early when the batch is full.
     full: Notify,
     /// Where the outcome is published.
@@ -50,7 +56,11 @@ type OpenBatches<R, E> = Arc<Mutex<HashMap<String, Arc<Batch<R, E>>>>>;
 
 /// Groups concurrent requests for items of the same key into calls of at most `max` items.
 pub struct Batcher<R, E> {
+    /// The quiet time after the last caller joined that sends a batch.
     window: Duration,
+    /// The longest a batch waits after its first caller.
+    max_wait: Duration,
+    /// The most items one call takes.
     max: usize,
     /// The batches still open to callers, by key. Shared with the batches' tasks, which close
     /// their batch when they send it.
@@ -61,6 +71,7 @@ impl<R, E> std::fmt::Debug for Batcher<R, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batcher")
             .field("window", &self.window)
+            .field("max_wait", &self.max_wait)
             .field("max", &self.max)
             .finish_non_exhaustive()
     }
@@ -79,23 +90,20 @@ where
     R: Send + Sync + 'static,
     E: Clone + Send + Sync + 'static,
 {
-    /// A batcher sending after `window` or at `max` items (`max` at least 1).
-    pub fn new(window: Duration, max: usize) -> Batcher<R, E> {
+    /// A batcher sending a batch when it has `max` items (at least 1), when no caller joined
+    /// it for `window`, or `max_wait` after its first caller, whichever comes first.
+    pub fn new(window: Duration, max_wait: Duration, max: usize) -> Batcher<R, E> {
         Batcher {
             window,
+            max_wait,
             max: max.max(1),
             open: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    /// The largest batch.
-    pub fn max(&self) -> usize {
-        self.max
-    }
-
     /// Asks for `items` (at most `max` distinct ones) of `key`: joins the open batch of `key`
     /// when it has room for them, else opens a new one whose task calls `fetch(key, items)`
-    /// after the window. Returns everything the batch's call found (the caller picks its own
+    /// once it is sent. Returns everything the batch's call found (the caller picks its own
     /// items out), or the call's error; `abandoned` is the error when the call's task died.
     pub async fn submit<F, Fut>(
         &self,
@@ -148,6 +156,7 @@ where
                     .collect();
                 if items.len() + new.len() <= self.max {
                     items.extend(new);
+                    *lock(&batch.last_joined) = Instant::now();
                     if items.len() == self.max {
                         batch.full.notify_one();
                     }
@@ -161,6 +170,7 @@ where
         let full = wanted.len() >= self.max;
         let batch = Arc::new(Batch {
             items: Mutex::new(Some(wanted)),
+            last_joined: Mutex::new(Instant::now()),
             full: Notify::new(),
             outcome: sender,
         });
@@ -179,12 +189,21 @@ where
         F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Vec<R>, E>> + Send + 'static,
     {
-        let window = self.window;
+        let (window, max_wait) = (self.window, self.max_wait);
         let open = Arc::clone(&self.open);
         tokio::spawn(async move {
-            tokio::select! {
-                () = tokio::time::sleep(window) => {}
-                () = batch.full.notified() => {}
+            let deadline = Instant::now() + max_wait;
+            loop {
+                // Terraform starts its reads a few milliseconds apart: wait while they keep
+                // coming, up to `max_wait` after the first.
+                let until = (*lock(&batch.last_joined) + window).min(deadline);
+                if Instant::now() >= until {
+                    break;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => {}
+                    () = batch.full.notified() => break,
+                }
             }
             {
                 // Closed to callers first (under the map's lock, which joiners hold while they
@@ -278,11 +297,11 @@ pub struct Coalescer {
 }
 
 impl Coalescer {
-    /// Coalescers whose batches wait `window` for more callers.
-    pub fn new(window: Duration) -> Coalescer {
+    /// Coalescers whose batches wait `window` for another caller, `max_wait` at most.
+    pub fn new(window: Duration, max_wait: Duration) -> Coalescer {
         Coalescer {
-            services: Batcher::new(window, DESCRIBE_SERVICES_BATCH),
-            tasks: Batcher::new(window, DESCRIBE_TASKS_BATCH),
+            services: Batcher::new(window, max_wait, DESCRIBE_SERVICES_BATCH),
+            tasks: Batcher::new(window, max_wait, DESCRIBE_TASKS_BATCH),
             images: SingleFlight::default(),
         }
     }
@@ -290,7 +309,7 @@ impl Coalescer {
 
 impl Default for Coalescer {
     fn default() -> Self {
-        Coalescer::new(DEFAULT_WINDOW)
+        Coalescer::new(DEFAULT_WINDOW, DEFAULT_MAX_WAIT)
     }
 }
 
@@ -338,7 +357,7 @@ mod tests {
     }
 
     fn batcher() -> Batcher<String, String> {
-        Batcher::new(Duration::from_millis(20), 10)
+        Batcher::new(Duration::from_millis(20), Duration::from_millis(100), 10)
     }
 
     #[tokio::test]

@@ -4,7 +4,10 @@
 //!
 //! One read is one [`task_digest_report`]: DescribeServices, ListTasks twice (RUNNING, and
 //! STOPPED for draining tasks), DescribeTasks per 100 tasks and DescribeImages (plus
-//! DescribeTaskDefinition only when the service has no task to read the image from).
+//! DescribeTaskDefinition only when the service has no task to read the image from). The reads
+//! go through the provider process's shared clients, so concurrent reads (Terraform reads ten
+//! data sources at a time) share their DescribeServices, DescribeTasks and DescribeImages calls
+//! (see [`crate::aws::coalesce`]); the two ListTasks calls stay per service.
 
 use std::collections::BTreeMap;
 

@@ -2,14 +2,17 @@
 //! `tagdeploy_task_digests` on a steady service and during a rollout (both digests, RFC
 //! statuses), `tagdeploy_image` by tag, by digest and for a multi-arch index, and every bad
 //! input reported on the right attribute without a single mutating AWS call. The AWS calls of
-//! each read are counted from the emulator's request log, so a read that grows a call fails.
+//! each read are counted from the emulator's request log, so a read that grows a call fails;
+//! twelve reads in one plan must share their DescribeServices (and other batchable) calls.
 
 use serde_json::{Value as Json, json};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
 
-use crate::support::emulator::{BackgroundEmulator, add_image, clients, demo_world_json};
+use crate::support::emulator::{
+    BackgroundEmulator, add_image, add_services, clients, demo_world_json,
+};
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 /// The demo world's registry host (account 123456789012, us-east-1).
@@ -199,6 +202,82 @@ fn task_digests_on_a_steady_service(tf: &Terraform) {
     assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
     assert_eq!(ws.outputs()["report"]["value"]["status"], "COMPLETE");
     assert!(env.emu.mutations().is_empty(), "{:?}", env.emu.mutations());
+}
+
+/// Applies `count` `tagdeploy_task_digests` (one per service of a world with that many
+/// services, read concurrently by one provider process), checks every report, and returns
+/// how many calls of each operation the reads made.
+fn concurrent_reads(tf: &Terraform, count: usize) -> std::collections::BTreeMap<String, usize> {
+    let mut world = demo_world_json();
+    add_services(&mut world, count - 1);
+    let env = Env::new(world);
+    let hash_1 = env.digest("hash_1");
+    let names: Vec<String> = std::iter::once("\"example\"".to_owned())
+        .chain((1..count).map(|i| format!("\"example-{i}\"")))
+        .collect();
+    let body = format!(
+        r#"
+data "tagdeploy_task_digests" "all" {{
+  for_each = toset([{}])
+  cluster  = "example"
+  service  = each.key
+}}
+
+output "reports" {{
+  value = {{ for name, d in data.tagdeploy_task_digests.all : name => {{
+    complete   = d.complete
+    env_digest = d.env_digest
+    tasks      = [for t in d.tasks : t.task_arn]
+  }} }}
+}}
+"#,
+        names.join(", ")
+    );
+    let ws = env.workspace(tf, &format!("ds-concurrent-{count}"), &body);
+    env.take_operations();
+    ws.apply(&[]);
+    let mut calls = std::collections::BTreeMap::new();
+    for op in env.take_operations() {
+        *calls.entry(op).or_insert(0) += 1;
+    }
+    let reports = ws.outputs()["reports"]["value"].clone();
+    let reports = reports.as_object().expect("reports by service");
+    assert_eq!(reports.len(), count);
+    let mut seen = std::collections::BTreeSet::new();
+    for (service, report) in reports {
+        assert_eq!(report["complete"], true, "{service}: {report}");
+        assert_eq!(report["env_digest"], hash_1.as_str(), "{service}");
+        let tasks = report["tasks"].as_array().expect("tasks");
+        // Each report has its own service's two tasks, not another's from a shared call.
+        assert_eq!(tasks.len(), 2, "{service}: {report}");
+        for task in tasks {
+            assert!(seen.insert(task.to_string()), "{task} reported twice");
+        }
+    }
+    calls
+}
+
+terraform_test!(concurrent_task_digests_share_calls);
+fn concurrent_task_digests_share_calls(tf: &Terraform) {
+    let calls = concurrent_reads(tf, 12);
+    eprintln!(
+        "12 tagdeploy_task_digests in one plan ({}): {calls:?}",
+        tf.version
+    );
+    // Terraform reads ten at a time: the first ten share one DescribeServices, the last two
+    // another. Without coalescing it was one per data source.
+    let describe_services = calls.get("ecs:DescribeServices").copied().unwrap_or(0);
+    assert!(
+        (1..=2).contains(&describe_services),
+        "{describe_services} DescribeServices calls: {calls:?}"
+    );
+    // ListTasks filters on one service, so it is not shared: two per service.
+    assert_eq!(calls.get("ecs:ListTasks"), Some(&24), "{calls:?}");
+    assert!(
+        calls.get("ecs:DescribeTasks").is_some_and(|&n| n < 12)
+            && calls.get("ecr:DescribeImages").is_some_and(|&n| n < 12),
+        "{calls:?}"
+    );
 }
 
 terraform_test!(task_digests_during_a_rollout);
