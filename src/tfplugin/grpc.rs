@@ -14,6 +14,7 @@ use super::log;
 use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderRpc;
+use super::value::{Type, Value};
 
 /// `tfplugin6.Provider` backed by a runtime.
 pub(crate) struct ProviderService<P: Provider> {
@@ -33,6 +34,30 @@ impl<P: Provider> ProviderService<P> {
             move_resource_state: false,
             generate_resource_config: false,
         }
+    }
+
+    /// Decodes the three values a plan or apply request carries (prior state, then the
+    /// proposed or planned state, then the configuration) with the resource type's schema,
+    /// collecting any failure into `diags`.
+    fn decode_change(
+        &self,
+        type_name: &str,
+        values: [(Option<&pb::DynamicValue>, &str); 3],
+        diags: &mut Diagnostics,
+    ) -> Option<(Type, [Value; 3])> {
+        let ty = take(
+            self.runtime
+                .resource_schema(type_name)
+                .map(|schema| schema.implied_type()),
+            diags,
+        )?;
+        // Stop at the first value that does not decode, as one bad value explains the failure.
+        let mut decoded = Vec::with_capacity(values.len());
+        for (value, what) in values {
+            decoded.push(take(decode(&ty, value, what), diags)?);
+        }
+        let values: [Value; 3] = decoded.try_into().ok()?;
+        Some((ty, values))
     }
 }
 
@@ -294,27 +319,16 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             planned_private: req.prior_private.clone(),
             ..Default::default()
         };
-        let decoded = take(
-            self.runtime.resource_schema(&req.type_name).cloned(),
+        let decoded = self.decode_change(
+            &req.type_name,
+            [
+                (req.prior_state.as_ref(), "prior state"),
+                (req.proposed_new_state.as_ref(), "proposed new state"),
+                (req.config.as_ref(), "configuration"),
+            ],
             &mut diags,
-        )
-        .and_then(|schema| {
-            let ty = schema.implied_type();
-            let prior = take(
-                decode(&ty, req.prior_state.as_ref(), "prior state"),
-                &mut diags,
-            )?;
-            let proposed = take(
-                decode(&ty, req.proposed_new_state.as_ref(), "proposed new state"),
-                &mut diags,
-            )?;
-            let config = take(
-                decode(&ty, req.config.as_ref(), "configuration"),
-                &mut diags,
-            )?;
-            Some((ty, prior, proposed, config))
-        });
-        if let Some((ty, prior, proposed, config)) = decoded {
+        );
+        if let Some((ty, [prior, proposed, config])) = decoded {
             let outcome = self
                 .runtime
                 .plan_resource(PlanRequest {
@@ -353,27 +367,16 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             new_state: req.prior_state.clone(),
             ..Default::default()
         };
-        let decoded = take(
-            self.runtime.resource_schema(&req.type_name).cloned(),
+        let decoded = self.decode_change(
+            &req.type_name,
+            [
+                (req.prior_state.as_ref(), "prior state"),
+                (req.planned_state.as_ref(), "planned state"),
+                (req.config.as_ref(), "configuration"),
+            ],
             &mut diags,
-        )
-        .and_then(|schema| {
-            let ty = schema.implied_type();
-            let prior = take(
-                decode(&ty, req.prior_state.as_ref(), "prior state"),
-                &mut diags,
-            )?;
-            let planned = take(
-                decode(&ty, req.planned_state.as_ref(), "planned state"),
-                &mut diags,
-            )?;
-            let config = take(
-                decode(&ty, req.config.as_ref(), "configuration"),
-                &mut diags,
-            )?;
-            Some((ty, prior, planned, config))
-        });
-        if let Some((ty, prior, planned, config)) = decoded {
+        );
+        if let Some((ty, [prior, planned, config])) = decoded {
             let outcome = self
                 .runtime
                 .apply_resource(ApplyRequest {
