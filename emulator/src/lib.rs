@@ -15,7 +15,7 @@
 //!
 //! # Layout
 //! Dependencies point down this list; nothing points back up.
-//! - [`options`]: how the emulator runs (clock, starting fault plan).
+//! - [`options`]: how the emulator runs (clock, starting fault plan, rate limits).
 //! - `server`: HTTP: the AWS endpoint with faults, the admin API under `/_emulator/`, the request
 //!   log, the clock task.
 //! - `state`: the account (ECR + ECS + emulated time), dispatching each call to its service;
@@ -24,7 +24,8 @@
 //!   family of operations, the wire shapes, and the rollout scheduler.
 //! - [`ecr`]: repositories, images, tags, tag mutability: the model, its rules, one module per
 //!   family of operations, the wire shapes.
-//! - [`faults`]: the seeded fault plan; [`manifest`]: digests, media types, generated manifests;
+//! - [`faults`]: the seeded fault plan; [`rate_limits`]: AWS's request throttling (ECS token
+//!   buckets, ECR per-second quotas) per account and region; [`manifest`]: digests, media types, generated manifests;
 //!   [`protocol`]: AWS JSON 1.1 details (targets, typed errors, pagination, timestamps, the
 //!   operation tables); [`ids`]: deterministic ids.
 //! - [`world`]: the world-file format (what the emulator starts with), a leaf.
@@ -38,6 +39,7 @@ mod load;
 pub mod manifest;
 pub mod options;
 pub mod protocol;
+pub mod rate_limits;
 mod server;
 mod state;
 pub mod world;
@@ -53,6 +55,7 @@ use tokio::task::JoinHandle;
 pub use faults::{FaultKind, FaultPlan, FaultPlanError, FaultRule};
 pub use options::{ClockMode, DEFAULT_STEP_MS, Options};
 pub use protocol::AwsService;
+pub use rate_limits::{BucketSpec, Figures, RateLimits, RateLimitsError};
 pub use server::RequestRecord;
 pub use world::{World, WorldError};
 
@@ -141,6 +144,22 @@ impl EmulatorHandle {
     /// Replaces the fault plan (counters and generator start afresh).
     pub fn set_faults(&self, plan: FaultPlan) {
         self.shared.set_faults(plan);
+    }
+
+    /// Turns AWS's rate limits on with `limits` (every bucket full) or off with `None`.
+    pub fn set_rate_limits(&self, limits: Option<RateLimits>) {
+        self.shared.set_rate_limits(limits);
+    }
+
+    /// Fills every rate-limit bucket again, as if no call had been made for a long while.
+    /// Returns false when rate limits are off.
+    pub fn refill_rate_limits(&self) -> bool {
+        self.shared.refill_rate_limits()
+    }
+
+    /// The rate-limit table in force, if rate limits are on.
+    pub fn rate_limits(&self) -> Option<RateLimits> {
+        self.shared.rate_limits()
     }
 
     /// Releases calls held by a `hold` fault for `operation` (`"*"`: all). Returns how many.

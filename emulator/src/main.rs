@@ -1,4 +1,5 @@
-//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N | --manual-clock] [--faults FILE]`
+//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N | --manual-clock] [--faults FILE]
+//! [--aws-rate-limits[=FILE]]`
 //!
 //! Prints `listening on http://HOST:PORT` as its first stdout line, then serves until SIGINT or
 //! SIGTERM.
@@ -7,15 +8,27 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use tagdeploy_emulator::{ClockMode, FaultPlan, Options, World};
+use tagdeploy_emulator::{ClockMode, FaultPlan, Options, RateLimits, World};
 
-const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N | --manual-clock] [--faults FILE]";
+const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N | --manual-clock] [--faults FILE] [--aws-rate-limits[=FILE]]";
+
+/// Whether and how AWS's rate limits apply.
+#[derive(Debug, PartialEq)]
+enum RateLimitsArg {
+    /// Off (the default).
+    Off,
+    /// AWS's published figures.
+    Published,
+    /// The published figures with the overrides in this file.
+    File(String),
+}
 
 struct Args {
     listen: SocketAddr,
     world: String,
     clock: ClockMode,
     faults: Option<String>,
+    rate_limits: RateLimitsArg,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -24,6 +37,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut step_ms = None;
     let mut manual = false;
     let mut faults = None;
+    let mut rate_limits = RateLimitsArg::Off;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -46,6 +60,14 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--manual-clock" => manual = true,
             "--faults" => faults = Some(value("--faults")?),
+            "--aws-rate-limits" => rate_limits = RateLimitsArg::Published,
+            other if other.starts_with("--aws-rate-limits=") => {
+                let file = &other["--aws-rate-limits=".len()..];
+                if file.is_empty() {
+                    return Err("--aws-rate-limits=FILE needs a file name".into());
+                }
+                rate_limits = RateLimitsArg::File(file.to_string());
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
@@ -73,6 +95,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         world,
         clock,
         faults,
+        rate_limits,
     })
 }
 
@@ -107,6 +130,11 @@ async fn main_inner(args: Args) -> Result<(), String> {
         Some(path) => Some(FaultPlan::from_file(path).map_err(|e| e.to_string())?),
         None => None,
     };
+    let rate_limits = match &args.rate_limits {
+        RateLimitsArg::Off => None,
+        RateLimitsArg::Published => Some(RateLimits::published()),
+        RateLimitsArg::File(path) => Some(RateLimits::from_file(path).map_err(|e| e.to_string())?),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -120,6 +148,7 @@ async fn main_inner(args: Args) -> Result<(), String> {
     let options = Options {
         clock: args.clock,
         faults,
+        rate_limits,
     };
     tagdeploy_emulator::run(listener, world, options, shutdown_signal())
         .await

@@ -1,6 +1,7 @@
-//! How the emulator runs: its clock and the fault plan it starts with.
+//! How the emulator runs: its clock, the fault plan it starts with and AWS's rate limits.
 
 use crate::faults::FaultPlan;
+use crate::rate_limits::RateLimits;
 
 /// How rollouts advance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,4 +34,7 @@ pub struct Options {
     pub clock: ClockMode,
     /// Fault plan in force from the start.
     pub faults: Option<FaultPlan>,
+    /// AWS's request throttling, per account and region; `None` (the default): no throttling.
+    /// [`RateLimits::published`] gives AWS's published figures.
+    pub rate_limits: Option<RateLimits>,
 }

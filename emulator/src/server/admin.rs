@@ -1,5 +1,5 @@
-//! The admin API under `/_emulator/`: the request log, reset, worlds, faults, the clock, held
-//! calls and the state dump. Documented in `emulator/README.md`.
+//! The admin API under `/_emulator/`: the request log, reset, worlds, faults, rate limits, the
+//! clock, held calls and the state dump. Documented in `emulator/README.md`.
 
 use hyper::Method;
 use serde::Deserialize;
@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::faults::FaultPlan;
 use crate::protocol;
+use crate::rate_limits::RateLimits;
 use crate::world::World;
 
 use super::shared::Shared;
@@ -58,6 +59,31 @@ pub(super) fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) 
             Err(e) => bad(e.to_string()),
         },
         ("GET", "faults") => admin_json(200, &shared.faults_json()),
+        ("GET", "rate-limits") => admin_json(200, &shared.rate_limits_json()),
+        ("POST", "rate-limits") => {
+            let text = String::from_utf8_lossy(body);
+            let off = serde_json::from_str::<serde_json::Value>(&text)
+                .is_ok_and(|v| v == json!({ "enabled": false }));
+            if off {
+                shared.set_rate_limits(None);
+                return admin_json(200, &json!({ "enabled": false }));
+            }
+            let text = if text.trim().is_empty() {
+                "{}".into()
+            } else {
+                text
+            };
+            match RateLimits::from_json(&text) {
+                Ok(limits) => {
+                    shared.set_rate_limits(Some(limits));
+                    admin_json(200, &json!({ "enabled": true }))
+                }
+                Err(e) => bad(e.to_string()),
+            }
+        }
+        ("POST", "rate-limits/refill") => {
+            admin_json(200, &json!({ "refilled": shared.refill_rate_limits() }))
+        }
         ("POST", "clock/advance") => match parse_or_empty::<AdvanceIn>(body) {
             Ok(AdvanceIn { steps, ms }) => {
                 let total = match (steps, ms) {

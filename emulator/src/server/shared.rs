@@ -1,9 +1,9 @@
 //! What the server tasks and the [`crate::EmulatorHandle`] share: the account behind a lock, the
-//! clock, the fault plan, the request log and the calls held by `hold` faults.
+//! clock, the fault plan, AWS's rate limits, the request log and the calls held by `hold` faults.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,7 +12,8 @@ use tokio::sync::oneshot;
 use crate::faults::{Decision, FaultKind, FaultPlan, FaultState};
 use crate::ids::SplitMix64;
 use crate::options::{ClockMode, Options};
-use crate::protocol::{AwsError, AwsService, RequestContext};
+use crate::protocol::{AwsError, AwsService, RequestContext, Target};
+use crate::rate_limits::{Admission, RateLimits, Throttle};
 use crate::state::State;
 use crate::world::{World, WorldError};
 
@@ -34,6 +35,13 @@ pub struct RequestRecord {
     pub error: Option<String>,
     /// The injected fault that shaped this call, if any.
     pub fault: Option<FaultKind>,
+    /// The rate-limit bucket the call drew from (or found empty); `None` when rate limits are
+    /// off or the operation has no bucket.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// The rate limits refused the call (`ThrottlingException` because `bucket` was empty).
+    #[serde(default)]
+    pub throttled: bool,
     /// Wall-clock time the call finished, epoch seconds.
     pub time: f64,
 }
@@ -49,6 +57,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     clock: ClockMode,
     faults: Mutex<FaultState>,
+    /// AWS's request throttling; `None` when off.
+    throttle: Mutex<Option<Throttle>>,
     log: Mutex<Vec<RequestRecord>>,
     seq: AtomicU64,
     held: Mutex<Vec<Held>>,
@@ -75,6 +85,7 @@ impl Shared {
             state: Mutex::new(state),
             clock: options.clock.clone(),
             faults: Mutex::new(FaultState::new(options.faults.clone().unwrap_or_default())),
+            throttle: Mutex::new(options.rate_limits.clone().map(Throttle::new)),
             log: Mutex::new(Vec::new()),
             seq: AtomicU64::new(0),
             held: Mutex::new(Vec::new()),
@@ -173,23 +184,84 @@ impl Shared {
     /// Appends a served call to the request log.
     pub(super) fn record(
         &self,
-        service: AwsService,
-        operation: &str,
+        target: &Target,
+        admission: &Admission,
         status: Option<u16>,
         error: Option<String>,
         fault: Option<FaultKind>,
     ) {
+        let (bucket, throttled) = match admission {
+            Admission::Unlimited => (None, false),
+            Admission::Admitted { bucket } => (Some(bucket.clone()), false),
+            Admission::Throttled { bucket } => (Some(bucket.clone()), true),
+        };
         let mut log = lock(&self.log);
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         log.push(RequestRecord {
             seq,
-            service,
-            operation: operation.to_string(),
+            service: target.service,
+            operation: target.operation.clone(),
             status,
             error,
             fault,
+            bucket,
+            throttled,
             time: wall_ms() as f64 / 1000.0,
         });
+    }
+
+    /// Draws a rate-limit token for one call (always [`Admission::Unlimited`] when rate limits
+    /// are off). `region` is the credential scope's, else the world's.
+    pub(super) fn admit(&self, target: &Target, region: Option<&str>) -> Admission {
+        let mut throttle = lock(&self.throttle);
+        let Some(throttle) = throttle.as_mut() else {
+            return Admission::Unlimited;
+        };
+        let (account, default_region) = {
+            let state = lock(&self.state);
+            (state.account.clone(), state.region.clone())
+        };
+        throttle.admit(
+            &account,
+            region.unwrap_or(&default_region),
+            target.service,
+            &target.operation,
+            Instant::now(),
+        )
+    }
+
+    /// Turns rate limits on with `limits` (buckets full), or off with `None`.
+    pub(crate) fn set_rate_limits(&self, limits: Option<RateLimits>) {
+        *lock(&self.throttle) = limits.map(Throttle::new);
+    }
+
+    /// Fills every bucket again. Returns false when rate limits are off.
+    pub(crate) fn refill_rate_limits(&self) -> bool {
+        match lock(&self.throttle).as_mut() {
+            Some(throttle) => {
+                throttle.refill();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The rate-limit table in force, if any.
+    pub(crate) fn rate_limits(&self) -> Option<RateLimits> {
+        lock(&self.throttle).as_ref().map(|t| t.limits().clone())
+    }
+
+    /// What `GET /_emulator/rate-limits` shows: `{"enabled": false}`, or the buckets and each
+    /// account and region's tokens now.
+    pub(super) fn rate_limits_json(&self) -> Value {
+        match lock(&self.throttle).as_ref() {
+            None => json!({ "enabled": false }),
+            Some(throttle) => {
+                let mut v = throttle.json(Instant::now());
+                v["enabled"] = json!(true);
+                v
+            }
+        }
     }
 
     /// Parks a call until it is released (a `hold` fault). The receiver resolves on release, or

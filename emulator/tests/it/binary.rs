@@ -1,5 +1,5 @@
-//! The `tagdeploy-emulator` binary: the first stdout line, loopback only, `--faults`, the real
-//! clock, clean exit on SIGTERM.
+//! The `tagdeploy-emulator` binary: the first stdout line, loopback only, `--faults`,
+//! `--aws-rate-limits`, the real clock, clean exit on SIGTERM.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -186,4 +186,63 @@ async fn faults_file_and_real_clock() {
     }
     assert!(completed, "the real clock finished the rollout");
     terminate(child).await;
+}
+
+#[tokio::test]
+async fn aws_rate_limits_flag_published_or_from_a_file() {
+    let admin_get = |addr: std::net::SocketAddr| async move {
+        crate::support::raw(addr, "GET", "/_emulator/rate-limits", &[], b"")
+            .await
+            .unwrap()
+            .unwrap()
+            .json()
+    };
+    let bucket = |v: &serde_json::Value, name: &str| {
+        v["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name)
+            .map(|b| {
+                (
+                    b["burst"].as_f64().unwrap(),
+                    b["perSecond"].as_f64().unwrap(),
+                )
+            })
+    };
+    // Off by default.
+    let (child, addr) = start(&["--world", &demo(), "--manual-clock"]).await;
+    assert_eq!(admin_get(addr).await["enabled"], false);
+    terminate(child).await;
+
+    let (child, addr) = start(&["--world", &demo(), "--manual-clock", "--aws-rate-limits"]).await;
+    let v = admin_get(addr).await;
+    assert_eq!(v["enabled"], true);
+    assert_eq!(bucket(&v, "ecs:service-modify"), Some((50.0, 5.0)));
+    terminate(child).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("limits.json");
+    std::fs::write(
+        &file,
+        r#"{"ecs:service-modify": {"burst": 100, "perSecond": 10}}"#,
+    )
+    .unwrap();
+    let flag = format!("--aws-rate-limits={}", file.display());
+    let (child, addr) = start(&["--world", &demo(), "--manual-clock", &flag]).await;
+    let v = admin_get(addr).await;
+    assert_eq!(bucket(&v, "ecs:service-modify"), Some((100.0, 10.0)));
+    assert_eq!(bucket(&v, "ecs:service-read"), Some((100.0, 20.0)));
+    terminate(child).await;
+
+    // A file naming no bucket is refused before listening.
+    std::fs::write(&file, r#"{"ecs:nope": {"burst": 1, "perSecond": 1}}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["--world", &demo(), &flag])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ecs:nope"));
 }

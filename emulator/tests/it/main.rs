@@ -6,6 +6,7 @@ mod ecr;
 mod ecs;
 mod faults;
 mod prop;
+mod rate_limits;
 mod rfc_flow;
 mod support;
 mod wire;

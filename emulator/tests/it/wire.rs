@@ -132,7 +132,7 @@ async fn admin_api() {
     assert_eq!(status, 200);
     assert_eq!(
         log,
-        json!([{ "seq": 1, "service": "ecr", "operation": "DescribeImages", "status": 200, "error": null, "fault": null, "time": log[0]["time"] }])
+        json!([{ "seq": 1, "service": "ecr", "operation": "DescribeImages", "status": 200, "error": null, "fault": null, "bucket": null, "throttled": false, "time": log[0]["time"] }])
     );
     assert!(log[0]["time"].is_number());
     let (_, cleared) = admin(addr, "DELETE", "/_emulator/requests", "").await;
