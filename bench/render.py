@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Renders bench/results.json into docs/benchmarks.md and docs/benchmarks-wall-time.svg.
+"""Renders bench/results.json into docs/benchmarks.md, docs/benchmarks-wall-time.svg and
+docs/benchmarks-scale.svg (the scale scenarios, bench/render_scale.py).
 
 Python 3 standard library only; run by bench/run.py after a measurement, or on its own to
 re-render the last results.
@@ -12,10 +13,13 @@ import math
 import sys
 from pathlib import Path
 
+import render_scale
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 SVG = ROOT / "docs" / "benchmarks-wall-time.svg"
+SCALE_SVG = ROOT / "docs" / "benchmarks-scale.svg"
 
 TARGET_SPEEDUP = 5.0
 TARGET_HANDSHAKE_MS = 20.0
@@ -382,9 +386,11 @@ def document(results: dict) -> str:
         f"- Peak RSS: **{results['provider']['peak_rss_mb']} MB** (VmHWM of the provider processes Terraform",
         f"  spawned, polled every 5 ms), during the {results['provider']['peak_rss_during']}.",
         "",
+        *render_scale.section(results),
         "## Targets",
         "",
         *targets(results),
+        *render_scale.targets(results),
         "",
         "## Optimisations",
         "",
@@ -420,8 +426,10 @@ def main() -> int:
     results = load()
     DOC.parent.mkdir(parents=True, exist_ok=True)
     SVG.write_text(svg(results))
+    if results.get("scale"):
+        SCALE_SVG.write_text(render_scale.svg(results))
     DOC.write_text(document(results))
-    print(f"bench: wrote {DOC.relative_to(ROOT)} and {SVG.relative_to(ROOT)}", file=sys.stderr)
+    print(f"bench: wrote {DOC.relative_to(ROOT)}, {SVG.relative_to(ROOT)} and {SCALE_SVG.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

@@ -11,10 +11,16 @@ One run of this script, against one tagdeploy-emulator process (release build, m
 - the AWS calls each run made, from the emulator's request log, against the minimum the APIs allow;
 - the provider process alone: exec to handshake line, and peak RSS during the N = 50 runs.
 
-Writes bench/results.json, then docs/benchmarks.md and its SVG plot (bench/render.py).
+Then the scale scenarios under AWS's rate limits (bench/scale.py): 100 services in one resource,
+20 resources × 5 services in one apply, the status check of 100 services and a data source over
+1,000 tasks, each with its wall time against the floor the rate limits impose.
+
+Writes bench/results.json, then docs/benchmarks.md and its SVG plots (bench/render.py).
 Python 3 standard library only. Knobs (environment): BENCH_RUNS (default 5), BENCH_SLOW_SHELL_RUNS
 (default 3: runs of the shell status check at N = 50, which takes about a minute each),
-BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25), BENCH_SKIP_BUILD=1.
+BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25), BENCH_SCALE_RUNS (default 3),
+BENCH_ONLY=scale (measure only the scale scenarios and keep the rest of bench/results.json),
+BENCH_SKIP_BUILD=1.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ import collections
 import json
 import math
 import os
-import platform
 import re
 import shutil
 import signal
@@ -31,21 +36,31 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-AWS_CLI = ROOT / ".venv" / "bin" / "aws"
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-PROVIDER_BIN = ROOT / "target" / "release" / "terraform-provider-tagdeploy"
-EMULATOR_BIN = ROOT / "target" / "release" / "tagdeploy-emulator"
-MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+import scale
+from harness import (
+    ACCOUNT,
+    AWS_CLI,
+    BENCH,
+    MAGIC_COOKIE,
+    PREAMBLE,
+    PROVIDER_BIN,
+    REGION,
+    ROOT,
+    Emulator,
+    Terraform,
+    Workspace,
+    env_int,
+    find_terraforms,
+    install_mirror,
+    log,
+    machine,
+    tf_env,
+    use_cli_config,
+)
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 REPOSITORY = "app"
 REPOSITORY_URI = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPOSITORY}"
 CLUSTER = "bench"
@@ -53,26 +68,16 @@ ENV_TAG = "prod"
 FROM_RELEASE = "hash_1"
 TO_RELEASE = "hash_2"
 DESIRED_COUNT = 2
-SOURCE = "terraform.local/tagdeploy/tagdeploy"
 
 # The batch sizes the APIs allow.
 BATCH_GET_IMAGE_BATCH = 100
 DESCRIBE_TASKS_BATCH = 100
 
 
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
 RUNS = env_int("BENCH_RUNS", 5)
 SLOW_SHELL_RUNS = env_int("BENCH_SLOW_SHELL_RUNS", 3)
 HANDSHAKES = env_int("BENCH_HANDSHAKES", 25)
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1,10,50").split(",") if s.strip()]
-
-
-def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 def services(n: int) -> list[str]:
@@ -132,176 +137,12 @@ def status_minimum(n: int) -> dict[str, int]:
     }
 
 
-# --- the emulator ---------------------------------------------------------------------------------
-
-
-class Emulator:
-    """tagdeploy-emulator (release build) with a manual clock, driven through its admin API."""
-
-    def __init__(self, world_file: Path, log_file: Path):
-        self.log_file = log_file.open("w")
-        self.process = subprocess.Popen(
-            [str(EMULATOR_BIN), "--listen", "127.0.0.1:0", "--world", str(world_file), "--manual-clock"],
-            stdout=subprocess.PIPE,
-            stderr=self.log_file,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline().strip()
-        if not first.startswith("listening on "):
-            self.stop()
-            raise SystemExit(f"bench: the emulator did not start: {first!r} (see {log_file})")
-        self.url = first.removeprefix("listening on ")
-
-    def admin(self, method: str, path: str, body: object | None = None) -> object:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + "/_emulator/" + path, data=data, method=method)
-        if data is not None:
-            request.add_header("content-type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
-
-    def load(self, n: int) -> None:
-        self.admin("POST", "world", world(n))
-
-    def reset(self) -> None:
-        self.admin("POST", "reset")
-
-    def clear_requests(self) -> None:
-        self.admin("DELETE", "requests")
-
-    def requests(self) -> list[dict]:
-        result = self.admin("GET", "requests")
-        assert isinstance(result, list)
-        return result
-
-    def tag_digests(self) -> dict[str, str]:
-        """tag -> digest in the benchmark repository, from the state dump."""
-        state = self.admin("GET", "state")
-        assert isinstance(state, dict)
-        found = {}
-        for repository in state.get("repositories", []):
-            if repository.get("name") == REPOSITORY:
-                for image in repository.get("images", []):
-                    for tag in image.get("tags", []):
-                        found[tag] = image["digest"]
-        return found
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log_file.close()
-
-
 def count_calls(records: list[dict]) -> tuple[int, dict[str, int]]:
     bad = [r for r in records if r.get("status") != 200]
     if bad:
         raise SystemExit(f"bench: AWS calls failed during a measured run: {bad[:3]}")
     by_op = collections.Counter(r["operation"] for r in records)
     return len(records), dict(sorted(by_op.items()))
-
-
-# --- Terraform ------------------------------------------------------------------------------------
-
-
-class Terraform:
-    def __init__(self, label: str, argv: list[str]):
-        self.label = label
-        self.argv = argv
-        out = subprocess.run(argv + ["version", "-json"], capture_output=True, text=True, env=tf_env(None))
-        self.version = json.loads(out.stdout)["terraform_version"] if out.returncode == 0 else "unknown"
-
-
-def find_terraforms() -> list[Terraform]:
-    subprocess.run([str(ROOT / "scripts" / "tools.sh")], check=True)
-    # The 1.15 shim run straight from the venv's Python: the scripts/terraform-1.15 wrapper would
-    # add a bash and a tools.sh check to every command, which is not Terraform's cost.
-    found = [Terraform("1.15", [str(VENV_PYTHON), str(ROOT / "scripts" / "terraform_shim.py")])]
-    system = shutil.which("terraform")
-    if system:
-        candidate = Terraform("1.11", [system])
-        if candidate.version.startswith("1.11."):
-            found.append(candidate)
-        else:
-            log(f"`terraform` on PATH is {candidate.version}, not 1.11.x: measuring 1.15 only")
-    else:
-        log("no `terraform` on PATH: measuring Terraform 1.15 only")
-    return found
-
-
-_CLI_CONFIG: Path | None = None
-
-
-def tf_env(endpoint: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
-    env.update(
-        CHECKPOINT_DISABLE="1",
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-        TF_CLI_CONFIG_FILE=str(_CLI_CONFIG) if _CLI_CONFIG else "/dev/null",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-    )
-    if endpoint:
-        env["AWS_ENDPOINT_URL"] = endpoint
-    return env
-
-
-def provider_version() -> str:
-    text = (ROOT / "Cargo.toml").read_text()
-    match = re.search(r'^\[workspace\.package\][^\[]*?^version\s*=\s*"([^"]+)"', text, re.M | re.S)
-    match = match or re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
-    if not match:
-        raise SystemExit("bench: cannot read the provider version from Cargo.toml")
-    return match.group(1)
-
-
-def install_mirror(work: Path) -> Path:
-    """A filesystem mirror holding the release provider, and a CLI config that uses it."""
-    machine = platform.machine()
-    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
-    version = provider_version()
-    target = work / "mirror" / SOURCE / version / f"{platform.system().lower()}_{arch}"
-    target.mkdir(parents=True)
-    shutil.copy2(PROVIDER_BIN, target / f"terraform-provider-tagdeploy_v{version}")
-    config = work / "terraform.rc"
-    config.write_text(
-        'provider_installation {\n  filesystem_mirror {\n'
-        f'    path    = "{work / "mirror"}"\n    include = ["terraform.local/*/*"]\n  }}\n}}\n'
-    )
-    return config
-
-
-PREAMBLE = f"""terraform {{
-  required_providers {{
-    tagdeploy = {{
-      source = "{SOURCE}"
-    }}
-  }}
-}}
-
-variable "endpoint" {{
-  type = string
-}}
-
-provider "tagdeploy" {{
-  region = "{REGION}"
-  endpoints {{
-    ecr = var.endpoint
-    ecs = var.endpoint
-  }}
-}}
-"""
 
 
 def promotion_config(n: int) -> str:
@@ -338,77 +179,6 @@ output "all_match" {{
 """
 
 
-class Workspace:
-    def __init__(self, terraform: Terraform, directory: Path, config: str, endpoint: str):
-        self.tf = terraform
-        self.dir = directory
-        self.endpoint = endpoint
-        directory.mkdir(parents=True)
-        (directory / "main.tf").write_text(config)
-        self.run(["init", "-input=false"], check=True)
-
-    def run(self, args: list[str], check: bool = False, watch_rss: bool = False) -> tuple[float, int, str]:
-        """Runs one Terraform command; returns (wall seconds, exit code, output)."""
-        argv = self.tf.argv + args + ["-no-color"]
-        if args[0] != "init":
-            argv += ["-var", f"endpoint={self.endpoint}"]
-        output = self.dir / ".last-output"
-        with output.open("w") as out:
-            start = time.perf_counter()
-            process = subprocess.Popen(argv, cwd=self.dir, stdout=out, stderr=subprocess.STDOUT, env=tf_env(None))
-            poller = RssPoller(process.pid) if watch_rss else None
-            code = process.wait()
-            elapsed = time.perf_counter() - start
-        if poller:
-            poller.finish()
-            self.peak_rss_kb = poller.peak_kb
-        text = output.read_text()
-        if check and code != 0:
-            raise SystemExit(f"bench: terraform {' '.join(args)} failed in {self.dir}:\n{text}")
-        return elapsed, code, text
-
-
-class RssPoller(threading.Thread):
-    """Polls VmHWM of the provider processes Terraform (pid `parent`) spawns."""
-
-    def __init__(self, parent: int):
-        super().__init__(daemon=True)
-        self.parent = parent
-        self.peak_kb = 0
-        self.seen: set[int] = set()
-        self.done = threading.Event()
-        self.start()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            self.scan()
-            time.sleep(0.005)
-
-    def scan(self) -> None:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            pid = int(entry)
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                if ppid != self.parent:
-                    continue
-                if "terraform-provider-tagdeploy" not in os.readlink(f"/proc/{pid}/exe"):
-                    continue
-                status = Path(f"/proc/{pid}/status").read_text()
-            except (OSError, ValueError, IndexError):
-                continue
-            self.seen.add(pid)
-            match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-            if match:
-                self.peak_kb = max(self.peak_kb, int(match.group(1)))
-
-    def finish(self) -> None:
-        self.done.set()
-        self.join()
-
-
 # --- the shell recipes ----------------------------------------------------------------------------
 
 
@@ -437,7 +207,7 @@ def summarise(times: list[float]) -> dict:
 def measure(emulator: Emulator, name: str, n: int, terraforms: list[Terraform], work: Path) -> dict:
     """Runs the shell recipe and each Terraform, interleaved run by run so that load from other
     work on the machine falls on all of them alike."""
-    emulator.load(n)
+    emulator.load_world(world(n))
     names = services(n)
     shell_runs = SLOW_SHELL_RUNS if n >= 50 else RUNS
     workspaces = {}
@@ -538,7 +308,7 @@ def measure(emulator: Emulator, name: str, n: int, terraforms: list[Terraform], 
 
 
 def verify_promoted(emulator: Emulator) -> None:
-    digests = emulator.tag_digests()
+    digests = emulator.tag_digests(REPOSITORY)
     if digests.get(ENV_TAG) is None or digests.get(ENV_TAG) != digests.get(TO_RELEASE):
         raise SystemExit(f"bench: after the promotion {ENV_TAG} is not on {TO_RELEASE}: {digests}")
 
@@ -546,7 +316,7 @@ def verify_promoted(emulator: Emulator) -> None:
 def verify_state(path: Path, emulator: Emulator) -> None:
     """The applied state records the promoted digest and its image URI (built from the repository
     URI the plan handed over in private state), and keeps no private data."""
-    digest = emulator.tag_digests().get(TO_RELEASE)
+    digest = emulator.tag_digests(REPOSITORY).get(TO_RELEASE)
     state = json.loads(path.read_text())
     for resource in state.get("resources", []):
         if resource.get("type") == "tagdeploy_prod_tag":
@@ -628,22 +398,7 @@ def fixed_overhead(terraforms: list[Terraform]) -> dict:
     return result
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        memory = "unknown memory"
-    return f"{model}, {os.cpu_count()} cores (shared with other work), {memory}, {platform.system()} {platform.release()}"
-
-
 def main() -> int:
-    global _CLI_CONFIG
     started = time.time()
     if os.environ.get("BENCH_SKIP_BUILD") != "1":
         log("building the provider and the emulator (release)")
@@ -653,9 +408,22 @@ def main() -> int:
     aws_version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout.strip()
 
     work = Path(tempfile.mkdtemp(prefix="tagdeploy-bench."))
+    if os.environ.get("BENCH_ONLY") == "scale":
+        try:
+            use_cli_config(install_mirror(work))
+            entries, meta = scale.run(terraforms[0], work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        results = json.loads((BENCH / "results.json").read_text())
+        results["scale"] = entries
+        results["scale_details"] = meta
+        (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        log(f"wrote the scale entries of bench/results.json in {time.time() - started:.0f}s")
+        subprocess.run([sys.executable, str(BENCH / "render.py")], check=True)
+        return 0
     emulator = None
     try:
-        _CLI_CONFIG = install_mirror(work)
+        use_cli_config(install_mirror(work))
         world_file = work / "world.json"
         world_file.write_text(json.dumps(world(1)))
         emulator = Emulator(world_file, work / "emulator.log")
@@ -665,6 +433,9 @@ def main() -> int:
         for name in ("promotion", "status"):
             for n in SIZES:
                 scenarios.append(measure(emulator, name, n, terraforms, work))
+        emulator.stop()
+        emulator = None
+        scale_entries, scale_meta = scale.run(terraforms[0], work)
         provider = handshake(work)
         peaks = [s["provider_peak_rss_mb"] for s in scenarios if "provider_peak_rss_mb" in s]
         provider["peak_rss_mb"] = max(peaks) if peaks else None
@@ -684,6 +455,8 @@ def main() -> int:
             "slow_shell_runs": SLOW_SHELL_RUNS,
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
             "duration_s": round(time.time() - started, 1),
+            "scale": scale_entries,
+            "scale_details": scale_meta,
         }
     finally:
         if emulator:

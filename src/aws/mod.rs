@@ -8,6 +8,8 @@
 //! - [`promote`]: the promotion itself (retag, redeploy, wait, roll back), idempotent.
 //! - [`report`]: the per-task digest report.
 //! - [`coalesce`]: concurrent reads in one provider process sharing AWS calls.
+//! - [`pacing`]: AWS's rate limits mirrored per process (calls wait for a token), and calls
+//!   retried, paced, when AWS throttles or fails anyway.
 //! - [`error`]: typed errors with context.
 
 pub mod coalesce;
@@ -16,6 +18,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod error;
 pub mod image;
+pub mod pacing;
 pub mod promote;
 pub mod report;
 pub mod uri;
