@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value as Json, json};
-use tagdeploy_emulator::{ClockMode, EmulatorHandle, Options, World};
+use tagdeploy_emulator::{ClockMode, EmulatorHandle, Options, RateLimits, World};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 
@@ -146,7 +146,29 @@ impl BackgroundEmulator {
         BackgroundEmulator::start(world, ClockMode::Real { step_ms })
     }
 
+    /// Starts one on `world` with `clock` that throttles as AWS does, with `limits`.
+    pub fn rate_limited(world: Json, clock: ClockMode, limits: RateLimits) -> BackgroundEmulator {
+        BackgroundEmulator::with_options(
+            world,
+            Options {
+                clock,
+                rate_limits: Some(limits),
+                ..Options::default()
+            },
+        )
+    }
+
     fn start(world: Json, clock: ClockMode) -> BackgroundEmulator {
+        BackgroundEmulator::with_options(
+            world,
+            Options {
+                clock,
+                ..Options::default()
+            },
+        )
+    }
+
+    fn with_options(world: Json, options: Options) -> BackgroundEmulator {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -154,13 +176,7 @@ impl BackgroundEmulator {
             .expect("emulator runtime");
         let world = World::from_json(&world.to_string()).expect("valid world");
         let handle = runtime
-            .block_on(tagdeploy_emulator::spawn(
-                world,
-                Options {
-                    clock,
-                    ..Options::default()
-                },
-            ))
+            .block_on(tagdeploy_emulator::spawn(world, options))
             .expect("start emulator");
         BackgroundEmulator {
             handle: Arc::new(handle),

@@ -57,6 +57,15 @@ pub trait Observe {
             .count()
     }
 
+    /// How many calls the emulator's rate limits refused (`ThrottlingException`, not faults).
+    fn throttled(&self) -> usize {
+        self.observed()
+            .requests()
+            .iter()
+            .filter(|r| r.throttled)
+            .count()
+    }
+
     /// The mutating operations received so far.
     fn mutations(&self) -> Vec<String> {
         self.observed()
