@@ -13,7 +13,6 @@ use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
 };
-use crate::tfplugin::log;
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Presence, Schema, validators};
 use crate::tfplugin::value::Value;
 
@@ -122,9 +121,9 @@ impl Provider for TagdeployProvider {
     ) -> Result<ProviderData, Diagnostics> {
         let unknown = unknown_settings(config);
         if !unknown.is_empty() {
-            log::info(
-                "provider settings unknown at configure time",
-                &[("settings", &unknown.join(","))],
+            tracing::info!(
+                settings = unknown.join(","),
+                "provider settings unknown at configure time"
             );
             return Ok(ProviderData {
                 clients: Err(unknown),
@@ -133,20 +132,14 @@ impl Provider for TagdeployProvider {
         let settings = settings_from(config);
         let clients = build_clients(&settings).await;
         // Only non-secret settings are logged.
-        log::debug(
-            "configured AWS clients",
-            &[
-                ("region", &clients.region.clone().unwrap_or_default()),
-                ("profile", &settings.profile.clone().unwrap_or_default()),
-                (
-                    "assume_role",
-                    &settings
-                        .assume_role
-                        .as_ref()
-                        .map(|r| r.role_arn.as_str())
-                        .unwrap_or(""),
-                ),
-            ],
+        tracing::debug!(
+            region = clients.region.as_deref().unwrap_or_default(),
+            profile = settings.profile.as_deref().unwrap_or_default(),
+            assume_role = settings
+                .assume_role
+                .as_ref()
+                .map_or("", |r| r.role_arn.as_str()),
+            "configured AWS clients"
         );
         Ok(ProviderData {
             clients: Ok(clients),

@@ -138,9 +138,12 @@ mod tests {
         assert_eq!(fips.region, "us-gov-west-1");
     }
 
+    /// Whether an error is the expected kind.
+    type Expect = fn(&UriError) -> bool;
+
     #[test]
     fn refuses_each_malformation_with_its_reason() {
-        let cases: [(String, fn(&UriError) -> bool); 10] = [
+        let cases: [(String, Expect); 10] = [
             (String::new(), |e| *e == UriError::Empty),
             ("app:v1".into(), |e| matches!(e, UriError::NoRegistry(_))),
             ("docker.io/library/nginx".into(), |e| {

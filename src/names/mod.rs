@@ -2,7 +2,7 @@
 //! repositories, tags and digests, ECS cluster and service references (a name or an ARN), IAM
 //! role ARNs and session names. Each rule is written once, here, and used by the provider
 //! block, the schemas' validators ([`validators`]), `parse_image_uri` and the domain
-//! ([`crate::aws::uri`], [`crate::aws::image::Digest`]).
+//! (`aws::uri`, `aws::image::Digest`).
 //!
 //! The rules are shapes only: whether a region or a repository exists is for AWS to say.
 //! Plain Rust, no Terraform types (the validators adapt the rules to schemas).
@@ -342,9 +342,12 @@ fn session_name_problem(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Every rule with values it must accept and values it must refuse, each refusal with a
+    /// A rule's name, the rule, values it must accept, and values it must refuse, each with a
     /// word its reason must contain.
-    fn table() -> Vec<(&'static str, Rule, Vec<String>, Vec<(String, &'static str)>)> {
+    type Case = (&'static str, Rule, Vec<String>, Vec<(String, &'static str)>);
+
+    /// Every rule with its cases.
+    fn table() -> Vec<Case> {
         let hex = "ab".repeat(32);
         let s = |v: &str| v.to_owned();
         vec![

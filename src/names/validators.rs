@@ -73,11 +73,10 @@ mod tests {
             .then_key("api")
             .then_attr("repository");
         v.validate(&value, &path, &mut diags);
-        let found = diags.iter().next().map(|d| {
+        diags.iter().next().map(|d| {
             assert_eq!(d.attribute.as_ref(), Some(&path), "on the attribute's path");
             d.detail.clone()
-        });
-        found
+        })
     }
 
     #[test]

@@ -23,7 +23,6 @@ use crate::provider::ProviderData;
 use crate::resources::timeouts;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
-use crate::tfplugin::log;
 use crate::tfplugin::schema::{Attribute, Presence, Schema, validators};
 use crate::tfplugin::value::{Type, Value};
 
@@ -258,7 +257,7 @@ impl Resource for ProdTag {
         if recorded != now {
             // The tag moved outside Terraform (or a promotion was interrupted after the retag):
             // record where it points now, and where it pointed before, for the rollback.
-            log::info("environment tag moved outside Terraform", &[("tag", &tag)]);
+            tracing::info!(tag = %tag, "environment tag moved outside Terraform");
             fields.insert(
                 "previous_digest".to_owned(),
                 recorded.map(Value::string).unwrap_or(Value::Null),
@@ -372,13 +371,11 @@ impl ProdTag {
                 .as_bool()
                 .unwrap_or(true),
         };
-        log::info(
-            "promoting",
-            &[
-                ("repository", &promotion.repository.name),
-                ("tag", &promotion.tag),
-                ("digest", &digest.as_str()),
-            ],
+        tracing::info!(
+            repository = %promotion.repository.name,
+            tag = %promotion.tag,
+            digest = %digest,
+            "promoting"
         );
         // The image URI: the repository's, with the digest. The plan that led here looked the
         // repository up and left its URI in the planned private state; without it (a plan by an
