@@ -8,10 +8,7 @@
 
 use std::time::Duration;
 
-use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
 use tagdeploy_emulator::{FaultKind, FaultPlan};
-use terraform_provider_tagdeploy::aws::config::{AwsSettings, build_clients};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 use terraform_provider_tagdeploy::aws::error::{CallFailure, EcrError, EcsError};
@@ -20,59 +17,18 @@ use terraform_provider_tagdeploy::aws::promote::{Promotion, promote};
 use terraform_provider_tagdeploy::errors::{self, Attributes};
 use terraform_provider_tagdeploy::tfplugin::diagnostics::AttributePath;
 
-use super::rule;
+use crate::support::aws::quick_provider_clients;
 use crate::support::emulator::{Emulated, demo_world_json};
+use crate::support::faults::rule;
+use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 /// Attempts per call in these tests.
 const ATTEMPTS: u32 = 3;
 
-/// The provider's clients for `url`, with `ATTEMPTS` quick attempts and, when given, a short
-/// per-attempt timeout.
+/// The provider's clients for `url` with `ATTEMPTS` quick attempts.
 async fn clients(url: &str, attempt_timeout: Option<Duration>) -> (Ecr, Ecs, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let credentials = dir.path().join("credentials");
-    std::fs::write(
-        &credentials,
-        "[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = test-secret\n",
-    )
-    .expect("write credentials");
-    let clients = build_clients(&AwsSettings {
-        region: Some("us-east-1".into()),
-        shared_credentials_files: vec![credentials.clone()],
-        shared_config_files: vec![credentials],
-        ecr_endpoint: Some(url.to_owned()),
-        ecs_endpoint: Some(url.to_owned()),
-        ..AwsSettings::default()
-    })
-    .await;
-    let retry = RetryConfig::standard()
-        .with_max_attempts(ATTEMPTS)
-        .with_initial_backoff(Duration::from_millis(1))
-        .with_max_backoff(Duration::from_millis(5));
-    let mut timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
-    if let Some(timeout) = attempt_timeout {
-        timeouts = timeouts.operation_attempt_timeout(timeout);
-    }
-    let ecr = clients
-        .ecr
-        .config()
-        .to_builder()
-        .retry_config(retry.clone())
-        .timeout_config(timeouts.clone().build())
-        .build();
-    let ecs = clients
-        .ecs
-        .config()
-        .to_builder()
-        .retry_config(retry)
-        .timeout_config(timeouts.build())
-        .build();
-    (
-        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
-        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
-        dir,
-    )
+    quick_provider_clients(url, ATTEMPTS, attempt_timeout).await
 }
 
 fn example() -> RepositoryRef {
