@@ -104,17 +104,14 @@ impl Ecr {
             .repository_names(&repository.name);
         let output = call::send(Service::Ecr, "DescribeRepositories", request.send())
             .await
-            .map_err(|failed| {
-                failed.interpret(|e| {
-                    e.is_repository_not_found_exception()
-                        .then(|| repository_not_found(repository))
-                })
-            })?;
+            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         let found = output
             .repositories()
             .iter()
             .find(|r| r.repository_name() == Some(repository.name.as_str()))
-            .ok_or_else(|| repository_not_found(repository))?;
+            .ok_or_else(|| EcrError::RepositoryNotFound {
+                repository: repository.clone(),
+            })?;
         Ok(Repository {
             name: repository.name.clone(),
             registry_id: found.registry_id().unwrap_or_default().to_owned(),
@@ -225,10 +222,8 @@ impl Ecr {
                 failed.interpret(|e| {
                     if e.is_image_not_found_exception() {
                         Some(DescribeFailure::ImageMissing)
-                    } else if e.is_repository_not_found_exception() {
-                        Some(DescribeFailure::Other(repository_not_found(repository)))
                     } else {
-                        None
+                        missing_repository(repository)(e).map(DescribeFailure::Other)
                     }
                 })
             })?;
@@ -296,12 +291,7 @@ impl Ecr {
             ));
         let output = call::send(Service::Ecr, "BatchGetImage", request.send())
             .await
-            .map_err(|failed| {
-                failed.interpret(|e| {
-                    e.is_repository_not_found_exception()
-                        .then(|| repository_not_found(repository))
-                })
-            })?;
+            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         if let Some(failure) = output.failures().first() {
             return Err(match failure.failure_code() {
                 Some(ImageFailureCode::ImageNotFound) => EcrError::DigestNotFound {
@@ -362,10 +352,8 @@ impl Ecr {
                             repository: repository.clone(),
                             digest: digest.clone(),
                         })
-                    } else if e.is_repository_not_found_exception() {
-                        Some(repository_not_found(repository))
                     } else {
-                        None
+                        missing_repository(repository)(e)
                     }
                 }));
             }
@@ -403,9 +391,40 @@ impl From<ApiError> for DescribeFailure {
     }
 }
 
-fn repository_not_found(repository: &RepositoryRef) -> EcrError {
-    EcrError::RepositoryNotFound {
-        repository: repository.clone(),
+/// A modelled ECR error that may say the repository does not exist.
+trait RepositoryMissing {
+    /// RepositoryNotFoundException.
+    fn repository_missing(&self) -> bool;
+}
+
+macro_rules! repository_missing {
+    ($($error:ty),+) => {
+        $(impl RepositoryMissing for $error {
+            fn repository_missing(&self) -> bool {
+                self.is_repository_not_found_exception()
+            }
+        })+
+    };
+}
+
+repository_missing!(
+    aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError,
+    aws_sdk_ecr::operation::describe_images::DescribeImagesError,
+    aws_sdk_ecr::operation::batch_get_image::BatchGetImageError,
+    aws_sdk_ecr::operation::put_image::PutImageError
+);
+
+/// For [`call::Failed::interpret`]: [`EcrError::RepositoryNotFound`] when the modelled error
+/// says so.
+fn missing_repository<E: RepositoryMissing>(
+    repository: &RepositoryRef,
+) -> impl Fn(&E) -> Option<EcrError> + '_ {
+    move |error| {
+        error
+            .repository_missing()
+            .then(|| EcrError::RepositoryNotFound {
+                repository: repository.clone(),
+            })
     }
 }
 

@@ -5,6 +5,7 @@ use futures::future::join_all;
 
 use super::Ecs;
 use super::model::RecordedDeployment;
+use super::not_found::missing;
 use super::status::DeploymentStatus;
 use crate::aws::call;
 use crate::aws::error::{EcsError, Service};
@@ -24,24 +25,7 @@ impl Ecs {
             .force_new_deployment(true);
         let output = call::send(Service::Ecs, "UpdateService", request.send())
             .await
-            .map_err(|failed| {
-                failed.interpret(|e| {
-                    if e.is_cluster_not_found_exception() {
-                        Some(EcsError::ClusterNotFound {
-                            cluster: cluster.to_owned(),
-                        })
-                    } else if e.is_service_not_found_exception()
-                        || e.is_service_not_active_exception()
-                    {
-                        Some(EcsError::ServicesNotFound {
-                            cluster: cluster.to_owned(),
-                            names: vec![service.to_owned()],
-                        })
-                    } else {
-                        None
-                    }
-                })
-            })?;
+            .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
         let unexpected = |detail: String| EcsError::UnexpectedResponse {
             operation: "UpdateService",
             detail,

@@ -10,6 +10,7 @@ use futures::future::join_all;
 
 use super::Ecs;
 use super::model::{DeploymentState, ServiceState, TaskContainer, TaskState};
+use super::not_found::missing;
 use super::status::ServiceStatus;
 use crate::aws::call;
 use crate::aws::coalesce::Batcher;
@@ -86,20 +87,7 @@ impl Ecs {
                 .set_next_token(token.take());
             let output = call::send(Service::Ecs, "ListTasks", request.send())
                 .await
-                .map_err(|failed| {
-                    failed.interpret(|e| {
-                        if e.is_cluster_not_found_exception() {
-                            Some(cluster_not_found(cluster))
-                        } else if e.is_service_not_found_exception() {
-                            Some(EcsError::ServicesNotFound {
-                                cluster: cluster.to_owned(),
-                                names: vec![service.to_owned()],
-                            })
-                        } else {
-                            None
-                        }
-                    })
-                })?;
+                .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
             arns.extend(output.task_arns().iter().cloned());
             match output.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
@@ -205,12 +193,6 @@ impl Ecs {
     }
 }
 
-fn cluster_not_found(cluster: &str) -> EcsError {
-    EcsError::ClusterNotFound {
-        cluster: cluster.to_owned(),
-    }
-}
-
 /// One DescribeServices call. Each state is named as ECS names the service.
 async fn describe_services_call(
     client: aws_sdk_ecs::Client,
@@ -223,12 +205,7 @@ async fn describe_services_call(
         .set_services(Some(names));
     let output = call::send(Service::Ecs, "DescribeServices", request.send())
         .await
-        .map_err(|failed| {
-            failed.interpret(|e| {
-                e.is_cluster_not_found_exception()
-                    .then(|| cluster_not_found(&cluster))
-            })
-        })?;
+        .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
     // Services ECS does not know come back as failures (MISSING): left out here, so only the
     // callers that asked for them find them missing.
     Ok(output.services().iter().map(service_state).collect())
@@ -246,12 +223,7 @@ async fn describe_tasks_call(
         .set_tasks(Some(arns));
     let output = call::send(Service::Ecs, "DescribeTasks", request.send())
         .await
-        .map_err(|failed| {
-            failed.interpret(|e| {
-                e.is_cluster_not_found_exception()
-                    .then(|| cluster_not_found(&cluster))
-            })
-        })?;
+        .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
     Ok(output.tasks().iter().map(task_state).collect())
 }
 

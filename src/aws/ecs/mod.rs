@@ -6,11 +6,13 @@
 //! - [`model`]: services, deployments and tasks as the domain sees them.
 //! - `describe`: DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition.
 //! - `deploy`: UpdateService with forceNewDeployment.
+//! - `not_found`: which modelled errors mean a missing cluster or service.
 //! - `wait`: polling rollouts to completion, failure, timeout or cancellation.
 
 mod deploy;
 mod describe;
 pub mod model;
+mod not_found;
 pub mod status;
 mod wait;
 
