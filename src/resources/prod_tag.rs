@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::aws::ecr::{Ecr, ImageDetails};
-use crate::aws::ecs::{Ecs, WaitOptions};
+use crate::aws::ecs::{Ecs, RolloutState, WaitOptions};
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
 use crate::aws::promote::{self, Outcome, Promotion};
@@ -574,7 +574,7 @@ fn rollout_unfinished(prior: &Value, planned: &Value) -> bool {
             .attr("deployments")
             .elements()
             .iter()
-            .any(|d| d.attr("rollout_state").as_str() == Some("IN_PROGRESS"))
+            .any(|d| d.attr("rollout_state").as_str() == Some(RolloutState::InProgress.as_str()))
 }
 
 /// Whether `triggers` changed since the prior state (any change forces a redeploy).

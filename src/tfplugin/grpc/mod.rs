@@ -2,22 +2,22 @@
 //! stdio and broker services. Handlers decode requests, call the runtime, encode responses;
 //! every user-facing failure travels as diagnostics, never as a gRPC status.
 //!
-//! Each handler runs in a `tracing` span named after its RPC (`tf_rpc`, `tf_req_id`, and the
-//! resource, data source or function it is about), so every log line of the call, the AWS
-//! SDK's included, says which request it belongs to.
+//! Each handler runs in a `tracing` span named after its RPC ([`span`]); go-plugin's own
+//! services are in [`go_plugin`].
 
-use std::future::Future;
+mod go_plugin;
+mod span;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
-use tracing::Instrument;
+
+pub(crate) use go_plugin::{Broker, Controller, Stdio};
+use span::{Subject, Typed, traced};
 
 use super::convert::{self, decode, encode};
 use super::diagnostics::Diagnostics;
 use super::framework::{ApplyRequest, PlanRequest, Provider, Runtime};
-use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderRpc;
 use super::schema::Schema;
@@ -26,65 +26,6 @@ use super::value::{Type, Value};
 /// `tfplugin6.Provider` backed by a runtime.
 pub(crate) struct ProviderService<P: Provider> {
     runtime: Arc<Runtime<P>>,
-}
-
-/// What an RPC is about, for its span.
-#[derive(Clone, Copy)]
-enum Subject<'a> {
-    /// Something with a schema.
-    Typed(Typed<'a>),
-    /// A provider function.
-    Function(&'a str),
-}
-
-/// The things with a schema: the provider block, and resource and data source types.
-#[derive(Clone, Copy)]
-enum Typed<'a> {
-    /// The provider block.
-    Provider,
-    /// A managed resource type.
-    Resource(&'a str),
-    /// A data source type.
-    DataSource(&'a str),
-}
-
-impl<'a> From<Typed<'a>> for Subject<'a> {
-    fn from(typed: Typed<'a>) -> Self {
-        Subject::Typed(typed)
-    }
-}
-
-/// Numbers the requests of this process, so the lines of one request can be told apart.
-static REQUESTS: AtomicU64 = AtomicU64::new(1);
-
-/// Runs an RPC handler in its span, with TRACE lines when it starts and ends.
-async fn traced<'a, T>(
-    rpc: &'static str,
-    subject: impl Into<Subject<'a>>,
-    handler: impl Future<Output = Rpc<T>>,
-) -> Rpc<T> {
-    let (resource, data_source, function) = match subject.into() {
-        Subject::Typed(Typed::Provider) => (None, None, None),
-        Subject::Typed(Typed::Resource(name)) => (Some(name), None, None),
-        Subject::Typed(Typed::DataSource(name)) => (None, Some(name), None),
-        Subject::Function(name) => (None, None, Some(name)),
-    };
-    let span = tracing::info_span!(
-        "rpc",
-        tf_rpc = rpc,
-        tf_req_id = REQUESTS.fetch_add(1, Ordering::Relaxed),
-        tf_resource_type = resource,
-        tf_data_source_type = data_source,
-        tf_function_name = function,
-    );
-    async {
-        tracing::trace!("received request");
-        let response = handler.await;
-        tracing::trace!("served request");
-        response
-    }
-    .instrument(span)
-    .await
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -655,39 +596,3 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         })
     }
 }
-
-/// `plugin.GRPCController`: Shutdown fires the server's shutdown token.
-pub(crate) struct Controller {
-    pub(crate) shutdown: CancellationToken,
-}
-
-#[tonic::async_trait]
-impl gp::grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(&self, _: Request<gp::Empty>) -> Rpc<gp::Empty> {
-        tracing::debug!("Shutdown requested by Terraform");
-        self.shutdown.cancel();
-        ok(gp::Empty {})
-    }
-}
-
-/// `plugin.GRPCStdio`: an empty stream (our output goes to stderr directly).
-pub(crate) struct Stdio;
-
-#[tonic::async_trait]
-impl gp::grpc_stdio_server::GrpcStdio for Stdio {
-    async fn stream_stdio(
-        &self,
-        _: Request<()>,
-    ) -> Rpc<
-        std::pin::Pin<
-            Box<dyn futures::Stream<Item = Result<gp::StdioData, Status>> + Send + 'static>,
-        >,
-    > {
-        ok(Box::pin(futures::stream::empty()))
-    }
-}
-
-/// `plugin.GRPCBroker`: unused by providers; every call answers Unimplemented.
-pub(crate) struct Broker;
-
-impl gp::grpc_broker_server::GrpcBroker for Broker {}
