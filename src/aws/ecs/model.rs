@@ -1,5 +1,5 @@
 //! Services, deployments and tasks as the domain sees them (translated from the SDK's types in
-//! [`super::describe`]).
+//! `describe`).
 
 use super::status::{DeploymentStatus, RfcStatus, RolloutState, ServiceStatus, TaskStatus};
 
