@@ -149,10 +149,10 @@ impl Attempt {
         } else {
             String::new()
         };
-        let took = self
-            .millis
-            .map(|ms| format!(" in {ms} ms"))
-            .unwrap_or_default();
+        let (took, after) = match self.millis {
+            Some(ms) => (format!(" in {ms} ms"), format!(" (after {ms} ms)")),
+            None => (String::new(), String::new()),
+        };
         match error {
             None => tracing::debug!(
                 aws.service = service,
@@ -175,7 +175,7 @@ impl Attempt {
                     aws.error_code = failure.code(),
                     http.status_code = self.status,
                     http.duration_ms = self.millis.map(|ms| ms as u64),
-                    "{service} {operation} attempt {}{of} {failure}{took}",
+                    "{service} {operation} attempt {}{of} {failure}{after}",
                     self.attempt,
                 );
             }
