@@ -236,6 +236,7 @@ fn plan_against_a_refused_endpoint_says_so_in_one_sentence(tf: &Terraform) {
     let errors = run.json_errors();
     assert_eq!(errors.len(), 1, "{}", run.transcript());
     let error = &errors[0];
+    eprintln!("{}: {}", error.summary, error.detail);
     assert_eq!(error.summary, "Read Image Error");
     assert_readable(&error.detail);
     assert!(
@@ -244,4 +245,31 @@ fn plan_against_a_refused_endpoint_says_so_in_one_sentence(tf: &Terraform) {
         )),
         "{error:#?}"
     );
+}
+
+terraform_test!(plan_without_credentials_says_where_they_were_looked_for);
+fn plan_without_credentials_says_where_they_were_looked_for(tf: &Terraform) {
+    let emulator = crate::support::emulator::BackgroundEmulator::manual(demo_world_json());
+    let config = format!(
+        "{}\n{}\ndata \"tagdeploy_image\" \"prod\" {{\n  repository = \"example\"\n  tag        = \"prod\"\n}}\n",
+        required_providers(),
+        emulator.provider_block()
+    );
+    let mut ws = Workspace::new(tf, "no-credentials", &config);
+    // No keys in the environment, empty shared files, no instance metadata: nothing to sign with.
+    ws.set_env("AWS_ACCESS_KEY_ID", "");
+    ws.set_env("AWS_SECRET_ACCESS_KEY", "");
+    ws.init();
+    let run = ws.run(&["plan", "-json", "-no-color"]).failure();
+    let errors = run.json_errors();
+    assert_eq!(errors.len(), 1, "{}", run.transcript());
+    let error = &errors[0];
+    eprintln!("{}: {}", error.summary, error.detail);
+    assert_readable(&error.detail);
+    assert!(
+        error.detail.contains("could not be signed: no usable AWS credentials")
+            && error.detail.contains("Check the credentials the provider uses"),
+        "{error:#?}"
+    );
+    assert!(emulator.handle().requests().is_empty(), "nothing reached AWS");
 }
