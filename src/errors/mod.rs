@@ -9,11 +9,11 @@
 //! `images["api"].repository`), so callers describe their configuration once in an
 //! [`Attributes`].
 
-use crate::aws::ecs::{Progress, WaitError};
 mod attributes;
 
 pub use attributes::Attributes;
 
+use crate::aws::ecs::{Progress, WaitError};
 use crate::aws::error::{ApiError, CallFailure, EcrError, EcsError};
 use crate::aws::promote::{Failure, PromotionError};
 use crate::aws::report::{ReportError, ReportRequest};

@@ -267,9 +267,16 @@ fn plan_without_credentials_says_where_they_were_looked_for(tf: &Terraform) {
     eprintln!("{}: {}", error.summary, error.detail);
     assert_readable(&error.detail);
     assert!(
-        error.detail.contains("could not be signed: no usable AWS credentials")
-            && error.detail.contains("Check the credentials the provider uses"),
+        error
+            .detail
+            .contains("could not be signed: no usable AWS credentials")
+            && error
+                .detail
+                .contains("Check the credentials the provider uses"),
         "{error:#?}"
     );
-    assert!(emulator.handle().requests().is_empty(), "nothing reached AWS");
+    assert!(
+        emulator.handle().requests().is_empty(),
+        "nothing reached AWS"
+    );
 }
