@@ -1,17 +1,25 @@
 //! The AWS domain: plain Rust, no Terraform types and no unknown values.
 //!
-//! - [`config`]: from provider settings to an `SdkConfig` and the ECR/ECS clients.
+//! - [`config`]: from provider settings to an `SdkConfig`, the ECR/ECS clients and the reads
+//!   their users share.
 //! - [`image`], [`uri`]: digests, repository references, tag selectors and mutability rules, and
-//!   ECR image URIs.
+//!   ECR image URIs (their naming rules are [`crate::names`]).
 //! - [`ecr`]: image lookups and the digest-preserving retag.
-//! - [`ecs`]: describing services, forcing deployments, waiting for rollouts.
+//! - [`ecs`]: describing services, forcing deployments, waiting for rollouts; ECS states as
+//!   enums.
 //! - [`promote`]: the promotion itself (retag, redeploy, wait, roll back), idempotent.
 //! - [`report`]: the per-task digest report.
-//! - [`coalesce`]: concurrent reads in one provider process sharing AWS calls.
-//! - [`pacing`]: AWS's rate limits mirrored per process (calls wait for a token), and calls
-//!   retried, paced, when AWS throttles or fails anyway.
-//! - [`error`]: typed errors with context.
+//! - [`coalesce`]: generic batching and single-flight, so concurrent reads share AWS calls.
+//! - [`pacing`]: AWS's rate limits mirrored per process (every attempt waits for a token of
+//!   its bucket), and calls retried, paced, when AWS throttles or fails anyway.
+//! - [`call`], [`telemetry`]: sending an SDK call, observing its attempts (logs), and saying
+//!   what happened when it fails.
+//! - [`error`]: typed errors with context, as sentences.
+//!
+//! Dependencies run one way: `config` → `ecr`/`ecs` → `coalesce`, `call` → `error`;
+//! `telemetry` → `call`; `promote`/`report` → `ecr`/`ecs`.
 
+pub mod call;
 pub mod coalesce;
 pub mod config;
 pub mod ecr;
@@ -21,4 +29,5 @@ pub mod image;
 pub mod pacing;
 pub mod promote;
 pub mod report;
+pub mod telemetry;
 pub mod uri;
