@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::aws::config::{AssumeRole, AwsSettings, Clients, build_clients};
+use crate::aws::pacing::{Limit, Limits, limits::PUBLISHED};
 use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
 use crate::names;
 use crate::resources::prod_tag::ProdTag;
-use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
 };
@@ -112,6 +113,7 @@ impl Provider for TagdeployProvider {
                             .validate(validators::matches("an http:// or https:// URL", check_endpoint_url)),
                     ),
             ))
+            .block(rate_limit_block())
     }
 
     async fn configure(
@@ -129,7 +131,7 @@ impl Provider for TagdeployProvider {
                 clients: Err(unknown),
             });
         }
-        let settings = settings_from(config);
+        let settings = settings_from(config)?;
         let clients = build_clients(&settings).await;
         // Only non-secret settings are logged.
         tracing::debug!(
@@ -192,6 +194,9 @@ fn unknown_settings(config: &Value) -> Vec<String> {
             }
         }
     }
+    if !config.attr("rate_limit").is_wholly_known() {
+        out.push("rate_limit".to_owned());
+    }
     out
 }
 
@@ -206,11 +211,12 @@ fn paths(v: &Value) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The AWS settings of a wholly known provider configuration.
-fn settings_from(config: &Value) -> AwsSettings {
+/// The AWS settings of a wholly known provider configuration (errors: rate limits that cannot
+/// work, on their attribute).
+fn settings_from(config: &Value) -> Result<AwsSettings, Diagnostics> {
     let role = config.attr("assume_role");
     let endpoints = config.attr("endpoints");
-    AwsSettings {
+    Ok(AwsSettings {
         region: opt_string(config.attr("region")),
         profile: opt_string(config.attr("profile")),
         shared_config_files: paths(config.attr("shared_config_files")),
@@ -222,7 +228,117 @@ fn settings_from(config: &Value) -> AwsSettings {
         }),
         ecr_endpoint: opt_string(endpoints.attr("ecr")),
         ecs_endpoint: opt_string(endpoints.attr("ecs")),
+        rate_limits: rate_limits_from(config.attr("rate_limit"))?,
+    })
+}
+
+/// The `rate_limit` blocks: AWS's rate limits where an account's differ from the published ones.
+fn rate_limit_block() -> NestedBlock {
+    let buckets = PUBLISHED
+        .iter()
+        .map(|b| format!("`{}` ({})", b.name, b.operations.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    NestedBlock::list(
+        "rate_limit",
+        Block::new()
+            .description("AWS's rate limit for one bucket of API actions, for an account whose quota differs from AWS's published default (raised on request). The provider paces its calls by AWS's rate limits so that they are rarely throttled: each call waits for a token of its bucket, and every resource, data source and action of this provider configuration takes its turn from the same buckets. Calls AWS throttles anyway are retried until the operation's timeout.")
+            .attribute(
+                Attribute::string("bucket", Presence::Required)
+                    .description(format!("The bucket, as AWS groups actions: {buckets}."))
+                    .validate(validators::matches("a rate-limit bucket name", check_bucket_name)),
+            )
+            .attribute(
+                Attribute::number("burst", Presence::Required)
+                    .description("How many calls the bucket allows at once when it is full (its maximum capacity; for ECR, the quota per second). At least 1.")
+                    .validate(at_least("burst", 1.0, true)),
+            )
+            .attribute(
+                Attribute::number("per_second", Presence::Required)
+                    .description("How many calls per second it allows once the burst is spent (its refill rate; for ECR, the quota per second). More than 0.")
+                    .validate(at_least("per_second", 0.0, false)),
+            ),
+    )
+}
+
+/// A known bucket name.
+fn check_bucket_name(name: &str) -> Result<(), String> {
+    if PUBLISHED.iter().any(|b| b.name == name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not one; the buckets are {}",
+            PUBLISHED
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
+}
+
+/// A number at least (`inclusive`) or more than `min`.
+fn at_least(
+    name: &'static str,
+    min: f64,
+    inclusive: bool,
+) -> impl Fn(&Value, &AttributePath, &mut Diagnostics) + Send + Sync + 'static {
+    move |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
+        let Some(n) = value.as_number().map(|n| n.to_f64()) else {
+            return;
+        };
+        let ok = n.is_finite() && if inclusive { n >= min } else { n > min };
+        if !ok {
+            let bound = if inclusive { "at least" } else { "more than" };
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Attribute Value",
+                    format!("\"{name}\" must be {bound} {min}; it is {n}."),
+                )
+                .at(path.clone()),
+            );
+        }
+    }
+}
+
+/// The rate limits the `rate_limit` blocks give (validated already; a bucket set twice is
+/// refused here).
+fn rate_limits_from(blocks: &Value) -> Result<Limits, Diagnostics> {
+    let mut limits = Limits::published();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, block) in blocks.elements().iter().enumerate() {
+        let path =
+            AttributePath::attr("rate_limit").then_index(i64::try_from(i).unwrap_or(i64::MAX));
+        let Some(bucket) = block.attr("bucket").as_str() else {
+            continue;
+        };
+        if seen.contains(&bucket) {
+            return Err(Diagnostic::error(
+                "Rate Limit Set Twice",
+                format!("The bucket {bucket:?} has two `rate_limit` blocks; keep one."),
+            )
+            .at(path.then_attr("bucket"))
+            .into());
+        }
+        seen.push(bucket);
+        let number = |name: &str| {
+            block
+                .attr(name)
+                .as_number()
+                .map(|n| n.to_f64())
+                .unwrap_or(0.0)
+        };
+        let limit = Limit {
+            burst: number("burst"),
+            per_second: number("per_second"),
+        };
+        limits = limits.with(bucket, limit).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid Rate Limit", e.to_string()).at(path.clone()),
+            )
+        })?;
+    }
+    Ok(limits)
 }
 
 /// An absolute http(s) URL with a host and no whitespace.
@@ -344,6 +460,67 @@ mod tests {
         let data = TagdeployProvider.configure(&mut ctx, &c).await.unwrap();
         let err = data.clients().unwrap_err();
         assert!(err.to_string().contains("region"), "{err}");
+    }
+
+    fn rate_limit(bucket: &str, burst: f64, per_second: f64) -> Value {
+        use crate::tfplugin::value::Number;
+        Value::object([
+            ("bucket", Value::string(bucket)),
+            ("burst", Value::Number(Number::Float(burst))),
+            ("per_second", Value::Number(Number::Float(per_second))),
+        ])
+    }
+
+    #[test]
+    fn rate_limits_are_checked_on_their_attribute() {
+        let c = config(vec![(
+            "rate_limit",
+            Value::List(vec![
+                rate_limit("ecs:service-modify", 100.0, 10.0),
+                rate_limit("ecs:updates", 1.0, 1.0),
+                rate_limit("ecr:PutImage", 0.5, 0.0),
+            ]),
+        )]);
+        let d = TagdeployProvider.schema().validate(&c);
+        assert_eq!(
+            paths_of(&d),
+            [
+                "rate_limit[1].bucket",
+                "rate_limit[2].burst",
+                "rate_limit[2].per_second"
+            ]
+        );
+        assert!(d.to_string().contains("ecs:service-modify"), "{d}");
+    }
+
+    #[test]
+    fn rate_limits_override_the_published_figures_once_per_bucket() {
+        let c = config(vec![(
+            "rate_limit",
+            Value::List(vec![rate_limit("ecs:service-modify", 100.0, 10.0)]),
+        )]);
+        let settings = settings_from(&c).unwrap();
+        let modify = settings
+            .rate_limits
+            .buckets()
+            .find(|b| b.name == "ecs:service-modify")
+            .unwrap();
+        assert_eq!((modify.limit.burst, modify.limit.per_second), (100.0, 10.0));
+        assert_eq!(
+            settings_from(&config(vec![])).unwrap().rate_limits,
+            Limits::published()
+        );
+        let twice = config(vec![(
+            "rate_limit",
+            Value::List(vec![
+                rate_limit("ecr:PutImage", 20.0, 20.0),
+                rate_limit("ecr:PutImage", 30.0, 30.0),
+            ]),
+        )]);
+        let err = settings_from(&twice).unwrap_err();
+        assert_eq!(paths_of(&err), ["rate_limit[1].bucket"]);
+        let unknown = config(vec![("rate_limit", Value::Unknown)]);
+        assert_eq!(unknown_settings(&unknown), ["rate_limit"]);
     }
 
     #[tokio::test]

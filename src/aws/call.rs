@@ -1,8 +1,11 @@
-//! Sending one SDK call and, when it fails, saying what happened.
+//! Sending one SDK call, paced and retried, and, when it fails, saying what happened.
 //!
-//! [`send`] runs the call with a per-call record that [`super::telemetry::CallObserver`]
-//! (registered on the provider's clients) fills in as the SDK works: attempts made and allowed,
-//! the endpoint, the last request id, the timeouts in force. A failure becomes a [`Failed`],
+//! [`send`] makes the call through [`super::pacing`]: each attempt (one SDK call; the clients'
+//! own retries are off) waits for a token of its AWS rate-limit bucket, and a throttled, failed
+//! (5xx) or lost attempt is tried again within the caller's deadline. It keeps a per-call record
+//! that [`super::telemetry::CallObserver`] (registered on the provider's clients) fills in as
+//! the SDK works: the attempt, the endpoint, the last request id, the timeouts in force. A
+//! failure becomes a [`Failed`],
 //! which keeps the SDK's typed error for the service errors the domain interprets
 //! ([`Failed::interpret`]) and turns everything else into an [`ApiError`] sentence, classified
 //! from the SDK's error variants, the connector error's kind and the typed errors in its
@@ -22,6 +25,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::request_id::RequestId;
 
 use super::error::{ApiError, Attempts, CallFailure, Service};
+use super::pacing::{self, GaveUp, Pacer, Retry};
 
 tokio::task_local! {
     /// The record of the call [`send`] is running in this task, if any.
@@ -51,32 +55,129 @@ pub fn note(update: impl FnOnce(&mut CallRecord)) {
     let _ = RECORD.try_with(|record| update(&mut record.borrow_mut()));
 }
 
+/// The number of the attempt the call running in this task is making (1, 2, …), when
+/// [`send`] makes it.
+pub fn current_attempt() -> Option<u32> {
+    RECORD
+        .try_with(|record| record.borrow().attempts)
+        .ok()
+        .filter(|n| *n > 0)
+}
+
 /// A failed SDK call of `service`'s `operation`, with what the observer recorded.
 #[derive(Debug)]
 pub struct Failed<E> {
     service: Service,
     operation: &'static str,
-    error: SdkError<E, HttpResponse>,
+    ending: Ending<E>,
     record: CallRecord,
+    attempts: Attempts,
 }
 
-/// Runs one SDK call (`builder.send()`) of `service`'s `operation`.
-pub async fn send<T, E>(
+/// How a call ended without an answer.
+#[derive(Debug)]
+enum Ending<E> {
+    /// The last attempt failed like this (boxed: an SDK error is large, and failures are rare).
+    Sdk(Box<SdkError<E, HttpResponse>>),
+    /// The caller cancelled it.
+    Cancelled,
+    /// Its turn would have come after its deadline.
+    NoTurn {
+        bucket: &'static str,
+        wait: Duration,
+    },
+}
+
+/// Whether an attempt that failed with `error` is worth another.
+fn retry_of<E>(error: &SdkError<E, HttpResponse>) -> Retry
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    match classify(error, &CallRecord::default()) {
+        CallFailure::Throttled { .. } => Retry::Throttled,
+        CallFailure::ServerError { .. } => Retry::ServerError,
+        CallFailure::ConnectionRefused { .. }
+        | CallFailure::ConnectionClosed { .. }
+        | CallFailure::ConnectionFailed { .. }
+        | CallFailure::ConnectTimedOut { .. }
+        | CallFailure::AnswerTimedOut { .. }
+        | CallFailure::UnreadableAnswer { .. } => Retry::Transport,
+        CallFailure::Rejected { .. }
+        | CallFailure::Credentials { .. }
+        | CallFailure::Endpoint { .. }
+        | CallFailure::Other { .. }
+        | CallFailure::Cancelled
+        | CallFailure::NoTurn { .. } => Retry::No,
+    }
+}
+
+/// Runs one call of `service`'s `operation`: `attempt` makes one SDK call
+/// (`|| request.clone().send()`), paced by `pacer` and retried as [`super::pacing::send`]
+/// does, within the current [`super::pacing::Budget`].
+pub async fn send<T, E, F, Fut>(
+    pacer: &Pacer,
     service: Service,
     operation: &'static str,
-    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-) -> Result<T, Failed<E>> {
+    mut attempt: F,
+) -> Result<T, Failed<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let policy = pacer.policy();
     let (result, record) = RECORD
         .scope(RefCell::new(CallRecord::default()), async {
-            let result = call.await;
+            let mut made = 0u32;
+            let result = pacing::send(pacer, service, operation, policy, retry_of, || {
+                made += 1;
+                note(|r| r.attempts = made);
+                attempt()
+            })
+            .await;
             (result, RECORD.with(|r| r.take()))
         })
         .await;
-    result.map_err(|error| Failed {
+    let (ending, attempts) = match result {
+        Ok(value) => return Ok(value),
+        Err(GaveUp::Failed {
+            error,
+            attempts,
+            out_of_time,
+        }) => {
+            // Transport failures have a fixed number of attempts; the rest go on until the
+            // deadline.
+            let allowed = if retry_of(&error) == Retry::Transport && !out_of_time {
+                policy.transport_attempts
+            } else {
+                0
+            };
+            (
+                Ending::Sdk(Box::new(error)),
+                Attempts {
+                    made: attempts,
+                    allowed,
+                    out_of_time,
+                },
+            )
+        }
+        Err(GaveUp::Cancelled { attempts }) => (
+            Ending::Cancelled,
+            Attempts {
+                made: attempts,
+                ..Attempts::default()
+            },
+        ),
+        Err(GaveUp::NoTurn { bucket, wait }) => {
+            (Ending::NoTurn { bucket, wait }, Attempts::default())
+        }
+    };
+    Err(Failed {
         service,
         operation,
-        error,
+        ending,
         record,
+        attempts,
     })
 }
 
@@ -86,7 +187,10 @@ where
 {
     /// The service's typed error, when AWS answered with one.
     pub fn service_error(&self) -> Option<&E> {
-        self.error.as_service_error()
+        match &self.ending {
+            Ending::Sdk(error) => error.as_service_error(),
+            Ending::Cancelled | Ending::NoTurn { .. } => None,
+        }
     }
 
     /// The domain error `known` makes of the service's typed error (e.g. a
@@ -101,22 +205,29 @@ where
     /// The failure as an [`ApiError`].
     pub fn into_api(self) -> ApiError {
         let record = self.record;
-        let request_id = self
-            .error
-            .raw_response()
-            .and_then(|r| r.headers().request_id())
-            .map(str::to_owned)
-            .or_else(|| record.request_id.clone());
-        let failure = classify(&self.error, &record);
+        let (failure, answered_id) = match &self.ending {
+            Ending::Sdk(error) => (
+                classify(error, &record),
+                error
+                    .raw_response()
+                    .and_then(|r| r.headers().request_id())
+                    .map(str::to_owned),
+            ),
+            Ending::Cancelled => (CallFailure::Cancelled, None),
+            Ending::NoTurn { bucket, wait } => (
+                CallFailure::NoTurn {
+                    bucket,
+                    wait: *wait,
+                },
+                None,
+            ),
+        };
         ApiError {
             service: self.service,
             operation: self.operation,
             failure,
-            attempts: Attempts {
-                made: record.attempts,
-                allowed: record.max_attempts,
-            },
-            request_id,
+            attempts: self.attempts,
+            request_id: answered_id.or_else(|| record.request_id.clone()),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Client construction: provider settings → `aws_config::SdkConfig` → ECR and ECS clients,
-//! with the reads their users share ([`SharedReads`]).
+//! with the reads their users share ([`SharedReads`]) and the rate-limit buckets every call of
+//! the process paces by ([`Pacer`]).
 //!
 //! Nothing here touches the network: credentials are resolved lazily on the first request, and
 //! the region comes from the settings, `AWS_REGION`/`AWS_DEFAULT_REGION` or the profile files
@@ -19,15 +20,14 @@ use aws_runtime::env_config::file::{
 use super::coalesce::{DEFAULT_MAX_WAIT, DEFAULT_WINDOW};
 use super::ecr::{Ecr, SharedImageLookups};
 use super::ecs::{Ecs, SharedEcsReads};
+use super::pacing::{Limits, Pacer};
 use super::telemetry::CallObserver;
 
-/// Attempts per call for ECR (standard retry mode: exponential backoff with jitter).
-pub const ECR_MAX_ATTEMPTS: u32 = 5;
-/// Attempts per call for ECS (standard retry mode). More than ECR because the rollout wait reads
-/// ECS repeatedly, where throttling is likeliest. Not adaptive mode: after a single throttle its
-/// client-side rate limiter stalled the next calls by 4-20 s in the fault tests
-/// (`reliability::faults`), while the rollout poll already backs off on its own.
-pub const ECS_MAX_ATTEMPTS: u32 = 8;
+/// Attempts per call of the credential providers (STS for `assume_role`, SSO), which keep the
+/// SDK's standard retries. ECR and ECS calls make one attempt per SDK call: [`super::pacing`]
+/// paces and retries them (see [`super::call::send`]), so that every attempt waits for a token
+/// of its rate-limit bucket.
+pub const CREDENTIALS_MAX_ATTEMPTS: u32 = 5;
 /// The longest one attempt of any call may take before it is retried: a hung connection must
 /// not hold a promotion (or Ctrl-C) forever.
 pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -76,6 +76,9 @@ pub struct AwsSettings {
     pub ecr_endpoint: Option<String>,
     /// ECS endpoint URL override.
     pub ecs_endpoint: Option<String>,
+    /// AWS's rate limits for this account and region, as the provider paces its calls
+    /// (published defaults unless the provider block raises them).
+    pub rate_limits: Limits,
 }
 
 /// The clients every resource uses.
@@ -89,6 +92,8 @@ pub struct Clients {
     pub region: Option<String>,
     /// Shares reads between the concurrent calls of this provider process.
     pub shared: SharedReads,
+    /// The rate-limit buckets every call of this provider process takes its turn from.
+    pub pacer: Pacer,
 }
 
 /// The reads the concurrent calls of one provider process share (see [`super::coalesce`]):
@@ -111,16 +116,29 @@ impl Default for SharedReads {
 }
 
 impl Clients {
-    /// The ECR operations, sharing identical concurrent image lookups with every other user of
-    /// these clients.
-    pub fn shared_ecr(&self) -> Ecr {
-        Ecr::coalesced(self.ecr.clone(), self.shared.ecr.clone())
+    /// The ECR operations, paced with every other user of these clients; every lookup its own.
+    pub fn own_ecr(&self) -> Ecr {
+        Ecr::new(self.ecr.clone(), self.pacer.clone())
     }
 
-    /// The ECS operations, batching DescribeServices and DescribeTasks with every other user of
-    /// these clients.
+    /// The ECR operations, paced and sharing identical concurrent image lookups with every
+    /// other user of these clients.
+    pub fn shared_ecr(&self) -> Ecr {
+        Ecr::coalesced(
+            self.ecr.clone(),
+            self.shared.ecr.clone(),
+            self.pacer.clone(),
+        )
+    }
+
+    /// The ECS operations, paced and batching DescribeServices and DescribeTasks with every
+    /// other user of these clients.
     pub fn shared_ecs(&self) -> Ecs {
-        Ecs::coalesced(self.ecs.clone(), self.shared.ecs.clone())
+        Ecs::coalesced(
+            self.ecs.clone(),
+            self.shared.ecs.clone(),
+            self.pacer.clone(),
+        )
     }
 }
 
@@ -160,7 +178,7 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS))
+        .retry_config(RetryConfig::standard().with_max_attempts(CREDENTIALS_MAX_ATTEMPTS))
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -198,17 +216,18 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
 }
 
 /// Builds the ECR and ECS clients (cheap; no network). Every call they make is observed
-/// ([`CallObserver`]): logged at DEBUG, and recorded for the error message if it fails.
+/// ([`CallObserver`]): logged at DEBUG, and recorded for the error message if it fails. The
+/// SDK makes one attempt per call: [`super::call::send`] paces and retries.
 pub async fn build_clients(settings: &AwsSettings) -> Clients {
     let sdk = load_sdk_config(settings).await;
     let mut ecr = aws_sdk_ecr::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS))
+        .retry_config(RetryConfig::disabled())
         .interceptor(CallObserver);
     if let Some(url) = &settings.ecr_endpoint {
         ecr = ecr.endpoint_url(url);
     }
     let mut ecs = aws_sdk_ecs::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECS_MAX_ATTEMPTS))
+        .retry_config(RetryConfig::disabled())
         .interceptor(CallObserver);
     if let Some(url) = &settings.ecs_endpoint {
         ecs = ecs.endpoint_url(url);
@@ -218,6 +237,7 @@ pub async fn build_clients(settings: &AwsSettings) -> Clients {
         ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
         region: sdk.region().map(ToString::to_string),
         shared: SharedReads::default(),
+        pacer: Pacer::new(&settings.rate_limits),
     }
 }
 
@@ -240,17 +260,10 @@ mod tests {
             ecr_conf.region().map(ToString::to_string).as_deref(),
             Some("eu-west-3")
         );
-        assert_eq!(
-            ecr_conf.retry_config().map(|r| r.max_attempts()),
-            Some(ECR_MAX_ATTEMPTS)
-        );
+        // One attempt per SDK call: pacing retries, each attempt taking its turn.
+        assert_eq!(ecr_conf.retry_config().map(|r| r.max_attempts()), Some(1));
         let ecs_conf = clients.ecs.config();
-        assert_eq!(
-            ecs_conf
-                .retry_config()
-                .map(|r| (r.mode(), r.max_attempts())),
-            Some((aws_config::retry::RetryMode::Standard, ECS_MAX_ATTEMPTS))
-        );
+        assert_eq!(ecs_conf.retry_config().map(|r| r.max_attempts()), Some(1));
         assert_eq!(
             ecs_conf
                 .timeout_config()

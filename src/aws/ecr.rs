@@ -9,6 +9,7 @@ use super::call;
 use super::coalesce::SingleFlight;
 use super::error::{ApiError, EcrError, Service};
 use super::image::{Digest, ImageSelector, RepositoryRef, TagMutability};
+use super::pacing::Pacer;
 
 /// Every manifest type we accept back from BatchGetImage. Without this list ECR may answer with
 /// a converted (schema 1) manifest, whose bytes, and so digest, differ from what was pushed.
@@ -75,23 +76,27 @@ pub struct Ecr {
     client: aws_sdk_ecr::Client,
     /// Shares identical concurrent [`Ecr::images`] lookups, when set.
     shared: Option<SharedImageLookups>,
+    /// The rate-limit buckets every attempt takes its turn from.
+    pacer: Pacer,
 }
 
 impl Ecr {
-    /// Wraps a configured client; every call is its own.
-    pub fn new(client: aws_sdk_ecr::Client) -> Ecr {
+    /// Wraps a configured client; every call is its own, paced by `pacer`.
+    pub fn new(client: aws_sdk_ecr::Client, pacer: Pacer) -> Ecr {
         Ecr {
             client,
             shared: None,
+            pacer,
         }
     }
 
     /// Wraps a configured client whose [`Ecr::images`] lookups share the call in flight with
-    /// identical concurrent lookups by other users of `shared`.
-    pub fn coalesced(client: aws_sdk_ecr::Client, shared: SharedImageLookups) -> Ecr {
+    /// identical concurrent lookups by other users of `shared`; paced by `pacer`.
+    pub fn coalesced(client: aws_sdk_ecr::Client, shared: SharedImageLookups, pacer: Pacer) -> Ecr {
         Ecr {
             client,
             shared: Some(shared),
+            pacer,
         }
     }
 
@@ -102,9 +107,11 @@ impl Ecr {
             .describe_repositories()
             .set_registry_id(repository.registry_id.clone())
             .repository_names(&repository.name);
-        let output = call::send(Service::Ecr, "DescribeRepositories", request.send())
-            .await
-            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
+        let output = call::send(&self.pacer, Service::Ecr, "DescribeRepositories", || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         let found = output
             .repositories()
             .iter()
@@ -161,7 +168,7 @@ impl Ecr {
         let Some(shared) = &self.shared else {
             return self.lookup(repository, selectors).await;
         };
-        let own = Ecr::new(self.client.clone());
+        let own = Ecr::new(self.client.clone(), self.pacer.clone());
         let (repo, wanted) = (repository.clone(), selectors.to_vec());
         shared
             .flights
@@ -216,17 +223,19 @@ impl Ecr {
             .set_registry_id(repository.registry_id.clone())
             .repository_name(&repository.name)
             .set_image_ids(Some(ids));
-        let output = call::send(Service::Ecr, "DescribeImages", request.send())
-            .await
-            .map_err(|failed| {
-                failed.interpret(|e| {
-                    if e.is_image_not_found_exception() {
-                        Some(DescribeFailure::ImageMissing)
-                    } else {
-                        missing_repository(repository)(e).map(DescribeFailure::Other)
-                    }
-                })
-            })?;
+        let output = call::send(&self.pacer, Service::Ecr, "DescribeImages", || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|failed| {
+            failed.interpret(|e| {
+                if e.is_image_not_found_exception() {
+                    Some(DescribeFailure::ImageMissing)
+                } else {
+                    missing_repository(repository)(e).map(DescribeFailure::Other)
+                }
+            })
+        })?;
         let mut details = Vec::new();
         for detail in output.image_details() {
             let digest_text = detail.image_digest().unwrap_or_default();
@@ -289,9 +298,11 @@ impl Ecr {
                     .map(|s| (*s).to_owned())
                     .collect(),
             ));
-        let output = call::send(Service::Ecr, "BatchGetImage", request.send())
-            .await
-            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
+        let output = call::send(&self.pacer, Service::Ecr, "BatchGetImage", || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         if let Some(failure) = output.failures().first() {
             return Err(match failure.failure_code() {
                 Some(ImageFailureCode::ImageNotFound) => EcrError::DigestNotFound {
@@ -329,7 +340,10 @@ impl Ecr {
             .set_image_manifest_media_type(image.image_manifest_media_type().map(str::to_owned))
             .image_digest(digest.as_str())
             .image_tag(tag);
-        let put = call::send(Service::Ecr, "PutImage", request.send()).await;
+        let put = call::send(&self.pacer, Service::Ecr, "PutImage", || {
+            request.clone().send()
+        })
+        .await;
         let outcome = match put {
             Ok(_) => RetagOutcome::Moved,
             // The tag is already on this very image: nothing to move.

@@ -2,7 +2,7 @@
 //!
 //! An AWS call the domain does not interpret further is an [`ApiError`]: which service and
 //! operation, what happened ([`CallFailure`]: throttled, failed inside AWS, connection refused or
-//! closed, timed out, no credentials, …), how many attempts the SDK made, and the request id.
+//! closed, timed out, no credentials, …), how many attempts were made, and the request id.
 //! It is built from the SDK's typed error in [`super::call`], never from message text.
 
 use std::fmt;
@@ -28,14 +28,18 @@ impl fmt::Display for Service {
     }
 }
 
-/// How many attempts the SDK made at a call, and how many it was allowed (0: not known, e.g.
-/// a client built without [`super::telemetry::CallObserver`]).
+/// How many attempts were made at a call, and how many it was allowed (0: not known, or no
+/// fixed number: throttling and server errors are retried until the call's deadline, see
+/// [`super::pacing`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attempts {
     /// Attempts made.
     pub made: u32,
-    /// Attempts the retry configuration allowed.
+    /// Attempts allowed.
     pub allowed: u32,
+    /// The attempts stopped because the call's time ran out (its deadline, or the default
+    /// window), not because the failure was final.
+    pub out_of_time: bool,
 }
 
 /// What went wrong with one AWS call, said without the service and operation.
@@ -117,6 +121,16 @@ pub enum CallFailure {
     Other {
         /// What the SDK said.
         reason: String,
+    },
+    /// The caller gave up on it (Terraform asked the provider to stop).
+    Cancelled,
+    /// AWS's rate limit would have let it go only after the caller's deadline, so it was not
+    /// sent.
+    NoTurn {
+        /// The rate-limit bucket it waited for, e.g. `ecs:service-modify`.
+        bucket: &'static str,
+        /// How long it would have had to wait.
+        wait: Duration,
     },
 }
 
@@ -213,6 +227,14 @@ impl fmt::Display for CallFailure {
                 None => write!(f, "got an answer it could not read: {reason}"),
             },
             CallFailure::Other { reason } => write!(f, "failed: {reason}"),
+            CallFailure::Cancelled => {
+                f.write_str("was cancelled: Terraform asked the provider to stop")
+            }
+            CallFailure::NoTurn { bucket, wait } => write!(
+                f,
+                "was not sent: AWS's rate limit ({bucket}) allows it only in {:.1} s, after its deadline",
+                wait.as_secs_f64()
+            ),
         }
     }
 }
@@ -241,6 +263,7 @@ impl CallFailure {
                 | CallFailure::ConnectionFailed { .. }
                 | CallFailure::ConnectTimedOut { .. }
                 | CallFailure::AnswerTimedOut { .. }
+                | CallFailure::NoTurn { .. }
         )
     }
 }
@@ -257,7 +280,7 @@ pub struct ApiError {
     pub operation: &'static str,
     /// What went wrong.
     pub failure: CallFailure,
-    /// How many attempts the SDK made.
+    /// How many attempts were made.
     pub attempts: Attempts,
     /// The request id of the last attempt AWS answered.
     pub request_id: Option<String>,
@@ -276,8 +299,17 @@ impl ApiError {
 
     /// `; all 5 attempts failed (last request id …)`, or what of it is known.
     fn tail(&self) -> String {
-        let Attempts { made, allowed } = self.attempts;
-        let attempts = if made > 1 && made == allowed {
+        let Attempts {
+            made,
+            allowed,
+            out_of_time,
+        } = self.attempts;
+        let attempts = if out_of_time {
+            format!(
+                "; it was still failing after {made} attempt{}, when its time ran out",
+                if made == 1 { "" } else { "s" }
+            )
+        } else if made > 1 && made == allowed {
             format!("; all {made} attempts failed")
         } else if made > 1 {
             format!("; it failed after {made} attempts")
@@ -434,7 +466,11 @@ mod tests {
             service: Service::Ecr,
             operation: "PutImage",
             failure,
-            attempts: Attempts { made, allowed },
+            attempts: Attempts {
+                made,
+                allowed,
+                out_of_time: false,
+            },
             request_id: id.map(str::to_owned),
         }
         .to_string()
@@ -516,6 +552,34 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(text, expected);
         }
+        let out_of_time = ApiError {
+            service: Service::Ecs,
+            operation: "UpdateService",
+            failure: CallFailure::Throttled {
+                code: "ThrottlingException".into(),
+                message: Some("Rate exceeded".into()),
+            },
+            attempts: Attempts {
+                made: 57,
+                allowed: 0,
+                out_of_time: true,
+            },
+            request_id: Some("r-3".into()),
+        };
+        assert_eq!(
+            out_of_time.to_string(),
+            "ECS UpdateService was throttled by AWS (ThrottlingException: Rate exceeded); it was still failing after 57 attempts, when its time ran out (last request id r-3)"
+        );
+        let no_turn = CallFailure::NoTurn {
+            bucket: "ecs:service-modify",
+            wait: Duration::from_millis(12_400),
+        };
+        assert_eq!(
+            no_turn.to_string(),
+            "was not sent: AWS's rate limit (ecs:service-modify) allows it only in 12.4 s, after its deadline"
+        );
+        assert!(no_turn.is_transient());
+        assert!(!CallFailure::Cancelled.is_transient());
     }
 
     #[test]

@@ -14,6 +14,12 @@ use super::ecs::{
 };
 use super::error::{EcrError, EcsError};
 use super::image::{Digest, ImageSelector, RepositoryRef};
+use super::pacing::{self, Budget};
+
+/// How long the rollback's calls (and the reads that say where the tag ended up) keep being
+/// retried when AWS throttles or fails: a promotion that failed on its deadline still rolls
+/// back, within this window of its own.
+pub const ROLLBACK_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// What to promote.
 #[derive(Debug, Clone)]
@@ -305,6 +311,23 @@ fn describe_wait_error(error: &WaitError) -> String {
 
 /// Rolls the tag back (when asked and possible) and builds the failure with the state after it.
 async fn fail_with_rollback(
+    ecr: &Ecr,
+    ecs: &Ecs,
+    promotion: &Promotion,
+    error: PromotionError,
+    outcome: Outcome,
+) -> Failure {
+    // The promotion's deadline may be what failed it: the rollback gets a window of its own
+    // (cancellation still stops it).
+    let budget = Budget {
+        deadline: Some(tokio::time::Instant::now() + ROLLBACK_WINDOW),
+        cancel: pacing::current_budget().cancel,
+    };
+    pacing::scope(budget, roll_back(ecr, ecs, promotion, error, outcome)).await
+}
+
+/// [`fail_with_rollback`] within its budget.
+async fn roll_back(
     ecr: &Ecr,
     ecs: &Ecs,
     promotion: &Promotion,

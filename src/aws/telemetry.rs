@@ -1,11 +1,12 @@
 //! What the provider's AWS clients tell the logs, and the per-call record behind error messages.
 //!
 //! [`CallObserver`] is an SDK interceptor registered on the ECR and ECS clients. For every
-//! attempt of every call it writes one DEBUG event: service, operation, attempt (of how many),
-//! HTTP status, AWS request id, error code and duration, e.g.
-//! `ECR PutImage answered HTTP 200 in 12 ms (attempt 1 of 5)`. It also fills in the record of
-//! the call running in [`super::call::send`], from which a failure says how many attempts were
-//! made. The SDK's own events (retry decisions, throttling back-off, credential resolution) are
+//! attempt of every call it writes one DEBUG event: service, operation, attempt (numbered by
+//! [`super::call::send`], which paces and retries), HTTP status, AWS request id, error code and
+//! duration, e.g. `ECR PutImage answered HTTP 200 in 12 ms (attempt 1)`. It also fills in the
+//! record of the call running in [`super::call::send`], from which a failure says what
+//! happened. Waits for a rate-limit token and throttles are logged by [`super::pacing`]. The
+//! SDK's own events (credential resolution, …) are
 //! emitted by the SDK through `tracing`; the provider's log layer shows both under the
 //! `tagdeploy.aws-sdk` module (see `src/main.rs`).
 
@@ -82,11 +83,18 @@ impl Intercept for CallObserver {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response();
+        // A call made through `call::send` counts its own attempts (the SDK makes one per
+        // call, and pacing retries); any other call, the SDK's.
+        let paced = call::current_attempt();
         let seen = Attempt {
-            attempt: cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts()),
-            max_attempts: cfg
-                .load::<RetryConfig>()
-                .map_or(0, RetryConfig::max_attempts),
+            attempt: paced
+                .unwrap_or_else(|| cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts())),
+            max_attempts: if paced.is_some() {
+                0
+            } else {
+                cfg.load::<RetryConfig>()
+                    .map_or(0, RetryConfig::max_attempts)
+            },
             status: response.map(|r| r.status().as_u16()),
             request_id: response
                 .and_then(|r| r.headers().request_id())

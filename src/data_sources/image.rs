@@ -4,7 +4,7 @@
 //! One read is two concurrent calls: DescribeImages for the image and DescribeRepositories for
 //! the repository URI (exact, rather than guessed from account and region).
 
-use crate::aws::ecr::{Ecr, ImageDetails, Repository};
+use crate::aws::ecr::{ImageDetails, Repository};
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
 use crate::errors::{self, Attributes};
 use crate::names;
@@ -109,7 +109,7 @@ impl DataSource for Image {
             registry_id: config_str(config, "registry_id"),
         };
         let selector = selector_from(config)?;
-        let ecr = Ecr::new(clients.ecr.clone());
+        let ecr = clients.own_ecr();
         let cancel = ctx.cancellation().clone();
         let lookups = async {
             tokio::try_join!(

@@ -294,6 +294,9 @@ fn explain_api(explanation: Explanation, api: &ApiError, doing: Doing) -> Explan
         ),
         CallFailure::Endpoint { .. } => explanation
             .hint("Set the provider's `region` (or AWS_REGION), or its `endpoints`."),
+        CallFailure::Throttled { .. } | CallFailure::NoTurn { .. } => explanation.hint(
+            "AWS throttles each account per region, and other clients of the same account and region spend the same quotas. If your account's quotas were raised, give them to the provider (its `rate_limit` blocks) so it paces its calls by them.",
+        ),
         CallFailure::ConnectionRefused { .. }
         | CallFailure::ConnectionFailed { .. }
         | CallFailure::ConnectTimedOut { .. } => explanation.hint(

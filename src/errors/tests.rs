@@ -22,7 +22,11 @@ fn api(failure: CallFailure, made: u32) -> ApiError {
         service: Service::Ecr,
         operation: "PutImage",
         failure,
-        attempts: Attempts { made, allowed: 5 },
+        attempts: Attempts {
+            made,
+            allowed: 5,
+            out_of_time: false,
+        },
         request_id: Some("req-1".into()),
     }
 }
@@ -104,7 +108,7 @@ fn transient_failures_say_what_running_again_does() {
     let read = ecr("Read Image Error", &EcrError::Api(throttled()), &nested());
     assert_eq!(
         read.detail,
-        "ECR PutImage was throttled by AWS (ThrottlingException: Rate exceeded); all 5 attempts failed (last request id req-1). Nothing was changed; running the command again retries the call."
+        "ECR PutImage was throttled by AWS (ThrottlingException: Rate exceeded); all 5 attempts failed (last request id req-1). AWS throttles each account per region, and other clients of the same account and region spend the same quotas. If your account's quotas were raised, give them to the provider (its `rate_limit` blocks) so it paces its calls by them. Nothing was changed; running the command again retries the call."
     );
     let failure = Failure {
         error: PromotionError::Deploy {

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::aws::ecr::{Ecr, ImageDetails};
-use crate::aws::ecs::{Ecs, RolloutState, WaitOptions};
+use crate::aws::ecs::{RolloutState, WaitOptions};
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
+use crate::aws::pacing::{self, Budget};
 use crate::aws::promote::{self, Outcome, Promotion};
 use crate::errors::{self, Attributes};
 use crate::names;
@@ -119,7 +120,7 @@ impl Resource for ProdTag {
             return Ok(());
         };
         let clients = ctx.data().clients()?;
-        let ecr = Ecr::new(clients.ecr.clone());
+        let ecr = clients.own_ecr();
         let prior = plan.prior().clone();
 
         // Where the tag points now: the refreshed state knows it; on create, ask ECR (in the same
@@ -232,7 +233,7 @@ impl Resource for ProdTag {
         state: &Value,
     ) -> Result<Option<Value>, Diagnostics> {
         let clients = ctx.data().clients()?;
-        let ecr = Ecr::new(clients.ecr.clone());
+        let ecr = clients.own_ecr();
         let repository = repository_ref(state);
         let Some(tag) = state.attr("tag").as_str().map(str::to_owned) else {
             return Ok(Some(state.clone()));
@@ -345,14 +346,17 @@ impl ProdTag {
             .as_str()
             .and_then(|d| Digest::parse(d).ok());
         let clients = ctx.data().clients()?;
-        let ecr = Ecr::new(clients.ecr.clone());
-        let ecs = Ecs::new(clients.ecs.clone());
+        let ecr = clients.own_ecr();
+        // Shared reads: the rollout waits of the resources Terraform applies at the same time
+        // share their DescribeServices calls (10 services a call per cluster).
+        let ecs = clients.shared_ecs();
+        let timeout = timeouts::get(planned, operation, DEFAULT_TIMEOUT);
         let wait = planned
             .attr("wait_for_rollout")
             .as_bool()
             .unwrap_or(true)
             .then(|| WaitOptions {
-                timeout: timeouts::get(planned, operation, DEFAULT_TIMEOUT),
+                timeout,
                 poll_interval: Duration::from_millis(250),
                 max_poll_interval: Duration::from_secs(5),
                 cancel: ctx.cancellation().clone(),
@@ -386,7 +390,13 @@ impl ProdTag {
         };
         // The URI only travels from plan to apply; the state keeps no private data.
         ctx.set_private(Vec::new());
-        match promote::promote(&ecr, &ecs, &promotion).await {
+        // Every call of the promotion is paced and retried until the resource's timeout, and
+        // stops when Terraform does.
+        let budget = Budget {
+            deadline: Some(tokio::time::Instant::now() + timeout),
+            cancel: Some(ctx.cancellation().clone()),
+        };
+        match pacing::scope(budget, promote::promote(&ecr, &ecs, &promotion)).await {
             Ok(outcome) => Ok(state_after(
                 planned,
                 &outcome,
@@ -488,7 +498,8 @@ async fn validate_targets(
     moves: bool,
 ) -> Result<crate::aws::ecr::Repository, Diagnostics> {
     let clients = data.clients()?;
-    let ecs = Ecs::new(clients.ecs.clone());
+    // Shared reads: the plans of many resources share their DescribeServices calls.
+    let ecs = clients.shared_ecs();
     let (repository, services) = tokio::join!(
         ecr.repository(&target.repository),
         ecs.services(&target.cluster, &target.services)

@@ -23,9 +23,11 @@ impl Ecs {
             .cluster(cluster)
             .service(service)
             .force_new_deployment(true);
-        let output = call::send(Service::Ecs, "UpdateService", request.send())
-            .await
-            .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
+        let output = call::send(&self.pacer, Service::Ecs, "UpdateService", || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
         let unexpected = |detail: String| EcsError::UnexpectedResponse {
             operation: "UpdateService",
             detail,

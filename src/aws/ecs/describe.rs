@@ -15,6 +15,7 @@ use super::status::ServiceStatus;
 use crate::aws::call;
 use crate::aws::coalesce::Batcher;
 use crate::aws::error::{EcsError, Service};
+use crate::aws::pacing::Pacer;
 
 /// DescribeServices takes at most this many services per call.
 pub const DESCRIBE_SERVICES_BATCH: usize = 10;
@@ -85,9 +86,11 @@ impl Ecs {
                 .desired_status(desired.clone())
                 .max_results(100)
                 .set_next_token(token.take());
-            let output = call::send(Service::Ecs, "ListTasks", request.send())
-                .await
-                .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
+            let output = call::send(&self.pacer, Service::Ecs, "ListTasks", || {
+                request.clone().send()
+            })
+            .await
+            .map_err(|failed| failed.interpret(missing(cluster, Some(service))))?;
             arns.extend(output.task_arns().iter().cloned());
             match output.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
@@ -138,9 +141,11 @@ impl Ecs {
             .client
             .describe_task_definition()
             .task_definition(task_definition);
-        let output = call::send(Service::Ecs, "DescribeTaskDefinition", request.send())
-            .await
-            .map_err(|failed| EcsError::from(failed.into_api()))?;
+        let output = call::send(&self.pacer, Service::Ecs, "DescribeTaskDefinition", || {
+            request.clone().send()
+        })
+        .await
+        .map_err(|failed| EcsError::from(failed.into_api()))?;
         Ok(output
             .task_definition()
             .map(|td| {
@@ -164,16 +169,16 @@ impl Ecs {
         batcher: Option<&Batcher<R, EcsError>>,
         cluster: &str,
         items: &[String],
-        describe: fn(aws_sdk_ecs::Client, String, Vec<String>) -> Fut,
+        describe: fn(aws_sdk_ecs::Client, Pacer, String, Vec<String>) -> Fut,
         operation: &'static str,
     ) -> Result<Arc<Vec<R>>, EcsError>
     where
         R: Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<R>, EcsError>> + Send + 'static,
     {
-        let client = self.client.clone();
+        let (client, pacer) = (self.client.clone(), self.pacer.clone());
         match batcher {
-            None => describe(client, cluster.to_owned(), items.to_vec())
+            None => describe(client, pacer, cluster.to_owned(), items.to_vec())
                 .await
                 .map(Arc::new),
             Some(batcher) => {
@@ -181,7 +186,7 @@ impl Ecs {
                     .submit(
                         cluster,
                         items,
-                        move |cluster, items| describe(client, cluster, items),
+                        move |cluster, items| describe(client, pacer, cluster, items),
                         EcsError::UnexpectedResponse {
                             operation,
                             detail: "the shared call ended without an answer".to_owned(),
@@ -196,6 +201,7 @@ impl Ecs {
 /// One DescribeServices call. Each state is named as ECS names the service.
 async fn describe_services_call(
     client: aws_sdk_ecs::Client,
+    pacer: Pacer,
     cluster: String,
     names: Vec<String>,
 ) -> Result<Vec<ServiceState>, EcsError> {
@@ -203,9 +209,11 @@ async fn describe_services_call(
         .describe_services()
         .cluster(&cluster)
         .set_services(Some(names));
-    let output = call::send(Service::Ecs, "DescribeServices", request.send())
-        .await
-        .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
+    let output = call::send(&pacer, Service::Ecs, "DescribeServices", || {
+        request.clone().send()
+    })
+    .await
+    .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
     // Services ECS does not know come back as failures (MISSING): left out here, so only the
     // callers that asked for them find them missing.
     Ok(output.services().iter().map(service_state).collect())
@@ -214,6 +222,7 @@ async fn describe_services_call(
 /// One DescribeTasks call.
 async fn describe_tasks_call(
     client: aws_sdk_ecs::Client,
+    pacer: Pacer,
     cluster: String,
     arns: Vec<String>,
 ) -> Result<Vec<TaskState>, EcsError> {
@@ -221,9 +230,11 @@ async fn describe_tasks_call(
         .describe_tasks()
         .cluster(&cluster)
         .set_tasks(Some(arns));
-    let output = call::send(Service::Ecs, "DescribeTasks", request.send())
-        .await
-        .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
+    let output = call::send(&pacer, Service::Ecs, "DescribeTasks", || {
+        request.clone().send()
+    })
+    .await
+    .map_err(|failed| failed.interpret(missing(&cluster, None)))?;
     Ok(output.tasks().iter().map(task_state).collect())
 }
 

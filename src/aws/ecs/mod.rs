@@ -26,6 +26,7 @@ pub use wait::{Progress, WaitError, WaitOptions, progress};
 
 use super::coalesce::Batcher;
 use super::error::EcsError;
+use super::pacing::Pacer;
 
 /// DescribeServices and DescribeTasks calls shared by the concurrent callers of one provider
 /// process (see [`super::coalesce`]): batched by cluster, 10 services or 100 tasks a call.
@@ -52,23 +53,27 @@ pub struct Ecs {
     client: aws_sdk_ecs::Client,
     /// Shares DescribeServices and DescribeTasks calls with concurrent callers, when set.
     shared: Option<SharedEcsReads>,
+    /// The rate-limit buckets every attempt takes its turn from.
+    pacer: Pacer,
 }
 
 impl Ecs {
-    /// Wraps a configured client; every call is its own.
-    pub fn new(client: aws_sdk_ecs::Client) -> Ecs {
+    /// Wraps a configured client; every call is its own, paced by `pacer`.
+    pub fn new(client: aws_sdk_ecs::Client, pacer: Pacer) -> Ecs {
         Ecs {
             client,
             shared: None,
+            pacer,
         }
     }
 
     /// Wraps a configured client whose DescribeServices and DescribeTasks calls are shared with
-    /// the other users of `shared`.
-    pub fn coalesced(client: aws_sdk_ecs::Client, shared: SharedEcsReads) -> Ecs {
+    /// the other users of `shared`; paced by `pacer`.
+    pub fn coalesced(client: aws_sdk_ecs::Client, shared: SharedEcsReads, pacer: Pacer) -> Ecs {
         Ecs {
             client,
             shared: Some(shared),
+            pacer,
         }
     }
 }

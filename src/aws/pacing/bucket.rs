@@ -22,6 +22,7 @@ use tokio::time::{Duration, Instant};
 
 use super::Service;
 use super::limits::{Limit, Limits, PUBLISHED, bucket_index};
+use super::policy::Policy;
 
 /// How much later than our own bucket allows a call that had to wait is sent (see the module
 /// documentation).
@@ -91,11 +92,14 @@ impl Bucket {
     }
 }
 
-/// Every bucket of one provider process (one account and region), shared by all its calls.
+/// Every bucket of one provider process (one account and region), shared by all its calls,
+/// and how its calls are retried.
 #[derive(Debug, Clone)]
 pub struct Pacer {
     /// In the order of [`PUBLISHED`]; empty when pacing is off.
     buckets: Arc<Vec<Bucket>>,
+    /// Pauses and limits of the retries.
+    policy: Policy,
 }
 
 impl Default for Pacer {
@@ -122,6 +126,7 @@ impl Pacer {
                     })
                     .collect(),
             ),
+            policy: Policy::default(),
         }
     }
 
@@ -129,7 +134,19 @@ impl Pacer {
     pub fn off() -> Pacer {
         Pacer {
             buckets: Arc::new(Vec::new()),
+            policy: Policy::default(),
         }
+    }
+
+    /// These buckets, with `policy` for the retries (tests use short pauses).
+    pub fn with_policy(mut self, policy: Policy) -> Pacer {
+        self.policy = policy;
+        self
+    }
+
+    /// How calls paced by this pacer are retried.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     fn bucket(&self, service: Service, operation: &str) -> Option<&Bucket> {
@@ -186,6 +203,11 @@ impl Reservation {
     /// When the token may be used.
     pub fn at(&self) -> Instant {
         self.at
+    }
+
+    /// The bucket it is a token of (`None`: the operation is not paced).
+    pub fn bucket(&self) -> Option<&'static str> {
+        self.bucket.as_ref().map(|(_, name)| *name)
     }
 
     /// Sleeps until the token may be used, and uses it.

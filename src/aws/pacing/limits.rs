@@ -14,7 +14,8 @@ use std::fmt;
 
 use super::Service;
 
-/// A bucket's figures.
+/// A bucket's figures (finite and positive: [`Limits::with`] refuses anything else, which is
+/// why they can be `Eq`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limit {
     /// Calls that may go at once when the bucket is full (its maximum capacity).
@@ -22,6 +23,8 @@ pub struct Limit {
     /// Tokens the bucket gets back per second (the sustained rate).
     pub per_second: f64,
 }
+
+impl Eq for Limit {}
 
 /// One bucket of the table.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +168,7 @@ pub enum LimitsError {
 }
 
 /// The table the provider paces by: [`PUBLISHED`] with the provider block's overrides.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Limits {
     overrides: BTreeMap<&'static str, Limit>,
 }

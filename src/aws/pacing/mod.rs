@@ -14,6 +14,7 @@
 //! - [`bucket`]: the [`Pacer`], one per provider process: a token bucket per AWS bucket, from
 //!   which every attempt of every call takes a reservation, served in order; a throttle from
 //!   AWS empties ours too.
+//! - [`policy`]: the pauses between attempts and how long retries go on.
 //! - [`retry`]: [`send`], one call paced and retried: throttling and server errors until the
 //!   deadline (the [`Budget`] a caller sets with [`scope`], e.g. a promotion's timeout and
 //!   Terraform's Stop), transport failures a few times.
@@ -23,17 +24,12 @@
 
 pub mod bucket;
 pub mod limits;
+pub mod policy;
 pub mod retry;
 
 pub use bucket::{Pacer, Reservation};
 pub use limits::{Limit, Limits, LimitsError};
-pub use retry::{Budget, GaveUp, Policy, Retry, current_budget, scope, send};
+pub use policy::Policy;
+pub use retry::{Budget, GaveUp, Retry, current_budget, scope, send};
 
-/// The AWS service a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    /// Amazon ECR.
-    Ecr,
-    /// Amazon ECS.
-    Ecs,
-}
+use super::error::Service;

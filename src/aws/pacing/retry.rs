@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Service;
 use super::bucket::Pacer;
+use super::policy::Policy;
 
 /// What a failed attempt says about trying again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,31 +32,6 @@ pub enum Retry {
     ServerError,
     /// The attempt failed on the way (connection closed, refused, timed out).
     Transport,
-}
-
-/// How to pause between attempts and how long to go on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// The pause after the first failure is up to this long (full jitter); it doubles with
-    /// each failure in a row.
-    pub base: Duration,
-    /// The longest pause, whatever the number of failures (the AWS SDKs' standard mode: 20 s).
-    pub cap: Duration,
-    /// Attempts at most when they keep failing on the way.
-    pub transport_attempts: u32,
-    /// How long a call without a deadline keeps retrying throttling and server errors.
-    pub default_window: Duration,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(20),
-            transport_attempts: 5,
-            default_window: Duration::from_secs(300),
-        }
-    }
 }
 
 /// The caller's limits for the calls it makes: a deadline and a cancellation.
@@ -100,8 +76,13 @@ pub enum GaveUp<E> {
         /// Attempts made (the one in flight, if any, was dropped).
         attempts: u32,
     },
-    /// The deadline passed before the call's turn came (no attempt was made).
-    NoTurn,
+    /// The call's turn would come only after its deadline (no attempt was made).
+    NoTurn {
+        /// The bucket it waited for.
+        bucket: &'static str,
+        /// How long it would have had to wait.
+        wait: Duration,
+    },
 }
 
 /// Waits for `until` unless `cancel` fires first; false when cancelled.
@@ -144,6 +125,7 @@ where
     let mut last: Option<E> = None;
     loop {
         let turn = pacer.reserve(service, operation);
+        let now = Instant::now();
         if turn.at() > deadline {
             return Err(match last {
                 Some(error) => GaveUp::Failed {
@@ -151,10 +133,24 @@ where
                     attempts,
                     out_of_time: true,
                 },
-                None => GaveUp::NoTurn,
+                None => GaveUp::NoTurn {
+                    bucket: turn.bucket().unwrap_or("none"),
+                    wait: turn.at() - now,
+                },
             });
         }
         let at = turn.at();
+        if at > now {
+            tracing::debug!(
+                aws.service = %service,
+                aws.operation = operation,
+                rate_limit.bucket = turn.bucket(),
+                wait_ms = (at - now).as_millis() as u64,
+                "{service} {operation} waits {} ms for its turn ({})",
+                (at - now).as_millis(),
+                turn.bucket().unwrap_or_default(),
+            );
+        }
         if !pause(at, cancel).await {
             return Err(GaveUp::Cancelled { attempts });
         }
@@ -179,7 +175,15 @@ where
                     out_of_time: false,
                 });
             }
-            Retry::Throttled => pacer.throttled(service, operation),
+            Retry::Throttled => {
+                // AWS's bucket is empty now: ours follows, and the retry queues for a token.
+                pacer.throttled(service, operation);
+                tracing::debug!(
+                    aws.service = %service,
+                    aws.operation = operation,
+                    "{service} {operation} was throttled by AWS: its bucket is treated as empty, and the call retried when a token comes"
+                );
+            }
             Retry::ServerError => {}
             Retry::Transport => {
                 transport_failures += 1;
@@ -407,7 +411,13 @@ mod tests {
             ),
         )
         .await;
-        assert_eq!(got, Err(GaveUp::NoTurn));
+        match got {
+            Err(GaveUp::NoTurn { bucket, wait }) => {
+                assert_eq!(bucket, "ecr:PutImage");
+                assert!(wait > Duration::from_secs(10), "{wait:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 

@@ -328,6 +328,33 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             "empty",
         ),
         case(
+            "p_rate_limit_bucket",
+            provider(
+                emulator,
+                "  rate_limit {\n    bucket = \"ecs:updates\"\n    burst = 100\n    per_second = 10\n  }",
+            ),
+            "bucket",
+            "ecs:service-modify",
+        ),
+        case(
+            "p_rate_limit_burst",
+            provider(
+                emulator,
+                "  rate_limit {\n    bucket = \"ecs:service-modify\"\n    burst = 0\n    per_second = 10\n  }",
+            ),
+            "burst",
+            "at least 1",
+        ),
+        case(
+            "p_rate_limit_refill",
+            provider(
+                emulator,
+                "  rate_limit {\n    bucket = \"ecr:PutImage\"\n    burst = 10\n    per_second = 0\n  }",
+            ),
+            "per_second",
+            "more than 0",
+        ),
+        case(
             "f_not_a_uri",
             function("\"not a uri\""),
             "parse_image_uri",

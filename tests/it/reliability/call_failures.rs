@@ -1,10 +1,11 @@
 //! SDK failures read as sentences: which call, what happened (throttled, failed inside AWS,
-//! connection dropped or refused, timed out), how many attempts the SDK made, the request id,
+//! connection dropped or refused, timed out), how many attempts were made, the request id,
 //! and, in the diagnostic, what running the command again does. Never a Rust debug dump, never
 //! an empty text after a colon.
 //!
 //! The calls go through clients built exactly as the provider builds them (so the call
-//! observer that counts attempts is in place), with quick retries so every case stays short.
+//! observer that counts attempts is in place), with quick retries so every case stays short:
+//! [`ATTEMPTS`] when the connection fails, [`WINDOW`] of retries when AWS throttles or fails.
 
 use std::time::Duration;
 
@@ -23,12 +24,14 @@ use crate::support::faults::rule;
 use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
-/// Attempts per call in these tests.
+/// Attempts per call that keeps failing on the way, in these tests.
 const ATTEMPTS: u32 = 3;
+/// How long a call that AWS keeps throttling or failing is retried, in these tests.
+const WINDOW: Duration = Duration::from_secs(1);
 
-/// The provider's clients for `url` with `ATTEMPTS` quick attempts.
+/// The provider's clients for `url` with quick retries.
 async fn clients(url: &str, attempt_timeout: Option<Duration>) -> (Ecr, Ecs, tempfile::TempDir) {
-    quick_provider_clients(url, ATTEMPTS, attempt_timeout).await
+    quick_provider_clients(url, ATTEMPTS, WINDOW, attempt_timeout).await
 }
 
 fn example() -> RepositoryRef {
@@ -64,14 +67,16 @@ async fn throttling_server_errors_and_dropped_connections_read_as_sentences() {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
+    // Throttling and server errors are retried until the call's time runs out; a connection
+    // that keeps dropping, ATTEMPTS times.
     let cases = [
         (
             FaultKind::Throttle,
-            "ECR DescribeImages was throttled by AWS (ThrottlingException: Rate exceeded); all 3 attempts failed (last request id ",
+            "ECR DescribeImages was throttled by AWS (ThrottlingException: Rate exceeded); it was still failing after ",
         ),
         (
             FaultKind::ServerError,
-            "ECR DescribeImages failed inside AWS (HTTP 500, ServerException: We encountered an internal error. Please try again.); all 3 attempts failed (last request id ",
+            "ECR DescribeImages failed inside AWS (HTTP 500, ServerException: We encountered an internal error. Please try again.); it was still failing after ",
         ),
         (FaultKind::Drop, ""),
     ];
@@ -87,6 +92,7 @@ async fn throttling_server_errors_and_dropped_connections_read_as_sentences() {
             .expect_err("every attempt faulted");
         let text = error.to_string();
         assert_readable(&text);
+        let made = env.count("DescribeImages");
         if kind == FaultKind::Drop {
             assert_eq!(
                 text,
@@ -94,13 +100,23 @@ async fn throttling_server_errors_and_dropped_connections_read_as_sentences() {
                     "ECR DescribeImages got no answer: the connection to {endpoint} closed before the answer arrived; all 3 attempts failed"
                 )
             );
+            assert_eq!(made, ATTEMPTS as usize);
         } else {
             assert!(text.starts_with(expected), "{kind:?}: {text}");
+            assert!(
+                text.contains(&format!(
+                    "after {made} attempts, when its time ran out (last request id "
+                )),
+                "{kind:?}: {text}"
+            );
             assert!(text.ends_with(')'), "a request id is named: {text}");
+            assert!(
+                made > ATTEMPTS as usize,
+                "more attempts than the SDK's: {made}"
+            );
         }
-        assert_eq!(env.count("DescribeImages"), ATTEMPTS as usize, "{kind:?}");
         let api = api_error(error);
-        assert_eq!(api.attempts.made, ATTEMPTS);
+        assert_eq!(api.attempts.made as usize, made);
         assert!(api.is_transient());
     }
 }

@@ -10,6 +10,10 @@
 //!   between plan and apply, a manifest list whose child is missing.
 //! - `bad_input`: a table of refused inputs, each on its attribute, with no mutating AWS call.
 //! - `fuzz`: bounded proptests of untrusted bytes through the gRPC service and the emulator.
+//! - `rate_limits`: AWS's rate limits on (the emulator's `--aws-rate-limits`): 100 services in
+//!   one resource, 20 resources × 5 services, the status of 100 services and a data source over
+//!   1,000 tasks end correctly; throttling beyond the provider's pacing is retried, never a
+//!   failed release.
 //! - `boundary`: the process boundary (socket directory, TLS, cookie) and credentials that must
 //!   never appear in logs, state or diagnostics, while the AWS calls do appear in the log.
 //! - `call_failures`: SDK failures (throttling, server errors, dropped and refused connections,
@@ -24,3 +28,4 @@ mod failed_releases;
 mod faults;
 mod fuzz;
 mod interrupt;
+mod rate_limits;

@@ -175,7 +175,11 @@ resource "tagdeploy_prod_tag" "app" {{
         deployed_once(&emulator, names, &hash_2);
         for name in names {
             // The apply waited: every task runs the release.
-            assert_eq!(emulator.running_digests(name), [hash_2.clone()], "{name}");
+            assert_eq!(
+                emulator.running_digests(name),
+                std::slice::from_ref(&hash_2),
+                "{name}"
+            );
         }
     }
     eprintln!(

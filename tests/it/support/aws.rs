@@ -6,6 +6,7 @@ use terraform_provider_tagdeploy::aws::config::{AwsSettings, Clients, build_clie
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
+use terraform_provider_tagdeploy::aws::pacing::{Pacer, Policy};
 
 use super::block_on;
 use super::observe::DEMO_REPOSITORY;
@@ -30,12 +31,14 @@ fn sdk_configs(url: &str) -> (aws_sdk_ecr::Config, aws_sdk_ecs::Config) {
     (ecr, ecs)
 }
 
-/// Domain clients pointed at `url`, with test credentials.
+/// Domain clients pointed at `url`, with test credentials, paced by AWS's published limits
+/// (one pacer for both, as in a provider process).
 pub fn clients(url: &str) -> (Ecr, Ecs) {
     let (ecr, ecs) = sdk_configs(url);
+    let pacer = Pacer::default();
     (
-        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
-        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
+        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr), pacer.clone()),
+        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs), pacer),
     )
 }
 
@@ -63,23 +66,20 @@ pub async fn provider_clients(url: &str) -> (Clients, tempfile::TempDir) {
 }
 
 /// The provider's clients for `url` (as [`provider_clients`] builds them, so every call is
-/// observed and counted), as domain operations with `attempts` quick attempts (1 to 5 ms
-/// apart) and, when given, a per-attempt timeout: failure cases that stay short.
+/// observed and counted), as domain operations whose retries are quick (1 to 5 ms apart): at
+/// most `attempts` when the connection fails, and for at most `window` when AWS throttles or
+/// fails; with, when given, a per-attempt timeout. Failure cases that stay short.
 pub async fn quick_provider_clients(
     url: &str,
     attempts: u32,
+    window: std::time::Duration,
     attempt_timeout: Option<std::time::Duration>,
 ) -> (Ecr, Ecs, tempfile::TempDir) {
     use std::time::Duration;
 
-    use aws_smithy_types::retry::RetryConfig;
     use aws_smithy_types::timeout::TimeoutConfig;
 
     let (clients, dir) = provider_clients(url).await;
-    let retry = RetryConfig::standard()
-        .with_max_attempts(attempts)
-        .with_initial_backoff(Duration::from_millis(1))
-        .with_max_backoff(Duration::from_millis(5));
     let mut timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
     if let Some(timeout) = attempt_timeout {
         timeouts = timeouts.operation_attempt_timeout(timeout);
@@ -88,19 +88,23 @@ pub async fn quick_provider_clients(
         .ecr
         .config()
         .to_builder()
-        .retry_config(retry.clone())
         .timeout_config(timeouts.clone().build())
         .build();
     let ecs = clients
         .ecs
         .config()
         .to_builder()
-        .retry_config(retry)
         .timeout_config(timeouts.build())
         .build();
+    let pacer = clients.pacer.clone().with_policy(Policy {
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(5),
+        transport_attempts: attempts,
+        default_window: window,
+    });
     (
-        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
-        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
+        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr), pacer.clone()),
+        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs), pacer),
         dir,
     )
 }
