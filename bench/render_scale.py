@@ -127,7 +127,13 @@ def details(results: dict) -> list[str]:
             + ", ".join(f"{w:.2f} s" for w in d["wall_s_all"])
             + "; throttled calls per run: "
             + ", ".join(str(t) for t in d["throttled_all"])
-            + f". Calls of the median run: {ops}."
+            + f". Calls of the median run: {ops}"
+            + (
+                "; throttled: " + ", ".join(f"{op} {n}" for op, n in d["throttled_by_operation"].items())
+                if d.get("throttled_by_operation")
+                else ""
+            )
+            + "."
         )
     return lines
 

@@ -20,6 +20,7 @@ Python 3 standard library only. Knobs (environment): BENCH_RUNS (default 5), BEN
 (default 3: runs of the shell status check at N = 50, which takes about a minute each),
 BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25), BENCH_SCALE_RUNS (default 3),
 BENCH_ONLY=scale (measure only the scale scenarios and keep the rest of bench/results.json),
+BENCH_SCALE_SCENARIOS (comma-separated names: only those scale scenarios, for a quick look),
 BENCH_SKIP_BUILD=1.
 """
 

@@ -23,6 +23,7 @@ Python 3 standard library only; run by bench/run.py (BENCH_ONLY=scale runs only 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from typing import Callable
 from harness import ACCOUNT, PREAMBLE, REGION, Emulator, Terraform, Workspace, env_int, log
 
 SCALE_RUNS = env_int("BENCH_SCALE_RUNS", 3)
+# Only these scenarios (comma-separated names), for a quick look at one; default: all.
+ONLY = [n for n in os.environ.get("BENCH_SCALE_SCENARIOS", "").split(",") if n]
 # Rollout steps of the emulator's real clock: a forced deployment of a service takes 3 steps.
 STEP_MS = 200
 CLUSTER = "bench"
@@ -327,6 +330,7 @@ class Run:
     failed: int
     peak_rss_kb: int
     by_operation: dict[str, int]
+    throttled_by_operation: dict[str, int]
 
 
 def measure(scenario: Scenario, terraform: Terraform, work: Path, emulator_log: Path) -> tuple[dict, dict]:
@@ -374,6 +378,7 @@ def measure(scenario: Scenario, terraform: Terraform, work: Path, emulator_log: 
         "wall_s_all": [round(r.wall_s, 2) for r in runs],
         "throttled_all": [r.throttled for r in runs],
         "calls_by_operation": median.by_operation,
+        "throttled_by_operation": median.throttled_by_operation,
     }
 
 
@@ -409,8 +414,11 @@ def one_run(scenario: Scenario, ws: Workspace, emulator: Emulator, buckets: list
             raise SystemExit(f"bench: {scenario.name}: the commands succeeded but {problem}")
     service_of = {r["operation"]: r["service"] for r in records}
     by_operation: dict[str, int] = {}
+    throttled_by_operation: dict[str, int] = {}
     for r in records:
         by_operation[r["operation"]] = by_operation.get(r["operation"], 0) + 1
+        if r["throttled"]:
+            throttled_by_operation[r["operation"]] = throttled_by_operation.get(r["operation"], 0) + 1
     return Run(
         wall_s=wall,
         calls=len(records),
@@ -419,6 +427,7 @@ def one_run(scenario: Scenario, ws: Workspace, emulator: Emulator, buckets: list
         failed=failed,
         peak_rss_kb=peak,
         by_operation=dict(sorted(by_operation.items())),
+        throttled_by_operation=dict(sorted(throttled_by_operation.items())),
     )
 
 
@@ -427,6 +436,8 @@ def run(terraform: Terraform, work: Path) -> tuple[list[dict], dict]:
     details the document shows."""
     entries, details = [], []
     for scenario in scenarios():
+        if ONLY and scenario.name not in ONLY:
+            continue
         entry, detail = measure(scenario, terraform, work, work / f"emulator-{scenario.name}.log")
         entries.append(entry)
         details.append(detail)

@@ -115,13 +115,33 @@ where
         F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Vec<R>, E>> + Send + 'static,
     {
+        self.submit_when(key, items, std::future::ready(()), fetch, abandoned)
+            .await
+    }
+
+    /// [`Batcher::submit`], with a batch that, once its window has passed, also waits for
+    /// `ready` (e.g. its call's turn under AWS's rate limits) before it is sent, still open to
+    /// more callers meanwhile. A new batch takes `ready` from its first caller.
+    pub async fn submit_when<W, F, Fut>(
+        &self,
+        key: &str,
+        items: &[String],
+        ready: W,
+        fetch: F,
+        abandoned: E,
+    ) -> BatchOutcome<R, E>
+    where
+        W: Future<Output = ()> + Send + 'static,
+        F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Vec<R>, E>> + Send + 'static,
+    {
         let mut wanted: Vec<String> = Vec::with_capacity(items.len());
         for item in items {
             if !wanted.contains(item) {
                 wanted.push(item.clone());
             }
         }
-        let mut receiver = self.join(key, wanted, fetch);
+        let mut receiver = self.join(key, wanted, ready, fetch);
         match receiver.wait_for(Option::is_some).await {
             Ok(outcome) => match &*outcome {
                 Some(outcome) => outcome.clone(),
@@ -134,13 +154,15 @@ where
 
     /// Adds `wanted` to the open batch of `key` or to a new one; returns where its outcome
     /// will be published.
-    fn join<F, Fut>(
+    fn join<W, F, Fut>(
         &self,
         key: &str,
         wanted: Vec<String>,
+        ready: W,
         fetch: F,
     ) -> watch::Receiver<Option<BatchOutcome<R, E>>>
     where
+        W: Future<Output = ()> + Send + 'static,
         F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Vec<R>, E>> + Send + 'static,
     {
@@ -178,13 +200,15 @@ where
         }
         open.insert(key.to_owned(), Arc::clone(&batch));
         drop(open);
-        self.spawn(key.to_owned(), batch, fetch);
+        self.spawn(key.to_owned(), batch, ready, fetch);
         receiver
     }
 
-    /// The batch's task: wait for the window or a full batch, close it, call, publish.
-    fn spawn<F, Fut>(&self, key: String, batch: Arc<Batch<R, E>>, fetch: F)
+    /// The batch's task: wait for the window or a full batch, then for `ready`, close it,
+    /// call, publish.
+    fn spawn<W, F, Fut>(&self, key: String, batch: Arc<Batch<R, E>>, ready: W, fetch: F)
     where
+        W: Future<Output = ()> + Send + 'static,
         F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Vec<R>, E>> + Send + 'static,
     {
@@ -204,6 +228,9 @@ where
                     () = batch.full.notified() => break,
                 }
             }
+            // Its call could not go yet anyway (its rate-limit bucket is busy): callers that
+            // come meanwhile still join, so one call serves them all.
+            ready.await;
             {
                 // Closed to callers first (under the map's lock, which joiners hold while they
                 // add items), so the items taken next are the whole batch.

@@ -182,10 +182,12 @@ impl Ecs {
                 .await
                 .map(Arc::new),
             Some(batcher) => {
+                let turn = pacer.clone();
                 batcher
-                    .submit(
+                    .submit_when(
                         cluster,
                         items,
+                        async move { turn.until_turn(Service::Ecs, operation).await },
                         move |cluster, items| describe(client, pacer, cluster, items),
                         EcsError::UnexpectedResponse {
                             operation,

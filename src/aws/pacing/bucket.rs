@@ -71,6 +71,17 @@ impl Bucket {
         }
     }
 
+    /// When a reservation made now could be used (none is made).
+    fn next_turn(&self, now: Instant) -> Instant {
+        let mut level = lock(&self.level);
+        self.refill(&mut level, now);
+        if level.tokens >= 1.0 {
+            now
+        } else {
+            now + Duration::from_secs_f64((1.0 - level.tokens) / self.limit.per_second) + GUARD
+        }
+    }
+
     /// Gives back a token that was not used.
     fn refund(&self, now: Instant) {
         let mut level = lock(&self.level);
@@ -168,6 +179,15 @@ impl Pacer {
                 bucket: None,
                 at: now,
             },
+        }
+    }
+
+    /// Sleeps until a call of `operation` could take a token without waiting, taking none: a
+    /// batch of reads stays open to more callers while its call could not go anyway.
+    pub async fn until_turn(&self, service: Service, operation: &str) {
+        if let Some(bucket) = self.bucket(service, operation) {
+            let at = bucket.next_turn(Instant::now());
+            tokio::time::sleep_until(at).await;
         }
     }
 
@@ -308,6 +328,35 @@ mod tests {
         // The full bucket never holds more than the burst, however long it rests.
         tokio::time::advance(Duration::from_secs(3600)).await;
         assert_eq!(pacer.tokens(Service::Ecs, "UpdateService"), Some(50.0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_for_a_turn_takes_no_token() {
+        let pacer = Pacer::new(
+            &Limits::published()
+                .with(
+                    "ecs:service-read",
+                    Limit {
+                        burst: 5.0,
+                        per_second: 10.0,
+                    },
+                )
+                .unwrap(),
+        );
+        let start = Instant::now();
+        pacer.until_turn(Service::Ecs, "DescribeServices").await;
+        assert_eq!(Instant::now(), start, "a token is there");
+        let held: Vec<Reservation> = (0..6)
+            .map(|_| pacer.reserve(Service::Ecs, "DescribeServices"))
+            .collect();
+        // The next turn comes after the one already promised to the sixth.
+        pacer.until_turn(Service::Ecs, "DescribeServices").await;
+        assert_eq!(
+            secs(Instant::now() - start),
+            secs(held[5].at() - start + Duration::from_millis(100))
+        );
+        // -1 at the start, 3 tokens back in 0.3 s, none taken by the wait.
+        assert_eq!(pacer.tokens(Service::Ecs, "DescribeServices"), Some(2.0));
     }
 
     #[tokio::test(start_paused = true)]
