@@ -10,6 +10,9 @@
 //!   window, when it has waited long enough, or when it is full.
 //!   A caller only ever joins a batch that has not been sent yet, so what it gets back was read
 //!   after it asked: batching never serves an older answer than an own call would.
+//!   A batch whose call could not go yet anyway, because its AWS rate-limit bucket is busy
+//!   ([`Batcher::submit_when`]), stays open until it could: under the rate limits, the reads
+//!   that queue for tokens share calls instead of each spending one.
 //! - [`SingleFlight`]: identical concurrent lookups (same repository, same image ids) share the
 //!   one call in flight. Nothing is kept once that call has answered.
 //!
