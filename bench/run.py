@@ -459,6 +459,10 @@ def main() -> int:
             "scale": scale_entries,
             "scale_details": scale_meta,
         }
+        # A measurement made once, before the provider paced its calls, is kept.
+        previous = BENCH / "results.json"
+        if previous.exists() and "scale_before" in json.loads(previous.read_text()):
+            results["scale_before"] = json.loads(previous.read_text())["scale_before"]
     finally:
         if emulator:
             emulator.stop()

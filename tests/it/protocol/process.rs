@@ -131,7 +131,7 @@ async fn mtls_handshake_schema_function_and_shutdown() {
         .iter()
         .map(|b| b.type_name.as_str())
         .collect();
-    assert_eq!(blocks, ["assume_role", "endpoints"]);
+    assert_eq!(blocks, ["assume_role", "endpoints", "rate_limit"]);
     assert!(schema.functions.contains_key("parse_image_uri"));
     assert!(schema.server_capabilities.unwrap().plan_destroy);
 
