@@ -31,7 +31,7 @@ def share(entry: dict) -> float:
 
 def svg(results: dict) -> str:
     entries = results.get("scale", [])
-    row_h, top, left, right, bottom = 46, 40, 210, 90, 46
+    row_h, top, left, right, bottom = 46, 52, 210, 90, 46
     width = 860
     height = top + row_h * len(entries) + bottom
     plot_w = width - left - right
@@ -76,7 +76,7 @@ def svg(results: dict) -> str:
         r = ratio(e)
         label = f'{e["wall_s"]:.1f} s' + (f"  ({r:.2f}× floor)" if r is not None else "  (floor 0)")
         parts.append(f'<text x="{px(e["wall_s"]) + 6:.1f}" y="{y + 20}" fill="{wall_colour}">{label}</text>')
-    legend_y = 34
+    legend_y = 40
     parts.append(f'<rect x="{width - 250}" y="{legend_y - 9}" width="12" height="10" fill="#1c7ed6"/>')
     parts.append(f'<text x="{width - 234}" y="{legend_y}">wall</text>')
     parts.append(f'<rect x="{width - 190}" y="{legend_y - 9}" width="12" height="10" fill="#adb5bd"/>')
@@ -151,7 +151,7 @@ def before(results: dict) -> list[str]:
         return []
     lines = [
         "Before the provider paced its calls (the SDK's standard retries only: 5 attempts for ECR,",
-        f"8 for ECS), measured once with the same bench ({old.get('note', '')}):",
+        f"8 for ECS), measured once with the same bench: {old.get('note', '')}.",
         "",
         "| scenario | wall | floor | AWS calls | throttled | failed applies |",
         "|---|---|---|---|---|---|",
@@ -209,7 +209,7 @@ def section(results: dict) -> list[str]:
         "",
         *before(results),
         "A release set of 20 repositories (`tagdeploy_release`) will be measured the same way once that",
-        "resource exists: " + meta.get("release_set", "pending") + ".",
+        "resource exists. Now: " + meta.get("release_set", "pending") + ".",
         "",
     ]
 
@@ -222,7 +222,15 @@ def targets(results: dict) -> list[str]:
     ratios = [(e, ratio(e)) for e in entries if ratio(e) is not None]
     over = [(e, r) for e, r in ratios if r > TARGET_RATIO]
     shares = [(e, share(e)) for e in entries]
-    heavy = [(e, s) for e, s in shares if s > TARGET_THROTTLED_SHARE]
+    # Every run counts, not only the median one.
+    runs = {d["name"]: d for d in results.get("scale_details", {}).get("scenarios", [])}
+
+    def worst(e: dict) -> tuple[int, int]:
+        d = runs.get(e["name"], {})
+        pairs = list(zip(d.get("throttled_all", []), d.get("calls_all", [])))
+        return max(pairs, key=lambda p: p[0] / p[1] if p[1] else 0.0) if pairs else (e["throttled_calls"], e["calls"])
+
+    heavy = [e for e in entries if worst(e)[1] and worst(e)[0] / worst(e)[1] > TARGET_THROTTLED_SHARE]
     out = [
         f"- **No failed apply under the rate limits: {'met' if not failed else 'missed'}.** "
         + (
@@ -235,7 +243,10 @@ def targets(results: dict) -> list[str]:
         + (" (the scenarios with a floor of 0 are not counted)." if len(ratios) < len(entries) else "."),
         f"- **Throttled calls at most {TARGET_THROTTLED_SHARE * 100:.0f} % of the calls: "
         f"{'met' if not heavy else 'missed'}.** "
-        + "; ".join(f"`{e['name']}` {e['throttled_calls']} of {e['calls']}" for e, _ in shares)
+        + "; ".join(
+            f"`{e['name']}` {e['throttled_calls']} of {e['calls']} (worst run {worst(e)[0]} of {worst(e)[1]})"
+            for e, _ in shares
+        )
         + ". The provider's buckets live in its process and Terraform plans and applies in separate"
         " provider processes: a new process starts with full buckets while AWS's may still be drained"
         " by the previous command, so the first calls of an apply can meet a throttle (retried once,"

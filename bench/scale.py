@@ -377,6 +377,7 @@ def measure(scenario: Scenario, terraform: Terraform, work: Path, emulator_log: 
         "runs": len(runs),
         "wall_s_all": [round(r.wall_s, 2) for r in runs],
         "throttled_all": [r.throttled for r in runs],
+        "calls_all": [r.calls for r in runs],
         "calls_by_operation": median.by_operation,
         "throttled_by_operation": median.throttled_by_operation,
     }
@@ -445,7 +446,7 @@ def run(terraform: Terraform, work: Path) -> tuple[list[dict], dict]:
         "terraform": terraform.version,
         "runs": SCALE_RUNS,
         "step_ms": STEP_MS,
-        "release_set": "pending: tagdeploy_release does not exist yet (issue 12)"
+        "release_set": "pending, tagdeploy_release does not exist yet (issue 12)"
         if release_set_20() is None
         else "measured",
         "scenarios": details,
