@@ -113,10 +113,8 @@ fn mark_unknown_nested(a: &Attribute, prior: &Value, config: &Value, planned: &m
     };
     let object = nested.object();
     match (nested.nesting(), planned) {
-        (Nesting::Single, planned) => {
-            if !planned.is_null() && planned != prior {
-                mark_unknown(object, prior, config, planned);
-            }
+        (Nesting::Single, planned) if !planned.is_null() && planned != prior => {
+            mark_unknown(object, prior, config, planned);
         }
         (Nesting::List, Value::List(items)) => {
             for (i, item) in items.iter_mut().enumerate() {
