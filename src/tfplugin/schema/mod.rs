@@ -107,6 +107,11 @@ impl Schema {
         }
     }
 
+    /// A schema at `version` whose top-level block is `block` (e.g. a model's).
+    pub fn from_block(version: i64, block: Block) -> Self {
+        Self { version, block }
+    }
+
     /// Adds an attribute to the top-level block.
     #[must_use]
     pub fn attribute(mut self, attribute: Attribute) -> Self {
