@@ -4,8 +4,9 @@
 //! - [`task_digests`]: `data "tagdeploy_task_digests"`, the RFC's `check.sh` as data.
 //! - [`image`]: `data "tagdeploy_image"`, one image of a repository by tag or digest.
 //!
-//! The helpers below are shared by both: value conversions, the validators for ECR names, and
-//! the mapping of domain errors to diagnostics on the attribute at fault.
+//! What both share is written once, below: reading under Terraform's stop signal, the
+//! repository a configuration names, the validators for ECR names, and the mapping of domain
+//! errors to diagnostics on the attribute at fault.
 
 pub mod image;
 pub mod task_digests;
@@ -13,42 +14,42 @@ pub mod task_digests;
 pub use image::Image;
 pub use task_digests::TaskDigests;
 
+use std::future::Future;
+
 use crate::aws::error::{EcrError, EcsError};
-use crate::aws::image::Digest;
+use crate::aws::image::{Digest, RepositoryRef};
 use crate::aws::uri::{is_valid_repository, is_valid_tag};
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic};
+use crate::provider_data::ProviderData;
+use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::tfplugin::framework::Ctx;
+use crate::tfplugin::model::Tf;
 use crate::tfplugin::schema::{Validator, validators};
-use crate::tfplugin::value::{Number, Value};
 
-/// The configured string of an attribute (`None` when null; reads only see known values).
-fn config_str(config: &Value, name: &str) -> Option<String> {
-    config.attr(name).as_str().map(ToOwned::to_owned)
-}
-
-/// A string value, or null for `None`.
-fn opt_string(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, Value::string)
-}
-
-/// A string value, or null when ECS left the field empty (the SDK reports absent fields as "").
-fn non_empty_string(value: &str) -> Value {
-    if value.is_empty() {
-        Value::Null
-    } else {
-        Value::string(value)
+/// Runs `read` unless Terraform stops the provider first; then the read ends with an error
+/// titled `summary`.
+async fn unless_stopped<T>(
+    ctx: &Ctx<'_, ProviderData>,
+    summary: &str,
+    read: impl Future<Output = T>,
+) -> Result<T, Diagnostics> {
+    let cancel = ctx.cancellation().clone();
+    tokio::select! {
+        result = read => Ok(result),
+        () = cancel.cancelled() => Err(Diagnostic::error(
+            summary,
+            "The read was cancelled (Terraform is stopping).",
+        )
+        .into()),
     }
 }
 
-/// A whole number.
-fn int(value: impl Into<i64>) -> Value {
-    Value::Number(Number::Int(value.into()))
-}
-
-/// True when `config` sets `name` to a known value other than null. An unknown value may still
-/// turn out null, so validation only judges "set" and "not set" on known values.
-fn is_set_and_known(config: &Value, name: &str) -> bool {
-    let v = config.attr(name);
-    !v.is_null() && v.is_wholly_known()
+/// The repository a configuration names (`repository` and optional `registry_id`), when it
+/// names one. Reads see wholly known configurations only.
+fn repository_ref(name: &Tf<String>, registry_id: &Tf<String>) -> Option<RepositoryRef> {
+    name.known().map(|name| RepositoryRef {
+        name: name.clone(),
+        registry_id: registry_id.known().cloned(),
+    })
 }
 
 /// Validator for ECR repository names.
@@ -182,8 +183,7 @@ fn with_code(
 mod tests {
     use super::*;
     use crate::aws::error::ApiError;
-    use crate::aws::image::RepositoryRef;
-    use crate::tfplugin::diagnostics::Diagnostics;
+    use crate::tfplugin::value::Value;
 
     fn run(v: &impl Validator, s: &str) -> bool {
         let mut diags = Diagnostics::new();
@@ -253,13 +253,5 @@ mod tests {
         );
         assert_eq!(d.attribute, None);
         assert_eq!(d.detail.matches("ThrottlingException").count(), 1, "{d}");
-    }
-
-    #[test]
-    fn empty_strings_become_null() {
-        assert_eq!(non_empty_string(""), Value::Null);
-        assert_eq!(non_empty_string("a"), Value::string("a"));
-        assert_eq!(opt_string(None), Value::Null);
-        assert_eq!(int(3), Value::Number(Number::Int(3)));
     }
 }

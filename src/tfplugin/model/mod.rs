@@ -24,6 +24,7 @@
 //! }
 //!
 //! let schema = ImageModel::schema(0);
+//! assert_eq!(ImageModel::repository, "repository");
 //! assert_eq!(schema.root().names().collect::<Vec<_>>(), ["repository", "tag", "tags"]);
 //! let config = ImageModel::from_object(&schema.null_object(), &Default::default()).unwrap();
 //! assert!(config.tag.is_null());
@@ -221,7 +222,9 @@ pub fn field<T: FieldValue>(
 /// Declares a model: a struct whose fields are a Terraform type's attributes (and nested
 /// blocks), each with its Rust type, its doc comment (the attribute's description) and its
 /// declaration after `=>`. Implements [`Object`], [`Model`], [`FieldValue`] (so the model can be
-/// a nested attribute of another) and [`BlockField`] (so it can be a nested block).
+/// a nested attribute of another) and [`BlockField`] (so it can be a nested block), and gives
+/// the struct one associated constant per field holding the attribute's name
+/// (`ImageModel::digest == "digest"`), for diagnostics that point at an attribute.
 ///
 /// See the [module documentation](crate::tfplugin::model) for an example.
 #[macro_export]
@@ -240,6 +243,16 @@ macro_rules! model {
             $(
                 $(#[doc = $doc])*
                 $fvis $field: $ty,
+            )*
+        }
+
+        /// The attribute names, one associated constant per field (named like the field), for
+        /// diagnostics paths: `AttributePath::attr(Self::field)`.
+        #[allow(non_upper_case_globals, dead_code)]
+        impl $name {
+            $(
+                #[doc = concat!("The name of the `", stringify!($field), "` attribute.")]
+                pub const $field: &'static str = stringify!($field);
             )*
         }
 

@@ -1,8 +1,6 @@
 //! `requires_replace` from the schema: the paths of attributes and nested members declared
 //! `requires_replace()` whose planned value differs from the prior one.
 
-use std::collections::BTreeSet;
-
 use crate::tfplugin::diagnostics::AttributePath;
 use crate::tfplugin::framework::shape::index;
 use crate::tfplugin::schema::{Attribute, Block, Nesting, Schema};
@@ -11,10 +9,11 @@ use crate::tfplugin::value::Value;
 /// Paths of attributes declared `requires_replace()` whose planned value differs from the
 /// prior one (an unknown planned value counts as a change). Empty on create.
 ///
-/// Inside nested attributes the paths name the member (`images["api"].repository`), as
-/// Terraform compares them: a member of an object that is new or gone counts as changed when it
-/// is not null on the other side. Set elements have no address: a difference anywhere in a set
-/// whose objects have such a member names the whole attribute.
+/// Inside nested attributes the paths name the member (`images["api"].repository`) of an
+/// object that exists in both the prior and the planned state: adding or removing an object
+/// (a map key, a list element, the single object) is not a change of its members. Set elements
+/// have no address: a difference anywhere in a set whose objects have such a member names the
+/// whole attribute.
 pub(crate) fn replace_paths(schema: &Schema, prior: &Value, planned: &Value) -> Vec<AttributePath> {
     let mut out = Vec::new();
     if !prior.is_null() && !planned.is_null() {
@@ -111,43 +110,30 @@ fn collect_nested(
         out.push(path.clone());
         return;
     }
-    match nested.nesting() {
-        Nesting::Single => collect_replace(object, prior, planned, path, out),
-        Nesting::List => {
-            let len = prior.elements().len().max(planned.elements().len());
-            for i in 0..len {
-                collect_replace(
-                    object,
-                    prior.elements().get(i).unwrap_or(&Value::Null),
-                    planned.elements().get(i).unwrap_or(&Value::Null),
-                    &path.clone().then_index(index(i)),
-                    out,
-                );
-            }
-        }
-        Nesting::Map => {
-            let keys: BTreeSet<&String> = [prior, planned]
-                .into_iter()
-                .filter_map(|v| match v {
-                    Value::Map(entries) => Some(entries.keys()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            for key in keys {
-                collect_replace(
-                    object,
-                    prior.attr(key),
-                    planned.attr(key),
-                    &path.clone().then_key(key.as_str()),
-                    out,
-                );
-            }
-        }
-        Nesting::Set => {
+    // Objects present on both sides, with their paths.
+    let pairs: Vec<(&Value, &Value, AttributePath)> = match (nested.nesting(), prior, planned) {
+        (Nesting::Single, p, n) => vec![(p, n, path.clone())],
+        (Nesting::List, Value::List(p), Value::List(n)) => p
+            .iter()
+            .zip(n)
+            .enumerate()
+            .map(|(i, (p, n))| (p, n, path.clone().then_index(index(i))))
+            .collect(),
+        (Nesting::Map, Value::Map(p), Value::Map(n)) => p
+            .iter()
+            .filter_map(|(key, p)| Some((p, n.get(key)?, path.clone().then_key(key.as_str()))))
+            .collect(),
+        (Nesting::Set, _, _) => {
             if prior != planned {
                 out.push(path.clone());
             }
+            return;
+        }
+        _ => Vec::new(),
+    };
+    for (p, n, here) in pairs {
+        if !p.is_null() && !n.is_null() {
+            collect_replace(object, p, n, &here, out);
         }
     }
 }

@@ -1,0 +1,276 @@
+//! Plan: resolve the release to a digest and show the promotion as a release note (the digest
+//! the tag moves from and to, the image URI, one line per service that redeploys), and refuse,
+//! with the attribute at fault, a missing repository, release, cluster or service, or an
+//! immutable environment tag, before anything moves.
+
+use std::collections::BTreeMap;
+
+use super::model::{ProdTagModel, Rollout};
+use super::{ATTRIBUTES, Target};
+use crate::aws::ecr::{Ecr, ImageDetails, Repository};
+use crate::aws::ecs::{Ecs, ServiceState};
+use crate::aws::error::EcrError;
+use crate::aws::image::{Digest, ImageSelector};
+use crate::provider_data::ProviderData;
+use crate::resources::errors;
+use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::tfplugin::framework::{Ctx, Plan};
+use crate::tfplugin::model::Tf;
+
+/// The status and rollout state every recorded deployment has after an apply that waited and
+/// succeeded (the wait ends only when each is the service's only deployment, PRIMARY and
+/// COMPLETED).
+const WAITED_STATUS: &str = "PRIMARY";
+const WAITED_ROLLOUT: &str = "COMPLETED";
+
+/// Refines the framework's plan of a create or update.
+pub(super) async fn plan(
+    ctx: &mut Ctx<'_, ProviderData>,
+    plan: &mut Plan<ProdTagModel>,
+) -> Result<(), Diagnostics> {
+    let Some(target) = Target::from_model(plan.planned()) else {
+        // Something the plan depends on is known only after apply.
+        unknown_inputs(plan.planned_mut());
+        return Ok(());
+    };
+    let clients = ctx.data().clients()?;
+    let ecr = Ecr::new(clients.ecr.clone());
+    let prior = plan.prior().cloned();
+
+    // Where the tag points now: the refreshed state knows it; on create, ask ECR (in the same
+    // DescribeImages call as the release).
+    let env = ImageSelector::Tag(target.tag.clone());
+    let (release, current) = match &prior {
+        None => {
+            let mut found = ecr
+                .images(&target.repository, &[target.release.clone(), env])
+                .await
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+            let current = found.pop().flatten().map(|d| d.digest);
+            (found.pop().flatten(), current)
+        }
+        Some(prior) => {
+            let found = ecr
+                .images(&target.repository, std::slice::from_ref(&target.release))
+                .await
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+            let current = prior
+                .image_digest
+                .as_str()
+                .and_then(|d| Digest::parse(d).ok());
+            (found.into_iter().next().flatten(), current)
+        }
+    };
+    let release = release.ok_or_else(|| missing_release(&target))?;
+
+    let moves = current.as_ref() != Some(&release.digest);
+    let changing = moves
+        || prior.as_ref() != Some(plan.planned())
+        || triggers_changed(prior.as_ref(), plan.planned())
+        || rollout_unfinished(prior.as_ref(), plan.planned());
+    let checked = if changing {
+        Some(
+            validate_targets(
+                ctx.data(),
+                &ecr,
+                &target,
+                current.as_ref(),
+                &release.digest,
+                moves,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+
+    let planned = plan.planned_mut();
+    planned.id = planned.import_id();
+    planned.image_digest = Tf::Known(release.digest.to_string());
+    planned.previous_digest = if moves {
+        current.as_ref().map(ToString::to_string).into()
+    } else {
+        prior
+            .as_ref()
+            .map(|p| p.previous_digest.clone())
+            .unwrap_or_default()
+    };
+    planned.image_tags = Tf::Known(tags_after(&release, &target.tag));
+    match (checked, &prior) {
+        (Some((repository, services)), _) => {
+            let waits = planned.wait_for_rollout.known().copied();
+            redeploy(planned, &repository, &release.digest, &services, waits);
+        }
+        (None, Some(prior)) => {
+            // Nothing changes: every apply-time value stays as the last apply left it.
+            planned.image_uri = prior.image_uri.clone();
+            planned.deployments = prior.deployments.clone();
+            planned.rollouts = prior.rollouts.clone();
+            planned.promoted_at = prior.promoted_at.clone();
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// The values of a plan that promotes (or redeploys): the image URI from the repository the
+/// plan looked up, a new deployment for each service (its id known after apply), and the
+/// rollouts as they will stand when apply succeeds.
+fn redeploy(
+    planned: &mut ProdTagModel,
+    repository: &Repository,
+    digest: &Digest,
+    services: &[ServiceState],
+    waits: Option<bool>,
+) {
+    planned.image_uri = if repository.uri.is_empty() {
+        Tf::Unknown
+    } else {
+        Tf::Known(format!("{}@{digest}", repository.uri))
+    };
+    planned.deployments = Tf::Known(
+        services
+            .iter()
+            .map(|s| (s.name.clone(), Tf::Unknown))
+            .collect(),
+    );
+    // Without waiting, a deployment apply adopts is recorded as last seen: not known now.
+    let (status, rollout_state) = match waits {
+        Some(true) => (
+            Tf::Known(WAITED_STATUS.to_owned()),
+            Tf::Known(WAITED_ROLLOUT.to_owned()),
+        ),
+        _ => (Tf::Unknown, Tf::Unknown),
+    };
+    planned.rollouts = Tf::Known(
+        services
+            .iter()
+            .map(|s| {
+                let rollout = Rollout {
+                    service_arn: Tf::Known(s.arn.clone()),
+                    status: status.clone(),
+                    rollout_state: rollout_state.clone(),
+                };
+                (s.name.clone(), rollout)
+            })
+            .collect::<BTreeMap<_, _>>(),
+    );
+    planned.promoted_at = Tf::Unknown;
+}
+
+/// A plan whose inputs are not all known yet: every value apply decides is unknown, except a
+/// pinned `image_digest` that is already known.
+fn unknown_inputs(planned: &mut ProdTagModel) {
+    if !planned.image_digest.is_known() {
+        planned.image_digest = Tf::Unknown;
+    }
+    planned.previous_digest = Tf::Unknown;
+    planned.image_tags = Tf::Unknown;
+    planned.image_uri = Tf::Unknown;
+    planned.deployments = Tf::Unknown;
+    planned.rollouts = Tf::Unknown;
+    planned.promoted_at = Tf::Unknown;
+    planned.id = planned.import_id();
+}
+
+/// Plan-time checks before anything can move: the tag may be moved (mutability) and the
+/// cluster and services exist. Only run when the plan changes something. Returns the
+/// repository and the services as ECR and ECS reported them.
+async fn validate_targets(
+    data: &ProviderData,
+    ecr: &Ecr,
+    target: &Target,
+    current: Option<&Digest>,
+    release: &Digest,
+    moves: bool,
+) -> Result<(Repository, Vec<ServiceState>), Diagnostics> {
+    let clients = data.clients()?;
+    let ecs = Ecs::new(clients.ecs.clone());
+    let (repository, services) = tokio::join!(
+        ecr.repository(&target.repository),
+        ecs.services(&target.cluster, &target.services)
+    );
+    let repository = repository.map_err(|e| errors::ecr("Repository Error", &e, ATTRIBUTES))?;
+    let mut diags = Diagnostics::new();
+    // A tag that does not exist yet may be created even when immutable; an existing one cannot move.
+    if moves && current.is_some() && repository.mutability.is_immutable(&target.tag) {
+        let filters = if repository.mutability.exclusion_filters.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " with exclusion filters {}",
+                repository.mutability.exclusion_filters.join(", ")
+            )
+        };
+        diags.push(
+            Diagnostic::error(
+                "Immutable Environment Tag",
+                format!(
+                    "Tag {:?} is immutable in repository {} (imageTagMutability {}{filters}), so ECR will refuse to move it from {} to {release}. Make the environment tag mutable, e.g. IMMUTABLE_WITH_EXCLUSION with a filter matching {:?}, which keeps release tags immutable.",
+                    target.tag,
+                    target.repository,
+                    repository.mutability.mode,
+                    current.map(Digest::as_str).unwrap_or("nothing"),
+                    target.tag
+                ),
+            )
+            .at(AttributePath::attr(ProdTagModel::tag)),
+        );
+    }
+    let services = match services {
+        Ok(services) => services,
+        Err(e) => {
+            diags.push(errors::ecs("Service Lookup Error", &e, ATTRIBUTES));
+            Vec::new()
+        }
+    };
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok((repository, services))
+    }
+}
+
+fn missing_release(target: &Target) -> Diagnostics {
+    let error = match &target.release {
+        ImageSelector::Tag(tag) => EcrError::TagNotFound {
+            repository: target.repository.clone(),
+            tag: tag.clone(),
+        },
+        ImageSelector::Digest(digest) => EcrError::DigestNotFound {
+            repository: target.repository.clone(),
+            digest: digest.clone(),
+        },
+    };
+    errors::ecr("Resolve Release Error", &error, ATTRIBUTES).into()
+}
+
+/// Whether the prior state recorded a rollout still in progress (an apply stopped during the
+/// wait, e.g. by Ctrl-C) while the configuration asks to wait: the next apply must adopt and
+/// wait for it (the promotion does not redeploy a service already rolling out the digest).
+fn rollout_unfinished(prior: Option<&ProdTagModel>, planned: &ProdTagModel) -> bool {
+    let waits = planned.wait_for_rollout.known().copied().unwrap_or(true);
+    let in_progress = prior
+        .and_then(|p| p.rollouts.known())
+        .is_some_and(|rollouts| {
+            rollouts
+                .values()
+                .any(|r| r.rollout_state.as_str() == Some("IN_PROGRESS"))
+        });
+    waits && in_progress
+}
+
+/// Whether `triggers` changed since the prior state (any change forces a redeploy).
+pub(super) fn triggers_changed(prior: Option<&ProdTagModel>, planned: &ProdTagModel) -> bool {
+    prior.is_some_and(|p| p.triggers != planned.triggers)
+}
+
+/// The promoted image's tags once `tag` is on it, sorted.
+pub(super) fn tags_after(image: &ImageDetails, tag: &str) -> Vec<String> {
+    let mut tags = image.tags.clone();
+    if !tags.iter().any(|t| t == tag) {
+        tags.push(tag.to_owned());
+        tags.sort();
+    }
+    tags
+}
