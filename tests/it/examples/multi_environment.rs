@@ -99,6 +99,7 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         1,
         "only stage was redeployed"
     );
+    let started = resource_values(&ws, "tagdeploy_prod_tag.stage")["deployments"].clone();
 
     // Waiting now: the stage rollout already under way is adopted (no second stage
     // deployment), and once it completes prod is promoted.
@@ -114,7 +115,11 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         emulator.operations()
     );
     let stage = resource_values(&ws, "tagdeploy_prod_tag.stage");
-    assert_eq!(stage["deployments"][0]["started"], false, "{stage:#}");
+    assert_eq!(
+        stage["deployments"], started,
+        "stage's deployment under way was adopted: {stage:#}"
+    );
+    assert_eq!(stage["rollouts"]["example"]["rollout_state"], "COMPLETED");
     let environments = &ws.outputs()["environments"]["value"];
     assert_eq!(environments["stage"]["complete"], true, "{environments:#}");
     assert_eq!(environments["prod"]["complete"], true, "{environments:#}");
