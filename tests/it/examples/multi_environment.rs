@@ -119,7 +119,10 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         stage["deployments"], started,
         "stage's deployment under way was adopted: {stage:#}"
     );
-    assert_eq!(stage["rollouts"]["example"]["rollout_state"], "COMPLETED");
+    assert_eq!(
+        stage["rollouts"]["app"]["rollout_state"], "COMPLETED",
+        "{stage:#}"
+    );
     let environments = &ws.outputs()["environments"]["value"];
     assert_eq!(environments["stage"]["complete"], true, "{environments:#}");
     assert_eq!(environments["prod"]["complete"], true, "{environments:#}");
