@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use crate::reliability::{digest, plan_exit_code, prod_tag_config, resource_values};
 use crate::support::emulator::{BackgroundEmulator, add_services, demo_world_json};
+use crate::support::observe::Observe;
+use crate::support::prod_tag::{prod_tag_config, prod_tag_state};
 use crate::support::terraform::{Terraform, Workspace, terraform_test};
 
 /// The demo world with `count` services (`example`, `example-1`, …) running `example:prod`.
@@ -49,7 +50,7 @@ fn a_promotion_plan_reads_like_a_release_note(tf: &Terraform) {
     let ws = Workspace::new(tf, "release-note", &prod_tag_config(&emulator, &refs, ""));
     ws.init();
     ws.apply(&["-var", "release=hash_1"]);
-    let (hash_1, hash_2) = (digest(&emulator, "hash_1"), digest(&emulator, "hash_2"));
+    let (hash_1, hash_2) = (emulator.digest("hash_1"), emulator.digest("hash_2"));
 
     let run = ws
         .run(&["plan", "-no-color", "-var", "release=hash_2"])
@@ -126,7 +127,7 @@ fn a_promotion_plan_reads_like_a_release_note(tf: &Terraform) {
     assert_eq!(block.len(), SERVICES + 16, "{shown}");
 
     ws.apply(&["-var", "release=hash_2"]);
-    let (code, text) = plan_exit_code(&ws, &["-var", "release=hash_2"]);
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     assert_eq!(code, 0, "the promotion applied as planned:\n{text}");
 }
 
@@ -139,7 +140,7 @@ fn state_written_by_schema_version_0_is_upgraded(tf: &Terraform) {
     let ws = Workspace::new(tf, "upgrade-v0", &prod_tag_config(&emulator, &refs, ""));
     ws.init();
     ws.apply(&["-var", "release=hash_2"]);
-    let current = resource_values(&ws);
+    let current = prod_tag_state(&ws);
 
     // Rewrite the state file as schema version 0 wrote it: `deployments` a list of objects,
     // no `rollouts`.
@@ -173,20 +174,20 @@ fn state_written_by_schema_version_0_is_upgraded(tf: &Terraform) {
     std::fs::write(&path, serde_json::to_string_pretty(&state).expect("JSON")).expect("write");
 
     // Nothing changed in AWS: the upgraded state plans nothing.
-    let (code, text) = plan_exit_code(&ws, &["-var", "release=hash_2"]);
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     assert_eq!(
         code, 0,
         "the upgraded state is what the configuration asks for:\n{text}"
     );
     ws.apply(&["-refresh-only", "-var", "release=hash_2"]);
-    let upgraded = resource_values(&ws);
+    let upgraded = prod_tag_state(&ws);
     assert_eq!(upgraded["deployments"], current["deployments"]);
     assert_eq!(upgraded["rollouts"], current["rollouts"]);
     assert_eq!(upgraded["image_uri"], current["image_uri"]);
 
     // And the next promotion runs from it.
     ws.apply(&["-var", "release=hash_1"]);
-    let after = resource_values(&ws);
-    assert_eq!(after["image_digest"], digest(&emulator, "hash_1"));
+    let after = prod_tag_state(&ws);
+    assert_eq!(after["image_digest"], emulator.digest("hash_1"));
     assert_ne!(after["deployments"], current["deployments"], "{after:#}");
 }
