@@ -155,54 +155,26 @@ fn result(config: ImageModel, image: &ImageDetails, repository: &Repository) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{self, paths};
     use super::*;
     use crate::aws::image::TagMutability;
     use crate::tfplugin::model::Model;
     use crate::tfplugin::value::{Type, Value};
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut base = Image.schema().null_object();
-        if let Value::Map(fields) = &mut base {
-            for (k, v) in pairs {
-                fields.insert((*k).to_owned(), v.clone());
-            }
-        }
-        base
+        testing::config(&Image, pairs)
+    }
+
+    fn validate(config: &Value) -> Diagnostics {
+        testing::validate(&Image, config)
     }
 
     fn digest() -> String {
         format!("sha256:{}", "ab".repeat(32))
     }
 
-    fn paths(d: &Diagnostics) -> Vec<String> {
-        d.iter()
-            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    fn validate(config: &Value) -> Diagnostics {
-        let mut diags = Image.schema().validate(config);
-        diags.extend(crate::tfplugin::framework::AnyDataSource::validate(
-            &Image, config,
-        ));
-        diags
-    }
-
     fn model(value: &Value) -> ImageModel {
         ImageModel::from_value(value).expect("an image configuration")
-    }
-
-    #[test]
-    fn schema_is_valid_and_documented() {
-        let schema = Image.schema();
-        assert!(schema.check().is_ok());
-        for a in schema.root().attributes() {
-            assert!(
-                a.description.ends_with('.'),
-                "{} lacks a sentence",
-                a.name()
-            );
-        }
     }
 
     #[test]

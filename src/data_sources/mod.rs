@@ -179,6 +179,41 @@ fn with_code(
     }
 }
 
+/// What the tests of both data sources need.
+#[cfg(test)]
+mod testing {
+    use crate::tfplugin::diagnostics::Diagnostics;
+    use crate::tfplugin::framework::{AnyDataSource, DataSource};
+    use crate::tfplugin::value::Value;
+
+    /// A configuration of `source`: its schema's null object with `pairs` set.
+    pub(super) fn config<S: DataSource>(source: &S, pairs: &[(&str, Value)]) -> Value {
+        let mut base = DataSource::schema(source).null_object();
+        if let Value::Map(fields) = &mut base {
+            for (k, v) in pairs {
+                fields.insert((*k).to_owned(), v.clone());
+            }
+        }
+        base
+    }
+
+    /// What ValidateDataResourceConfig reports for `config`: the declared validators, then the
+    /// type's own checks.
+    pub(super) fn validate<S: DataSource>(source: &S, config: &Value) -> Diagnostics {
+        let mut diags = DataSource::schema(source).validate(config);
+        diags.extend(AnyDataSource::validate(source, config));
+        diags
+    }
+
+    /// The attribute paths of `diags` (`""` for a diagnostic about no attribute).
+    pub(super) fn paths(diags: &Diagnostics) -> Vec<String> {
+        diags
+            .iter()
+            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

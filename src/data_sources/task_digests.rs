@@ -284,6 +284,7 @@ fn deployment(d: &DeploymentState) -> DeploymentModel {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
     use crate::aws::ecs::ServiceState;
     use crate::aws::error::{EcrError, EcsError};
@@ -323,13 +324,7 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut base = TaskDigests.schema().null_object();
-        if let Value::Map(fields) = &mut base {
-            for (k, v) in pairs {
-                fields.insert((*k).to_owned(), v.clone());
-            }
-        }
-        base
+        testing::config(&TaskDigests, pairs)
     }
 
     fn model(pairs: &[(&str, Value)]) -> TaskDigestsModel {
@@ -344,7 +339,7 @@ mod tests {
     }
 
     fn validate(config: &Value) -> Diagnostics {
-        crate::tfplugin::framework::AnyDataSource::validate(&TaskDigests, config)
+        testing::validate(&TaskDigests, config)
     }
 
     fn mid_rollout() -> DigestReport {
@@ -370,19 +365,6 @@ mod tests {
                     deployment("ecs-svc/1", "ACTIVE", "", 1),
                 ],
             },
-        }
-    }
-
-    #[test]
-    fn schema_is_valid_and_documented() {
-        let schema = TaskDigests.schema();
-        assert!(schema.check().is_ok());
-        for a in schema.root().attributes() {
-            assert!(
-                a.description.ends_with('.'),
-                "{} lacks a sentence",
-                a.name()
-            );
         }
     }
 
@@ -476,13 +458,10 @@ mod tests {
             ("repository", Value::string("Bad")),
             ("registry_id", Value::string("1")),
         ]);
-        let mut diags = TaskDigests.schema().validate(&bad);
-        diags.extend(validate(&bad));
-        let paths: Vec<String> = diags
-            .iter()
-            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
-            .collect();
-        assert_eq!(paths, ["cluster", "tag", "repository", "registry_id"]);
+        assert_eq!(
+            testing::paths(&validate(&bad)),
+            ["cluster", "tag", "repository", "registry_id"]
+        );
         let lone_registry = config(&[("registry_id", Value::string("123456789012"))]);
         let diags = validate(&lone_registry);
         assert!(diags.has_errors());
