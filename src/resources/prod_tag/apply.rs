@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Target;
 use super::model::{ProdTagModel, Rollout};
-use super::plan::triggers_changed;
+use super::plan::{PlannedPrivate, triggers_changed};
 use crate::aws::ecr::Ecr;
 use crate::aws::ecs::{Ecs, WaitOptions};
 use crate::aws::error::EcrError;
@@ -64,7 +64,8 @@ pub(super) async fn promote(
         previous,
         cluster: target.cluster.clone(),
         services: target.services.clone(),
-        force_redeploy: triggers_changed(change.prior, planned),
+        force_redeploy: triggers_changed(change.prior, planned)
+            || PlannedPrivate::decode(ctx.private()).redeploy_all,
         wait,
         rollback_on_failure: planned.rollback_on_failure.known().copied().unwrap_or(true),
     };
@@ -76,6 +77,8 @@ pub(super) async fn promote(
             ("digest", &digest.as_str()),
         ],
     );
+    // The promise travels from plan to apply only; the state keeps no private data.
+    ctx.set_private(Vec::new());
     // The repository URI: the plan put it into image_uri; a plan that could not (its inputs
     // were unknown) leaves it to one DescribeRepositories call.
     let repository_uri = match planned.image_uri.as_str() {

@@ -306,6 +306,15 @@ mod tests {
     }
 
     #[test]
+    fn the_planned_promise_reads_back_and_anything_else_is_none() {
+        use super::plan::PlannedPrivate;
+        assert!(PlannedPrivate::decode(br#"{"redeploy_all":true}"#).redeploy_all);
+        for other in [&b""[..], b"\x00junk", br#"{"repository":"example"}"#] {
+            assert!(!PlannedPrivate::decode(other).redeploy_all);
+        }
+    }
+
+    #[test]
     fn the_target_needs_every_input_known() {
         let known = ProdTagModel {
             repository: "example".into(),

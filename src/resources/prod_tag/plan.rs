@@ -23,6 +23,31 @@ use crate::tfplugin::model::Tf;
 const WAITED_STATUS: &str = "PRIMARY";
 const WAITED_ROLLOUT: &str = "COMPLETED";
 
+/// The status and rollout state of a deployment apply has just started and does not wait for
+/// (as UpdateService reports it; see [`crate::aws::promote`]).
+const STARTED_STATUS: &str = "PRIMARY";
+const STARTED_ROLLOUT: &str = "IN_PROGRESS";
+
+/// What plan hands to apply in the planned private state: whether the plan promised that every
+/// service redeploys. Apply then forces the redeploys even if it finds the tag already on the
+/// digest (someone moved it between plan and apply), so the state it records is the one
+/// planned.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(super) struct PlannedPrivate {
+    pub(super) redeploy_all: bool,
+}
+
+impl PlannedPrivate {
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Anything that is not ours (empty, or written by another version) reads as no promise.
+    pub(super) fn decode(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+}
+
 /// Refines the framework's plan of a create or update.
 pub(super) async fn plan(
     ctx: &mut Ctx<'_, ProviderData>,
@@ -64,9 +89,11 @@ pub(super) async fn plan(
     let release = release.ok_or_else(|| missing_release(&target))?;
 
     let moves = current.as_ref() != Some(&release.digest);
-    let changing = moves
+    // Every service redeploys when the tag moves (none can run the new digest yet) or when
+    // triggers changed; otherwise apply adopts the services already on the digest.
+    let redeploy_all = moves || triggers_changed(prior.as_ref(), plan.planned());
+    let changing = redeploy_all
         || prior.as_ref() != Some(plan.planned())
-        || triggers_changed(prior.as_ref(), plan.planned())
         || rollout_unfinished(prior.as_ref(), plan.planned());
     let checked = if changing {
         Some(
@@ -83,6 +110,8 @@ pub(super) async fn plan(
     } else {
         None
     };
+    // Apply keeps the plan's promise that every service redeploys (see `PlannedPrivate`).
+    ctx.set_private(PlannedPrivate { redeploy_all }.encode());
 
     let planned = plan.planned_mut();
     planned.id = planned.import_id();
@@ -99,7 +128,14 @@ pub(super) async fn plan(
     match (checked, &prior) {
         (Some((repository, services)), _) => {
             let waits = planned.wait_for_rollout.known().copied();
-            redeploy(planned, &repository, &release.digest, &services, waits);
+            redeploy(
+                planned,
+                &repository,
+                &release.digest,
+                &services,
+                waits,
+                redeploy_all,
+            );
         }
         (None, Some(prior)) => {
             // Nothing changes: every apply-time value stays as the last apply left it.
@@ -114,14 +150,17 @@ pub(super) async fn plan(
 }
 
 /// The values of a plan that promotes (or redeploys): the image URI from the repository the
-/// plan looked up, a new deployment for each service (its id known after apply), and the
-/// rollouts as they will stand when apply succeeds.
+/// plan looked up, a deployment for each service (its id known after apply), and the rollouts
+/// as they will stand when apply succeeds, where that is certain: after a wait, every
+/// deployment is PRIMARY and COMPLETED; without one, a deployment apply starts is PRIMARY and
+/// IN_PROGRESS, while one it adopts is recorded as last seen.
 fn redeploy(
     planned: &mut ProdTagModel,
     repository: &Repository,
     digest: &Digest,
     services: &[ServiceState],
     waits: Option<bool>,
+    redeploy_all: bool,
 ) {
     planned.image_uri = if repository.uri.is_empty() {
         Tf::Unknown
@@ -134,11 +173,14 @@ fn redeploy(
             .map(|s| (s.name.clone(), Tf::Unknown))
             .collect(),
     );
-    // Without waiting, a deployment apply adopts is recorded as last seen: not known now.
-    let (status, rollout_state) = match waits {
-        Some(true) => (
+    let (status, rollout_state) = match (waits, redeploy_all) {
+        (Some(true), _) => (
             Tf::Known(WAITED_STATUS.to_owned()),
             Tf::Known(WAITED_ROLLOUT.to_owned()),
+        ),
+        (Some(false), true) => (
+            Tf::Known(STARTED_STATUS.to_owned()),
+            Tf::Known(STARTED_ROLLOUT.to_owned()),
         ),
         _ => (Tf::Unknown, Tf::Unknown),
     };
