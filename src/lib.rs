@@ -10,8 +10,12 @@
 //! - [`provider_data`] — what the configured provider hands to every resource and data source
 //!   (the AWS clients).
 //! - [`functions`] — provider-defined functions, one file each (`parse_image_uri`).
-//! - [`aws`] — the domain: AWS client construction (`aws::config`) and, later, the ECR/ECS
-//!   operations. Plain Rust: no Terraform types, no unknown values.
+//! - [`aws`] — the domain: AWS clients, retag, redeploy, wait, roll back, the digest report,
+//!   and what a failed AWS call says. Plain Rust: no Terraform types, no unknown values.
+//! - [`names`] — the naming rules (account id, region, repository, tag, digest, cluster and
+//!   service references, role ARN), and their schema validators.
+//! - [`errors`] — the one mapper from domain errors to diagnostics, used by every resource,
+//!   data source and function.
 //! - [`resources`], [`data_sources`] — one module per Terraform type: its model (declared
 //!   with [`model!`], which is also its schema), plan and CRUD, translating between Terraform
 //!   values and the domain.
@@ -19,7 +23,9 @@
 
 pub mod aws;
 pub mod data_sources;
+pub mod errors;
 pub mod functions;
+pub mod names;
 pub mod provider;
 pub mod provider_data;
 pub mod resources;

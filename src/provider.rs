@@ -5,19 +5,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::aws::config::{
-    AssumeRole, AwsSettings, build_clients, check_region_name as check_region,
-};
+use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
 use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
 use crate::model;
+use crate::names;
 use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
 };
-use crate::tfplugin::log;
 use crate::tfplugin::model::{Model, Object, Tf, block, optional, required};
 use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
@@ -35,8 +33,7 @@ model! {
     pub struct ProviderModel {
         /// The AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION` or
         /// the profile's region.
-        pub region: Tf<String> => optional()
-            .validate(validators::matches("an AWS region name such as eu-west-1", check_region)),
+        pub region: Tf<String> => optional().validate(names::validators::region()),
         /// The named profile of the shared configuration files to use. Defaults to
         /// `AWS_PROFILE`, then `default`.
         pub profile: Tf<String> => optional().validate(validators::non_empty()),
@@ -58,16 +55,10 @@ model! {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AssumeRoleModel {
         /// The ARN of the role, e.g. `arn:aws:iam::123456789012:role/deploy`.
-        pub role_arn: Tf<String> => required().validate(validators::matches(
-            "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy",
-            check_role_arn,
-        )),
+        pub role_arn: Tf<String> => required().validate(names::validators::role_arn()),
         /// The session name recorded in CloudTrail (2 to 64 characters of letters, digits and
         /// `+=,.@_-`).
-        pub session_name: Tf<String> => optional().validate(validators::matches(
-            "2 to 64 characters of letters, digits and +=,.@_-",
-            check_session_name,
-        )),
+        pub session_name: Tf<String> => optional().validate(names::validators::session_name()),
         /// The external ID the role's trust policy requires.
         pub external_id: Tf<String> => optional().validate(validators::length_between(2, 1224)),
     }
@@ -106,29 +97,23 @@ impl Provider for TagdeployProvider {
     ) -> Result<ProviderData, Diagnostics> {
         let unknown = unknown_settings(&config.to_value());
         if !unknown.is_empty() {
-            log::info(
-                "provider settings unknown at configure time",
-                &[("settings", &unknown.join(","))],
+            tracing::info!(
+                settings = unknown.join(","),
+                "provider settings unknown at configure time"
             );
             return Ok(ProviderData::unknown_settings(unknown));
         }
         let settings = settings_from(&config);
         let clients = build_clients(&settings).await;
         // Only non-secret settings are logged.
-        log::debug(
-            "configured AWS clients",
-            &[
-                ("region", &clients.region.clone().unwrap_or_default()),
-                ("profile", &settings.profile.clone().unwrap_or_default()),
-                (
-                    "assume_role",
-                    &settings
-                        .assume_role
-                        .as_ref()
-                        .map(|r| r.role_arn.as_str())
-                        .unwrap_or(""),
-                ),
-            ],
+        tracing::debug!(
+            region = clients.region.as_deref().unwrap_or_default(),
+            profile = settings.profile.as_deref().unwrap_or_default(),
+            assume_role = settings
+                .assume_role
+                .as_ref()
+                .map_or("", |r| r.role_arn.as_str()),
+            "configured AWS clients"
         );
         Ok(ProviderData::configured(clients))
     }
@@ -201,40 +186,6 @@ fn settings_from(config: &ProviderModel) -> AwsSettings {
         }),
         ecr_endpoint: endpoints.and_then(|e| owned(&e.ecr)),
         ecs_endpoint: endpoints.and_then(|e| owned(&e.ecs)),
-    }
-}
-
-/// `arn:<partition>:iam::<12 digits>:role/<path and name>`.
-fn check_role_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(format!(
-            "{s:?} does not have the six colon-separated ARN fields"
-        ));
-    };
-    if arn != "arn" || !partition.starts_with("aws") {
-        return Err(format!("{s:?} does not start with arn:aws"));
-    }
-    if service != "iam" || !region.is_empty() {
-        return Err(format!(
-            "{s:?} is not an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-        ));
-    }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the account id {account:?} is not 12 digits"));
-    }
-    match resource.strip_prefix("role/") {
-        Some(name) if !name.is_empty() && !name.ends_with('/') => Ok(()),
-        _ => Err(format!("{resource:?} is not role/NAME")),
-    }
-}
-
-fn check_session_name(s: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if (2..=64).contains(&s.len()) && s.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!("{s:?} is not a valid session name"))
     }
 }
 
@@ -346,45 +297,6 @@ mod tests {
             walk(schema.root(), name, &mut missing);
         }
         assert_eq!(missing, Vec::<String>::new());
-    }
-
-    #[test]
-    fn region_shapes() {
-        for ok in [
-            "eu-west-1",
-            "us-gov-west-1",
-            "cn-north-1",
-            "us-isob-east-1",
-            "ap-southeast-3",
-        ] {
-            assert!(check_region(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "eu",
-            "EU-west-1",
-            "eu-west",
-            "eu-west-x",
-            "europe-west-1",
-            "eu--1",
-        ] {
-            assert!(check_region(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn role_arns() {
-        assert!(check_role_arn("arn:aws:iam::123456789012:role/deploy").is_ok());
-        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/path/deploy").is_ok());
-        for bad in [
-            "arn:aws:iam::12345:role/deploy",
-            "arn:aws:s3:::bucket",
-            "arn:aws:iam::123456789012:user/me",
-            "arn:aws:iam::123456789012:role/",
-            "deploy",
-        ] {
-            assert!(check_role_arn(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

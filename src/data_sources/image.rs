@@ -5,19 +5,17 @@
 //! the repository URI (exact, rather than guessed from account and region).
 
 use crate::aws::ecr::{Ecr, ImageDetails, Repository};
-use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector};
+use crate::errors::{self, Attributes};
 use crate::model;
+use crate::names;
 use crate::provider_data::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
 use crate::tfplugin::model::{Object, Tf, computed, optional, optional_computed, required};
 use crate::tfplugin::schema::Schema;
 
-use super::{
-    ecr_diagnostic, image_digest, image_tag, registry_id, repository_name, repository_ref,
-    unless_stopped,
-};
+use super::{repository_ref, unless_stopped};
 
 const SUMMARY: &str = "Read Image Error";
 
@@ -30,17 +28,17 @@ model! {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImageModel {
         /// The name of the ECR repository, e.g. `example` or `team/app`.
-        pub repository: Tf<String> => required().validate(repository_name()),
+        pub repository: Tf<String> => required().validate(names::validators::repository()),
         /// The AWS account id of the registry that holds the repository, when it is not the
         /// caller's own account.
-        pub registry_id: Tf<String> => optional().validate(registry_id()),
+        pub registry_id: Tf<String> => optional().validate(names::validators::account_id()),
         /// A tag of the image to look up, e.g. `prod` or `hash_2`. Exactly one of `tag` and
         /// `digest` must be set.
-        pub tag: Tf<String> => optional().validate(image_tag()),
+        pub tag: Tf<String> => optional().validate(names::validators::tag()),
         /// The image's digest (`sha256:` followed by 64 lowercase hex digits). Set it to look the
         /// image up by digest, or leave it out and read the digest `tag` points at. Exactly one
         /// of `tag` and `digest` must be set.
-        pub digest: Tf<String> => optional_computed().validate(image_digest()),
+        pub digest: Tf<String> => optional_computed().validate(names::validators::digest()),
         /// The image's digest.
         pub id: Option<String> => computed(),
         /// Every tag on the image, sorted.
@@ -113,7 +111,7 @@ impl DataSource for Image {
         };
         let (image, repo) = unless_stopped(ctx, SUMMARY, lookups)
             .await?
-            .map_err(|err| read_diagnostic(&err))?;
+            .map_err(|err| errors::ecr(SUMMARY, &err, &attributes()))?;
         Ok(result(config, &image, &repo))
     }
 }
@@ -134,9 +132,13 @@ fn selector_from(config: &ImageModel) -> Result<ImageSelector, Diagnostics> {
     }
 }
 
-/// A failed lookup as a diagnostic on the attribute at fault.
-fn read_diagnostic(err: &EcrError) -> Diagnostic {
-    ecr_diagnostic(SUMMARY, err)
+/// Where each kind of error points in this data source's configuration.
+fn attributes() -> Attributes {
+    Attributes::new()
+        .repository(AttributePath::attr(ImageModel::repository))
+        .registry_id(AttributePath::attr(ImageModel::registry_id))
+        .image_tag(AttributePath::attr(ImageModel::tag))
+        .image_digest(AttributePath::attr(ImageModel::digest))
 }
 
 /// The data source's result: configured values unchanged, the rest from ECR.

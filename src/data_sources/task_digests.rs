@@ -9,11 +9,13 @@
 //! data sources at a time) share their DescribeServices, DescribeTasks and DescribeImages calls
 //! (see [`crate::aws::coalesce`]); the two ListTasks calls stay per service.
 
-use crate::aws::ecs::{DeploymentState, rfc_status};
+use crate::aws::ecs::DeploymentState;
 use crate::aws::report::{
     DigestReport, ReportError, ReportRequest, TaskDigest, task_digest_report,
 };
+use crate::errors::{self, Attributes};
 use crate::model;
+use crate::names;
 use crate::provider_data::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
@@ -21,10 +23,7 @@ use crate::tfplugin::model::{Object, Tf, computed, optional, optional_computed, 
 use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
 
-use super::{
-    ecr_diagnostic, ecs_diagnostic, image_tag, registry_id, repository_name, repository_ref,
-    unless_stopped,
-};
+use super::{repository_ref, unless_stopped};
 
 /// The environment tag looked up when `tag` is not set.
 pub const DEFAULT_TAG: &str = "prod";
@@ -40,20 +39,20 @@ model! {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TaskDigestsModel {
         /// The name or ARN of the ECS cluster that runs the service.
-        pub cluster: Tf<String> => required().validate(validators::non_empty()),
+        pub cluster: Tf<String> => required().validate(names::validators::cluster()),
         /// The name or ARN of the ECS service to report on.
-        pub service: Tf<String> => required().validate(validators::non_empty()),
+        pub service: Tf<String> => required().validate(names::validators::service()),
         /// The environment tag whose digest the tasks are compared with. Defaults to `prod`.
         pub tag: Tf<String> => optional_computed()
             .default(Value::string(DEFAULT_TAG))
-            .validate(image_tag()),
+            .validate(names::validators::tag()),
         /// The ECR repository the environment tag is looked up in. Defaults to the repository
         /// of the reported container's image; after the read it holds the repository that was
         /// used.
-        pub repository: Tf<String> => optional_computed().validate(repository_name()),
+        pub repository: Tf<String> => optional_computed().validate(names::validators::repository()),
         /// The AWS account id of the registry that holds `repository`, when it is not the
         /// caller's own account. Requires `repository`.
-        pub registry_id: Tf<String> => optional().validate(registry_id()),
+        pub registry_id: Tf<String> => optional().validate(names::validators::account_id()),
         /// The name of the container whose digest is reported. Defaults to the task's only
         /// container, or to the only container whose image is in `repository`; after the read it
         /// holds the container that was used.
@@ -196,31 +195,13 @@ fn request_from(config: &TaskDigestsModel) -> ReportRequest {
 
 /// A failed report as a diagnostic on the attribute at fault.
 fn report_diagnostic(err: &ReportError, request: &ReportRequest) -> Diagnostic {
-    match err {
-        ReportError::Ecs(e) => ecs_diagnostic(SUMMARY, e),
-        ReportError::Ecr(e) => {
-            let d = ecr_diagnostic(SUMMARY, e);
-            if request.repository.is_none() && d.attribute.is_some() {
-                // The user did not name the repository: say where it came from.
-                Diagnostic {
-                    detail: format!(
-                        "The repository was taken from the image of the service's container. {}",
-                        d.detail
-                    ),
-                    ..d
-                }
-            } else {
-                d
-            }
-        }
-        ReportError::Container(reason) => Diagnostic::error(
-            SUMMARY,
-            format!("Cannot choose the container to report on: {reason}."),
-        )
-        .at(AttributePath::attr(TaskDigestsModel::container)),
-        ReportError::Repository { .. } => Diagnostic::error(SUMMARY, format!("{err}."))
-            .at(AttributePath::attr(TaskDigestsModel::repository)),
-    }
+    let at = Attributes::new()
+        .repository(AttributePath::attr(TaskDigestsModel::repository))
+        .registry_id(AttributePath::attr(TaskDigestsModel::registry_id))
+        .cluster(AttributePath::attr(TaskDigestsModel::cluster))
+        .services(AttributePath::attr(TaskDigestsModel::service))
+        .container(AttributePath::attr(TaskDigestsModel::container));
+    errors::report(SUMMARY, err, request, &at)
 }
 
 /// The data source's result: the configuration as given (defaults filled in) plus the report.
@@ -232,7 +213,7 @@ fn result(
     let status = config
         .deployment_id
         .known()
-        .map(|id| rfc_status(&report.service, id).to_owned());
+        .map(|id| report.service.rfc_status(id).to_string());
     TaskDigestsModel {
         cluster: Tf::Known(request.cluster.clone()),
         service: Tf::Known(request.service.clone()),
@@ -261,8 +242,8 @@ fn task(task: &TaskDigest) -> TaskModel {
         container: task.container.clone(),
         digest: task.digest.clone(),
         matches: task.matches,
-        last_status: task.last_status.clone(),
-        desired_status: task.desired_status.clone(),
+        last_status: task.last_status.to_string(),
+        desired_status: task.desired_status.to_string(),
         deployment_id: non_empty(&task.deployment_id),
     }
 }
@@ -270,8 +251,8 @@ fn task(task: &TaskDigest) -> TaskModel {
 fn deployment(d: &DeploymentState) -> DeploymentModel {
     DeploymentModel {
         id: d.id.clone(),
-        status: d.status.clone(),
-        rollout_state: non_empty(&d.rollout_state),
+        status: d.status.to_string(),
+        rollout_state: d.rollout_state.as_ref().map(ToString::to_string),
         rollout_state_reason: non_empty(&d.rollout_state_reason),
         task_definition: d.task_definition.clone(),
         desired_count: d.desired_count.into(),
@@ -300,7 +281,7 @@ mod tests {
         DeploymentState {
             id: id.into(),
             status: status.into(),
-            rollout_state: rollout.into(),
+            rollout_state: (!rollout.is_empty()).then(|| rollout.into()),
             rollout_state_reason: String::new(),
             task_definition: "arn:aws:ecs:us-east-1:123456789012:task-definition/example:1".into(),
             desired_count: 2,

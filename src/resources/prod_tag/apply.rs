@@ -4,19 +4,18 @@
 
 use std::time::Duration;
 
-use super::Target;
 use super::model::{ProdTagModel, Rollout};
 use super::plan::{PlannedPrivate, triggers_changed};
+use super::{Target, attributes};
 use crate::aws::ecr::Ecr;
 use crate::aws::ecs::{Ecs, WaitOptions};
-use crate::aws::error::EcrError;
 use crate::aws::image::Digest;
-use crate::aws::promote::{self, Outcome, Promotion, PromotionError};
+use crate::aws::promote::{self, Outcome, Promotion};
+use crate::errors;
 use crate::provider_data::ProviderData;
 use crate::resources::timeouts::{Operation, Timeouts};
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic};
+use crate::tfplugin::diagnostics::Diagnostic;
 use crate::tfplugin::framework::{ApplyError, Change, Ctx};
-use crate::tfplugin::log;
 use crate::tfplugin::model::Tf;
 
 /// Create and update: run the promotion the plan described and record the outcome.
@@ -69,13 +68,11 @@ pub(super) async fn promote(
         wait,
         rollback_on_failure: planned.rollback_on_failure.known().copied().unwrap_or(true),
     };
-    log::info(
-        "promoting",
-        &[
-            ("repository", &promotion.repository.name),
-            ("tag", &promotion.tag),
-            ("digest", &digest.as_str()),
-        ],
+    tracing::info!(
+        repository = %promotion.repository.name,
+        tag = %promotion.tag,
+        digest = %digest,
+        "promoting"
     );
     // The promise travels from plan to apply only; the state keeps no private data.
     ctx.set_private(Vec::new());
@@ -93,21 +90,7 @@ pub(super) async fn promote(
             true,
         )),
         Err(failure) => {
-            let summary = match failure.error {
-                PromotionError::Retag { .. } => "Retag Image Error",
-                PromotionError::Deploy { .. } | PromotionError::Inspect(_) => {
-                    "Redeploy Services Error"
-                }
-                PromotionError::Rollout { .. } => "Rollout Failed",
-            };
-            let mut diagnostic = Diagnostic::error(summary, failure.to_string());
-            if let PromotionError::Retag {
-                source: EcrError::TagImmutable { .. },
-                ..
-            } = &failure.error
-            {
-                diagnostic = diagnostic.at(AttributePath::attr(ProdTagModel::tag));
-            }
+            let diagnostic = errors::promotion(&failure, &attributes());
             let state = state_after(planned, &failure.outcome, repository_uri.as_deref(), false);
             Err(ApplyError::from(diagnostic).with_state(state))
         }
@@ -153,8 +136,8 @@ pub(super) fn state_after(
             .map(|d| {
                 let rollout = Rollout {
                     service_arn: Tf::Known(d.deployment.service_arn.clone()),
-                    status: non_empty(&d.status),
-                    rollout_state: non_empty(&d.rollout_state),
+                    status: d.status.as_ref().map(ToString::to_string).into(),
+                    rollout_state: d.rollout_state.as_ref().map(ToString::to_string).into(),
                 };
                 (d.deployment.service.clone(), rollout)
             })
@@ -174,15 +157,6 @@ pub(super) fn state_after(
 fn settle<T>(value: &mut Tf<T>) {
     if value.is_unknown() {
         *value = Tf::Null;
-    }
-}
-
-/// A known string, or null for the empty string ECS reports for a state it has not given.
-fn non_empty(value: &str) -> Tf<String> {
-    if value.is_empty() {
-        Tf::Null
-    } else {
-        Tf::Known(value.to_owned())
     }
 }
 

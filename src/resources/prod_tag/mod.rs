@@ -23,24 +23,26 @@ pub use model::{ProdTagModel, Rollout};
 use crate::aws::ecr::Ecr;
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
-use crate::aws::uri::{is_valid_repository, is_valid_tag};
+use crate::errors::{self, Attributes};
+use crate::names;
 use crate::provider_data::ProviderData;
-use crate::resources::errors::{self, Attributes};
 use crate::resources::timeouts::Operation;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
-use crate::tfplugin::log;
 use crate::tfplugin::model::Tf;
 use crate::tfplugin::schema::Schema;
 
 /// Where each kind of error points in this resource's configuration.
-const ATTRIBUTES: Attributes = Attributes {
-    repository: ProdTagModel::repository,
-    tag: ProdTagModel::release_tag,
-    digest: ProdTagModel::image_digest,
-    cluster: ProdTagModel::cluster,
-    services: ProdTagModel::services,
-};
+fn attributes() -> Attributes {
+    Attributes::new()
+        .repository(AttributePath::attr(ProdTagModel::repository))
+        .registry_id(AttributePath::attr(ProdTagModel::registry_id))
+        .image_tag(AttributePath::attr(ProdTagModel::release_tag))
+        .image_digest(AttributePath::attr(ProdTagModel::image_digest))
+        .environment_tag(AttributePath::attr(ProdTagModel::tag))
+        .cluster(AttributePath::attr(ProdTagModel::cluster))
+        .services(AttributePath::attr(ProdTagModel::services))
+}
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -151,14 +153,16 @@ impl Resource for ProdTag {
             Ok(found) => found.into_iter().next().flatten(),
             // The repository is gone, and the tag with it.
             Err(EcrError::RepositoryNotFound { .. }) => return Ok(None),
-            Err(e) => return Err(errors::ecr("Read Environment Tag Error", &e, ATTRIBUTES).into()),
+            Err(e) => {
+                return Err(errors::ecr("Read Environment Tag Error", &e, &attributes()).into());
+            }
         };
         let recorded = state.image_digest.known().cloned();
         let now = found.as_ref().map(|d| d.digest.to_string());
         if recorded != now {
             // The tag moved outside Terraform (or a promotion was interrupted after the retag):
             // record where it points now, and where it pointed before, for the rollback.
-            log::info("environment tag moved outside Terraform", &[("tag", &tag)]);
+            tracing::info!(tag = %tag, "environment tag moved outside Terraform");
             state.image_uri = match (state.image_uri.as_str(), &now) {
                 (Some(uri), Some(digest)) => uri
                     .split_once('@')
@@ -197,7 +201,7 @@ impl Resource for ProdTag {
             ))
         };
         let (repository, tag) = id.rsplit_once(':').ok_or_else(invalid)?;
-        if !is_valid_repository(repository) || !is_valid_tag(tag) {
+        if !names::REPOSITORY.accepts(repository) || !names::TAG.accepts(tag) {
             return Err(invalid());
         }
         Ok(ProdTagModel {

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::image::Digest;
-use crate::aws::uri::{is_valid_repository, is_valid_tag};
 use crate::model;
+use crate::names;
 use crate::resources::timeouts::Timeouts;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{
@@ -26,53 +25,34 @@ model! {
         pub id: Tf<String> => computed(),
         /// The ECR repository that holds the release images and the environment tag, e.g.
         /// `example` or `team/app`.
-        pub repository: Tf<String> => required().requires_replace().validate(validators::matches(
-            "an ECR repository name (2-256 characters: lowercase letters, digits, and . _ - / between them)",
-            |s: &str| {
-                if is_valid_repository(s) {
-                    Ok(())
-                } else {
-                    Err(format!("{s:?} is not one"))
-                }
-            },
-        )),
+        pub repository: Tf<String> => required()
+            .requires_replace()
+            .validate(names::validators::repository()),
         /// The AWS account id of the registry, when the repository is in another account's
         /// registry. Defaults to the caller's account.
-        pub registry_id: Tf<String> => optional().requires_replace().validate(validators::matches(
-            "a 12-digit AWS account id",
-            |s: &str| {
-                if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-                    Ok(())
-                } else {
-                    Err(format!("{s:?} is not one"))
-                }
-            },
-        )),
+        pub registry_id: Tf<String> => optional()
+            .requires_replace()
+            .validate(names::validators::account_id()),
         /// The environment tag to move onto the release, e.g. `prod` or `stage`. Defaults to
         /// `prod`. Must be mutable in the repository.
         pub tag: Tf<String> => optional_computed()
             .default(Value::string("prod"))
             .requires_replace()
-            .validate(image_tag()),
+            .validate(names::validators::tag()),
         /// The tag of the release to promote, typically the release hash (`hash_2`). Resolved to
         /// a digest during plan. Exactly one of `release_tag` and `image_digest` must be set.
-        pub release_tag: Tf<String> => optional().validate(image_tag()),
+        pub release_tag: Tf<String> => optional().validate(names::validators::tag()),
         /// The digest the environment tag points at. Set it to pin a digest instead of
         /// `release_tag`; otherwise it is resolved from `release_tag` during plan, and refreshed
         /// from ECR, so a tag moved outside Terraform shows as a change.
-        pub image_digest: Tf<String> => optional_computed().validate(validators::matches(
-            "an image digest (sha256: followed by 64 lowercase hex digits)",
-            |s: &str| Digest::parse(s).map(|_| ()).map_err(|e| e.to_string()),
-        )),
+        pub image_digest: Tf<String> => optional_computed().validate(names::validators::digest()),
         /// The ECS cluster (name or ARN) of the services to redeploy.
-        pub cluster: Tf<String> => required()
-            .validate(validators::non_empty())
-            .validate(validators::length_between(1, 2048)),
+        pub cluster: Tf<String> => required().validate(names::validators::cluster()),
         /// The ECS services (names or ARNs) whose task definitions use the environment tag: each
         /// gets a new deployment so its tasks resolve the new digest. At least one.
         pub services: Tf<Set<String>> => required()
             .validate(at_least_one_service())
-            .validate(validators::each(validators::non_empty())),
+            .validate(validators::each(names::validators::service())),
         /// Wait until every service's new deployment is the only one, COMPLETED, with all
         /// desired tasks running. Defaults to `true`. With `false`, apply returns once the
         /// deployments have started; a later apply with `true` waits for them without starting
@@ -128,19 +108,6 @@ model! {
 pub fn schema() -> Schema {
     ProdTagModel::schema(VERSION)
         .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
-}
-
-fn image_tag() -> impl Validator {
-    validators::matches(
-        "an image tag (1-128 letters, digits, _ . -, not starting with . or -)",
-        |s: &str| {
-            if is_valid_tag(s) {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not a valid image tag"))
-            }
-        },
-    )
 }
 
 fn at_least_one_service() -> impl Validator {

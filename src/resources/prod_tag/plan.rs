@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use super::model::{ProdTagModel, Rollout};
-use super::{ATTRIBUTES, Target};
+use super::{Target, attributes};
 use crate::aws::ecr::{Ecr, ImageDetails, Repository};
-use crate::aws::ecs::{Ecs, ServiceState};
+use crate::aws::ecs::{DeploymentStatus, Ecs, RolloutState, ServiceState};
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector};
+use crate::errors;
 use crate::provider_data::ProviderData;
-use crate::resources::errors;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, Plan};
 use crate::tfplugin::model::Tf;
@@ -20,13 +20,13 @@ use crate::tfplugin::model::Tf;
 /// The status and rollout state every recorded deployment has after an apply that waited and
 /// succeeded (the wait ends only when each is the service's only deployment, PRIMARY and
 /// COMPLETED).
-const WAITED_STATUS: &str = "PRIMARY";
-const WAITED_ROLLOUT: &str = "COMPLETED";
+const WAITED: (DeploymentStatus, RolloutState) =
+    (DeploymentStatus::Primary, RolloutState::Completed);
 
 /// The status and rollout state of a deployment apply has just started and does not wait for
 /// (as UpdateService reports it; see [`crate::aws::promote`]).
-const STARTED_STATUS: &str = "PRIMARY";
-const STARTED_ROLLOUT: &str = "IN_PROGRESS";
+const STARTED: (DeploymentStatus, RolloutState) =
+    (DeploymentStatus::Primary, RolloutState::InProgress);
 
 /// What plan hands to apply in the planned private state: whether the plan promised that every
 /// service redeploys. Apply then forces the redeploys even if it finds the tag already on the
@@ -70,7 +70,7 @@ pub(super) async fn plan(
             let mut found = ecr
                 .images(&target.repository, &[target.release.clone(), env])
                 .await
-                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, &attributes()))?;
             let current = found.pop().flatten().map(|d| d.digest);
             (found.pop().flatten(), current)
         }
@@ -78,7 +78,7 @@ pub(super) async fn plan(
             let found = ecr
                 .images(&target.repository, std::slice::from_ref(&target.release))
                 .await
-                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, &attributes()))?;
             let current = prior
                 .image_digest
                 .as_str()
@@ -174,14 +174,8 @@ fn redeploy(
             .collect(),
     );
     let (status, rollout_state) = match (waits, redeploy_all) {
-        (Some(true), _) => (
-            Tf::Known(WAITED_STATUS.to_owned()),
-            Tf::Known(WAITED_ROLLOUT.to_owned()),
-        ),
-        (Some(false), true) => (
-            Tf::Known(STARTED_STATUS.to_owned()),
-            Tf::Known(STARTED_ROLLOUT.to_owned()),
-        ),
+        (Some(true), _) => known(&WAITED),
+        (Some(false), true) => known(&STARTED),
         _ => (Tf::Unknown, Tf::Unknown),
     };
     planned.rollouts = Tf::Known(
@@ -198,6 +192,14 @@ fn redeploy(
             .collect::<BTreeMap<_, _>>(),
     );
     planned.promoted_at = Tf::Unknown;
+}
+
+/// A planned status and rollout state, as ECS spells them.
+fn known((status, rollout_state): &(DeploymentStatus, RolloutState)) -> (Tf<String>, Tf<String>) {
+    (
+        Tf::Known(status.to_string()),
+        Tf::Known(rollout_state.to_string()),
+    )
 }
 
 /// A plan whose inputs are not all known yet: every value apply decides is unknown, except a
@@ -232,7 +234,7 @@ async fn validate_targets(
         ecr.repository(&target.repository),
         ecs.services(&target.cluster, &target.services)
     );
-    let repository = repository.map_err(|e| errors::ecr("Repository Error", &e, ATTRIBUTES))?;
+    let repository = repository.map_err(|e| errors::ecr("Repository Error", &e, &attributes()))?;
     let mut diags = Diagnostics::new();
     // A tag that does not exist yet may be created even when immutable; an existing one cannot move.
     if moves && current.is_some() && repository.mutability.is_immutable(&target.tag) {
@@ -262,7 +264,7 @@ async fn validate_targets(
     let services = match services {
         Ok(services) => services,
         Err(e) => {
-            diags.push(errors::ecs("Service Lookup Error", &e, ATTRIBUTES));
+            diags.push(errors::ecs("Service Lookup Error", &e, &attributes()));
             Vec::new()
         }
     };
@@ -284,7 +286,7 @@ fn missing_release(target: &Target) -> Diagnostics {
             digest: digest.clone(),
         },
     };
-    errors::ecr("Resolve Release Error", &error, ATTRIBUTES).into()
+    errors::ecr("Resolve Release Error", &error, &attributes()).into()
 }
 
 /// Whether the prior state recorded a rollout still in progress (an apply stopped during the
@@ -297,7 +299,7 @@ fn rollout_unfinished(prior: Option<&ProdTagModel>, planned: &ProdTagModel) -> b
         .is_some_and(|rollouts| {
             rollouts
                 .values()
-                .any(|r| r.rollout_state.as_str() == Some("IN_PROGRESS"))
+                .any(|r| r.rollout_state.as_str() == Some(RolloutState::InProgress.as_str()))
         });
     waits && in_progress
 }

@@ -16,7 +16,6 @@ use tokio_util::sync::CancellationToken;
 use super::shape::{show, to_diagnostics};
 use super::{AnyDataSource, AnyResource, Ctx, Function, FunctionError, Provider, apply, probe};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::log;
 use crate::tfplugin::model::Model;
 use crate::tfplugin::schema::Schema;
 use crate::tfplugin::value::Value;
@@ -225,10 +224,7 @@ impl<P: Provider> Runtime<P> {
 
     /// ConfigureProvider: builds the provider data once.
     pub async fn configure(&self, terraform_version: &str, config: &Value) -> Diagnostics {
-        log::debug(
-            "configuring provider",
-            &[("terraform_version", &terraform_version)],
-        );
+        tracing::debug!(terraform_version, "configuring provider");
         let mut ctx = self.ctx(&(), Vec::new());
         let result = match P::Model::decode(config, "the provider configuration") {
             Ok(config) => self.provider.configure(&mut ctx, config).await,

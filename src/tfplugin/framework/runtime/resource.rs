@@ -5,7 +5,6 @@ use super::{Runtime, unknown_type};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::shape::{nullify_unknowns, to_diagnostics};
 use crate::tfplugin::framework::{Change, Plan, Provider, apply, plan};
-use crate::tfplugin::log;
 use crate::tfplugin::value::{Value, json};
 
 /// A PlanResourceChange call, decoded.
@@ -189,7 +188,7 @@ impl<P: Provider> Runtime<P> {
             config,
             prior_private,
         } = req;
-        log::trace("PlanResourceChange", &[("type", &type_name)]);
+        tracing::trace!(resource_type = %type_name, "PlanResourceChange");
         let fail = |diagnostics: Diagnostics, planned_private: Vec<u8>| PlanOutcome {
             planned_private,
             diagnostics,
@@ -265,7 +264,7 @@ impl<P: Provider> Runtime<P> {
             config,
             planned_private,
         } = req;
-        log::trace("ApplyResourceChange", &[("type", &type_name)]);
+        tracing::trace!(resource_type = %type_name, "ApplyResourceChange");
         let Some(e) = self.resources.get(type_name.as_str()) else {
             return ApplyOutcome {
                 new_state: prior,
