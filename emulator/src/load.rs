@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::ecr::Ecr;
-use crate::ecs::{Ecs, ExternalImage};
+use crate::ecs::{AlarmState, Ecs, ExternalImage, LambdaResult};
 use crate::ids::SplitMix64;
 use crate::manifest;
 use crate::protocol::{AwsError, RequestContext};
@@ -49,6 +49,7 @@ fn external_image(s: &ExternalImageSpec) -> ExternalImage {
             .clone()
             .unwrap_or_else(|| manifest::digest_of(s.image.as_bytes())),
         healthy: s.healthy,
+        alarms: s.triggers_alarms.clone(),
     }
 }
 
@@ -153,6 +154,8 @@ impl State {
                 if tags.is_empty() {
                     tags.push(None);
                 }
+                // World-only traits of the image: tasks running it trip these alarms.
+                let alarms = image.triggers_alarms.clone();
                 for tag in tags {
                     let exists = state.ecr.repositories[index].by_digest(&digest).is_some();
                     if tag.is_none() && exists {
@@ -172,9 +175,37 @@ impl State {
                         )
                         .map_err(|e| invalid(&what, e))?;
                 }
+                if let Some(stored) = state.ecr.repositories[index]
+                    .images
+                    .iter_mut()
+                    .find(|i| i.digest == digest)
+                {
+                    stored.alarms = alarms;
+                }
             }
         }
         state.ecs.external = world.external_images.iter().map(external_image).collect();
+        for alarm in &world.alarms {
+            let parsed = AlarmState::parse(&alarm.state).ok_or_else(|| {
+                WorldError::Invalid(format!(
+                    "alarm '{}': state '{}' is not one of OK, ALARM, INSUFFICIENT_DATA",
+                    alarm.alarm_name, alarm.state
+                ))
+            })?;
+            state.ecs.alarms.insert(alarm.alarm_name.clone(), parsed);
+        }
+        for function in &world.lambda_functions {
+            let result = LambdaResult::parse(&function.result).ok_or_else(|| {
+                WorldError::Invalid(format!(
+                    "lambda function '{}': result '{}' is not one of SUCCEEDED, FAILED, IN_PROGRESS",
+                    function.function_arn, function.result
+                ))
+            })?;
+            state
+                .ecs
+                .lambdas
+                .insert(function.function_arn.clone(), result);
+        }
         for cluster in &world.clusters {
             state
                 .ecs

@@ -3,7 +3,8 @@
 
 use crate::ecr::Ecr;
 
-use super::model::{ExternalImage, ResolvedContainer};
+use super::deployment::ResolvedContainer;
+use super::model::ExternalImage;
 
 /// Splits `registry/repo[:tag][@digest]` for an ECR registry host.
 fn parse_ecr_reference(image: &str) -> Option<(String, String, Option<String>, Option<String>)> {
@@ -53,6 +54,7 @@ pub fn resolve_image(
         image: image.to_string(),
         digest: None,
         failure: None,
+        alarms: Vec::new(),
     };
     if let Some((acct, repo_name, tag, digest)) = parse_ecr_reference(image)
         && acct == account
@@ -67,6 +69,7 @@ pub fn resolve_image(
         match found {
             Some(i) => {
                 out.digest = Some(i.digest.clone());
+                out.alarms = i.alarms.clone();
                 if !i.healthy {
                     out.failure = Some(unhealthy);
                 }
@@ -78,6 +81,7 @@ pub fn resolve_image(
     match external.iter().find(|e| e.image == image) {
         Some(e) => {
             out.digest = Some(e.digest.clone());
+            out.alarms = e.alarms.clone();
             if !e.healthy {
                 out.failure = Some(unhealthy);
             }

@@ -2,10 +2,17 @@
 //! the lookups every operation shares. No wire encoding here (see [`super::wire`]), no operation
 //! (see the family modules) and no scheduling (see [`super::rollout`]).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext};
+
+use super::config::DeployConfig;
+use super::deployment::{Deployment, LastCompleted, ResolvedContainer, Revision};
+use super::externals::{AlarmState, LambdaResult};
+use super::service_deployment::ServiceDeployment;
 
 /// Identifies one task-definition revision.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,122 +71,6 @@ impl TaskDefinition {
     }
 }
 
-/// A container image as a deployment resolved it (once, when the deployment was created).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedContainer {
-    /// Container name.
-    pub name: String,
-    /// Image reference as written in the task definition.
-    pub image: String,
-    /// The digest the reference resolved to.
-    pub digest: Option<String>,
-    /// Why tasks with this container cannot start (`stoppedReason`), if they cannot.
-    pub failure: Option<String>,
-}
-
-/// Deployment status as ECS reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeploymentStatus {
-    /// The most recent deployment.
-    Primary,
-    /// Being replaced, still has tasks.
-    Active,
-    /// Completely replaced (no longer listed by DescribeServices).
-    Inactive,
-}
-
-impl DeploymentStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Primary => "PRIMARY",
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-        }
-    }
-}
-
-/// `rolloutState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RolloutState {
-    /// Rolling out.
-    InProgress,
-    /// Reached steady state.
-    Completed,
-    /// Stopped by the circuit breaker.
-    Failed,
-}
-
-impl RolloutState {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "IN_PROGRESS",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-        }
-    }
-}
-
-/// One service deployment.
-#[derive(Clone, Debug)]
-pub struct Deployment {
-    /// `ecs-svc/<19 digits>`.
-    pub id: String,
-    /// PRIMARY / ACTIVE / INACTIVE.
-    pub status: DeploymentStatus,
-    /// Task definition it runs.
-    pub task_definition: TdKey,
-    /// Images resolved once for the whole deployment.
-    pub containers: Vec<ResolvedContainer>,
-    /// Task cpu / memory from the task definition.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-    /// Desired tasks (for the PRIMARY: the service's desired count).
-    pub desired_count: i64,
-    /// Consecutive failed task starts.
-    pub failed_tasks: i64,
-    /// Rollout state.
-    pub rollout: RolloutState,
-    /// `rolloutStateReason`.
-    pub reason: String,
-    /// Created (emulated ms).
-    pub created_ms: i64,
-    /// Last change (emulated ms).
-    pub updated_ms: i64,
-    /// A task of this deployment reached RUNNING (ECS then stops counting failures).
-    pub had_running: bool,
-}
-
-/// What a rollback returns to: the last deployment that completed.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    /// Its id.
-    pub deployment_id: String,
-    /// Its task definition.
-    pub task_definition: TdKey,
-    /// Its resolved images (digests included: a rollback does not re-resolve tags).
-    pub containers: Vec<ResolvedContainer>,
-    /// Task cpu.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-}
-
-/// Deployment configuration we act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeployConfig {
-    /// `minimumHealthyPercent`.
-    pub minimum_healthy_percent: i64,
-    /// `maximumPercent`.
-    pub maximum_percent: i64,
-    /// Circuit breaker `enable`.
-    pub circuit_breaker: bool,
-    /// Circuit breaker `rollback`.
-    pub rollback: bool,
-}
-
 /// A service event (newest first in `events`).
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -208,12 +99,18 @@ pub struct Service {
     pub launch_type: String,
     /// Network configuration, echoed back.
     pub network_configuration: Option<Value>,
+    /// Load balancers, echoed back (blue/green strategies shift traffic through them).
+    pub load_balancers: Vec<Value>,
     /// Listed deployments, PRIMARY first.
     pub deployments: Vec<Deployment>,
     /// Deployments that became INACTIVE (kept for `/_emulator/state`).
     pub retired: Vec<Deployment>,
+    /// Every revision the service has run, oldest first.
+    pub revisions: Vec<Revision>,
+    /// Every service deployment, oldest first; the last one is `currentServiceDeployment`.
+    pub service_deployments: Vec<ServiceDeployment>,
     /// Last completed deployment, the rollback target.
-    pub last_completed: Option<Snapshot>,
+    pub last_completed: Option<LastCompleted>,
     /// Events, newest first.
     pub events: Vec<Event>,
 }
@@ -222,6 +119,16 @@ impl Service {
     /// The PRIMARY deployment (always the first).
     pub fn primary(&self) -> Option<&Deployment> {
         self.deployments.first()
+    }
+
+    /// The revision with `id`.
+    pub fn revision(&self, id: &str) -> Option<&Revision> {
+        self.revisions.iter().find(|r| r.id == id)
+    }
+
+    /// The current service deployment (the newest).
+    pub fn current(&self) -> Option<&ServiceDeployment> {
+        self.service_deployments.last()
     }
 
     /// Records an event (keeps the newest 100).
@@ -348,6 +255,8 @@ pub struct ExternalImage {
     pub digest: String,
     /// Whether it starts.
     pub healthy: bool,
+    /// Alarms that go into ALARM while a task runs it.
+    pub alarms: Vec<String>,
 }
 
 /// All of ECS.
@@ -359,6 +268,10 @@ pub struct Ecs {
     pub task_definitions: Vec<TaskDefinition>,
     /// Known images outside ECR.
     pub external: Vec<ExternalImage>,
+    /// The CloudWatch alarms deployments watch, as set by the world file or the admin API.
+    pub alarms: BTreeMap<String, AlarmState>,
+    /// What the Lambda functions that hooks invoke answer.
+    pub lambdas: BTreeMap<String, LambdaResult>,
 }
 
 impl Ecs {
@@ -429,22 +342,6 @@ pub fn task_arn(cluster: &str, id: &str, ctx: &RequestContext) -> String {
         "arn:aws:ecs:{}:{}:task/{cluster}/{id}",
         ctx.region, ctx.account
     )
-}
-
-/// Counts of a deployment's tasks that are still wanted: (running, pending).
-pub fn deployment_counts(tasks: &[Task], service: &str, deployment: &str) -> (i64, i64) {
-    let mut running = 0;
-    let mut pending = 0;
-    for t in tasks {
-        if t.service == service && t.deployment == deployment && t.desired == TaskStatus::Running {
-            match t.last {
-                TaskStatus::Running => running += 1,
-                TaskStatus::Pending => pending += 1,
-                TaskStatus::Stopped => {}
-            }
-        }
-    }
-    (running, pending)
 }
 
 #[cfg(test)]

@@ -8,12 +8,13 @@ use crate::ecr::Ecr;
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 
-use super::config::{DeploymentConfigurationIn, default_config, merge_config};
-use super::images::resolve_image;
-use super::model::{
-    Deployment, DeploymentStatus, Ecs, ResolvedContainer, RolloutState, Service, service_not_found,
-    short_name, valid_name,
+use super::config::{DeployConfig, DeploymentConfigurationIn, merge_config, validate};
+use super::deployment::{
+    Deployment, DeploymentStatus, ResolvedContainer, Revision, RolloutState, revision_id,
 };
+use super::images::resolve_image;
+use super::lifecycle;
+use super::model::{Ecs, Service, service_not_found, short_name, valid_name};
 use super::wire::{check_batch, describe_each, service_json, wants_tags};
 use super::{Call, Handler};
 
@@ -43,6 +44,7 @@ struct CreateServiceIn {
     launch_type: Option<String>,
     deployment_configuration: Option<DeploymentConfigurationIn>,
     network_configuration: Option<Value>,
+    load_balancers: Option<Vec<Value>>,
     scheduling_strategy: Option<String>,
     deployment_controller: Option<Value>,
 }
@@ -56,6 +58,7 @@ struct UpdateServiceIn {
     task_definition: Option<String>,
     deployment_configuration: Option<DeploymentConfigurationIn>,
     network_configuration: Option<Value>,
+    load_balancers: Option<Vec<Value>>,
     force_new_deployment: Option<bool>,
 }
 
@@ -79,7 +82,8 @@ struct ListServicesIn {
 
 impl Ecs {
     /// Starts a new PRIMARY deployment of the service's current task definition, resolving every
-    /// container image once. The previous PRIMARY becomes ACTIVE.
+    /// container image once: a new service revision and its service deployment. The previous
+    /// PRIMARY becomes ACTIVE.
     pub fn new_deployment(
         &self,
         service: &mut Service,
@@ -107,14 +111,23 @@ impl Ecs {
                 d.updated_ms = now_ms;
             }
         }
-        let deployment = Deployment {
-            reason: format!("ECS deployment {id} in progress."),
-            id,
-            status: DeploymentStatus::Primary,
+        let revision = Revision {
+            id: revision_id(&id),
             task_definition: td.key.clone(),
             containers,
             cpu: td.string("cpu"),
             memory: td.string("memory"),
+            launch_type: service.launch_type.clone(),
+            network_configuration: service.network_configuration.clone(),
+            load_balancers: service.load_balancers.clone(),
+            created_ms: now_ms,
+        };
+        service.revisions.push(revision.clone());
+        let deployment = Deployment {
+            reason: format!("ECS deployment {id} in progress."),
+            id: id.clone(),
+            status: DeploymentStatus::Primary,
+            revision,
             desired_count: service.desired_count,
             failed_tasks: 0,
             rollout: RolloutState::InProgress,
@@ -123,6 +136,7 @@ impl Ecs {
             had_running: false,
         };
         service.deployments.insert(0, deployment);
+        lifecycle::begin(service, &id, now_ms);
         Ok(())
     }
 
@@ -161,7 +175,7 @@ impl Ecs {
         if controller != "ECS" {
             return Err(AwsError::client(
                 "UnsupportedFeatureException",
-                "The emulator supports the ECS (rolling update) deployment controller only.",
+                "The emulator supports the ECS deployment controller only (with its strategies ROLLING, BLUE_GREEN, LINEAR and CANARY); CODE_DEPLOY and EXTERNAL are not modelled.",
             ));
         }
         if self.clusters[ci]
@@ -182,7 +196,12 @@ impl Ecs {
         if desired < 0 {
             return Err(AwsError::invalid("desiredCount must be at least 0."));
         }
-        let config = merge_config(&default_config(), input.deployment_configuration.as_ref())?;
+        let load_balancers = input.load_balancers.unwrap_or_default();
+        let config = merge_config(
+            &DeployConfig::default(),
+            input.deployment_configuration.as_ref(),
+        )?;
+        let config = validate(config, &load_balancers)?;
         let mut service = Service {
             name: input.service_name.clone(),
             created_ms: now_ms,
@@ -191,8 +210,11 @@ impl Ecs {
             config,
             launch_type: input.launch_type.unwrap_or_else(|| "FARGATE".to_string()),
             network_configuration: input.network_configuration,
+            load_balancers,
             deployments: Vec::new(),
             retired: Vec::new(),
+            revisions: Vec::new(),
+            service_deployments: Vec::new(),
             last_completed: None,
             events: Vec::new(),
         };
@@ -259,7 +281,12 @@ fn update_service(
         return Err(AwsError::invalid("desiredCount must be at least 0."));
     }
     let mut service = ecs.clusters[ci].services[si].clone();
-    service.config = merge_config(&service.config, input.deployment_configuration.as_ref())?;
+    let load_balancers = input
+        .load_balancers
+        .clone()
+        .unwrap_or_else(|| service.load_balancers.clone());
+    let config = merge_config(&service.config, input.deployment_configuration.as_ref())?;
+    service.config = validate(config, &load_balancers)?;
     if let Some(n) = input.desired_count {
         service.desired_count = n;
         if let Some(p) = service.deployments.first_mut() {
@@ -278,6 +305,10 @@ fn update_service(
         && service.network_configuration.as_ref() != Some(&net)
     {
         service.network_configuration = Some(net);
+        redeploy = true;
+    }
+    if load_balancers != service.load_balancers {
+        service.load_balancers = load_balancers;
         redeploy = true;
     }
     if redeploy {
@@ -300,11 +331,11 @@ fn describe_services(
     Ok(describe_each(
         "services",
         &input.services,
-        |name| {
+        |reference| {
             cluster
                 .services
                 .iter()
-                .find(|s| s.name == name)
+                .find(|s| s.name == short_name(reference))
                 .map(|s| service_json(cluster, s, ctx, tags))
         },
         |name| {

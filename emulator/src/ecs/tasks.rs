@@ -116,11 +116,11 @@ fn describe_tasks(
     Ok(describe_each(
         "tasks",
         &input.tasks,
-        |id| {
+        |reference| {
             cluster
                 .tasks
                 .iter()
-                .find(|t| t.id == id)
+                .find(|t| t.id == short_name(reference))
                 .map(|t| task_json(cluster, t, ctx, tags))
         },
         |id| task_arn(&cluster.name, id, ctx),
