@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::ecr::Ecr;
@@ -39,6 +40,13 @@ impl World {
 
 fn invalid(what: &str, e: AwsError) -> WorldError {
     WorldError::Invalid(format!("{what}: {}", e.message))
+}
+
+/// A world-file enum value (`"ALARM"`, `"FAILED"`) as the emulator's type; `what` names it in
+/// the error.
+fn world_enum<T: DeserializeOwned>(value: &str, what: &str) -> Result<T, WorldError> {
+    serde_json::from_value(Value::String(value.to_string()))
+        .map_err(|e| WorldError::Invalid(format!("{what}: {e}")))
 }
 
 fn external_image(s: &ExternalImageSpec) -> ExternalImage {
@@ -186,25 +194,15 @@ impl State {
         }
         state.ecs.external = world.external_images.iter().map(external_image).collect();
         for alarm in &world.alarms {
-            let parsed = AlarmState::parse(&alarm.state).ok_or_else(|| {
-                WorldError::Invalid(format!(
-                    "alarm '{}': state '{}' is not one of OK, ALARM, INSUFFICIENT_DATA",
-                    alarm.alarm_name, alarm.state
-                ))
-            })?;
+            let what = format!("alarm '{}': state", alarm.alarm_name);
+            let parsed: AlarmState = world_enum(&alarm.state, &what)?;
             state.ecs.alarms.insert(alarm.alarm_name.clone(), parsed);
         }
         for function in &world.lambda_functions {
-            let result = LambdaResult::parse(&function.result).ok_or_else(|| {
-                WorldError::Invalid(format!(
-                    "lambda function '{}': result '{}' is not one of SUCCEEDED, FAILED, IN_PROGRESS",
-                    function.function_arn, function.result
-                ))
-            })?;
-            state
-                .ecs
-                .lambdas
-                .insert(function.function_arn.clone(), result);
+            let what = format!("lambda function '{}': result", function.function_arn);
+            let result: LambdaResult = world_enum(&function.result, &what)?;
+            let arn = function.function_arn.clone();
+            state.ecs.lambdas.insert(arn, result);
         }
         for cluster in &world.clusters {
             state

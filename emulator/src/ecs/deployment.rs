@@ -6,22 +6,7 @@ use serde_json::Value;
 
 use crate::protocol::RequestContext;
 
-use super::model::{Task, TaskStatus, TdKey};
-
-/// A container image as a deployment resolved it (once, when the deployment was created).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedContainer {
-    /// Container name.
-    pub name: String,
-    /// Image reference as written in the task definition.
-    pub image: String,
-    /// The digest the reference resolved to.
-    pub digest: Option<String>,
-    /// Why tasks with this container cannot start (`stoppedReason`), if they cannot.
-    pub failure: Option<String>,
-    /// Alarms that go into ALARM while a task runs this image (world files can say so).
-    pub alarms: Vec<String>,
-}
+use super::task::{ResolvedContainer, TdKey};
 
 /// A service revision: everything a deployment runs, fixed when the deployment starts.
 #[derive(Clone, Debug)]
@@ -132,6 +117,22 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// A new PRIMARY entry that rolls `revision` out to `desired` tasks.
+    pub fn new(id: String, revision: Revision, desired: i64, reason: String, now_ms: i64) -> Self {
+        Deployment {
+            id,
+            status: DeploymentStatus::Primary,
+            revision,
+            desired_count: desired,
+            failed_tasks: 0,
+            rollout: RolloutState::InProgress,
+            reason,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            had_running: false,
+        }
+    }
+
     /// Marks the rollout FAILED with `reason`.
     pub fn fail(&mut self, reason: String, now_ms: i64) {
         self.rollout = RolloutState::Failed;
@@ -147,20 +148,4 @@ pub struct LastCompleted {
     pub deployment_id: String,
     /// Its revision id.
     pub revision: String,
-}
-
-/// Counts of a deployment's tasks that are still wanted: (running, pending).
-pub fn deployment_counts(tasks: &[Task], service: &str, deployment: &str) -> (i64, i64) {
-    let mut running = 0;
-    let mut pending = 0;
-    for t in tasks {
-        if t.service == service && t.deployment == deployment && t.desired == TaskStatus::Running {
-            match t.last {
-                TaskStatus::Running => running += 1,
-                TaskStatus::Pending => pending += 1,
-                TaskStatus::Stopped => {}
-            }
-        }
-    }
-    (running, pending)
 }

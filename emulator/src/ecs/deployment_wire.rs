@@ -8,8 +8,9 @@ use crate::protocol::{RequestContext, ts};
 
 use super::config::{DeployConfig, HookTargetType, LifecycleHook};
 use super::deployment::{DeploymentStatus, Revision, revision_arn};
-use super::model::{Cluster, Service, TaskStatus};
+use super::model::{Cluster, Service};
 use super::service_deployment::ServiceDeployment;
+use super::task::TaskStatus;
 
 fn hook_json(h: &LifecycleHook) -> Value {
     let mut v = json!({

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Ecs, TaskStatus};
+use serde::Deserialize;
 
 /// A CloudWatch alarm state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AlarmState {
     /// Within its threshold.
     #[default]
@@ -19,16 +20,6 @@ pub enum AlarmState {
 }
 
 impl AlarmState {
-    /// The state a wire name stands for.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "OK" => Some(Self::Ok),
-            "ALARM" => Some(Self::Alarm),
-            "INSUFFICIENT_DATA" => Some(Self::InsufficientData),
-            _ => None,
-        }
-    }
-
     /// Wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,7 +31,8 @@ impl AlarmState {
 }
 
 /// What a lifecycle hook's Lambda function answers (its `hookStatus`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LambdaResult {
     /// The deployment goes on.
     #[default]
@@ -52,16 +44,6 @@ pub enum LambdaResult {
 }
 
 impl LambdaResult {
-    /// The result a wire name stands for.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "SUCCEEDED" => Some(Self::Succeeded),
-            "FAILED" => Some(Self::Failed),
-            "IN_PROGRESS" => Some(Self::InProgress),
-            _ => None,
-        }
-    }
-
     /// Wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,33 +67,5 @@ impl Outside {
     /// What `function` answers.
     pub fn lambda(&self, function: &str) -> LambdaResult {
         self.lambdas.get(function).copied().unwrap_or_default()
-    }
-}
-
-impl Ecs {
-    /// The alarms in ALARM: those set so, and those a RUNNING task's image trips.
-    pub fn firing_alarms(&self) -> BTreeSet<String> {
-        let mut firing: BTreeSet<String> = self
-            .alarms
-            .iter()
-            .filter(|(_, s)| **s == AlarmState::Alarm)
-            .map(|(name, _)| name.clone())
-            .collect();
-        for task in self.clusters.iter().flat_map(|c| &c.tasks) {
-            if task.last == TaskStatus::Running && task.desired == TaskStatus::Running {
-                for c in &task.containers {
-                    firing.extend(c.alarms.iter().cloned());
-                }
-            }
-        }
-        firing
-    }
-
-    /// What a scheduler step needs from outside ECS, as of now.
-    pub fn outside(&self) -> Outside {
-        Outside {
-            firing: self.firing_alarms(),
-            lambdas: self.lambdas.clone(),
-        }
     }
 }

@@ -4,7 +4,8 @@
 //! - The model: [`model`] (clusters, services, tasks, task definitions, lookups),
 //!   [`deployment`] (service revisions and `deployments[]` entries), [`service_deployment`]
 //!   (service deployments: status, stages, hooks, monitors), [`config`]
-//!   (`deploymentConfiguration`: strategies, hooks, alarms; defaults and validation),
+//!   (`deploymentConfiguration`: strategies, hooks, alarms, defaults) and [`config_rules`] (its
+//!   request shapes and validation),
 //!   [`externals`] (the CloudWatch alarms and Lambda functions deployments use).
 //! - Behaviour on the clock: [`rollout`] (tasks: transitions and scheduling) and [`lifecycle`]
 //!   (the service deployment state machine); [`images`] resolves image tags to digests.
@@ -17,6 +18,7 @@
 
 mod clusters;
 pub mod config;
+pub mod config_rules;
 pub mod deployment;
 pub mod deployment_wire;
 pub mod externals;
@@ -28,6 +30,7 @@ pub mod service_deployment;
 mod service_deployments;
 mod service_revisions;
 mod services;
+pub mod task;
 mod task_definitions;
 mod tasks;
 pub mod wire;
@@ -38,9 +41,11 @@ use crate::ecr::Ecr;
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, Request, find_operation, operation_names};
 
-pub use deployment::{Deployment, DeploymentStatus, RolloutState, deployment_counts};
+pub use deployment::{Deployment, DeploymentStatus, RolloutState};
 pub use externals::{AlarmState, LambdaResult};
-pub use model::{Cluster, Ecs, ExternalImage, Service, Task, TaskStatus};
+pub use model::{Cluster, Ecs, ExternalImage, Service};
+pub use task::deployment_counts;
+pub use task::{Task, TaskStatus};
 
 /// One ECS call as the operation handlers see it: the request, the registry that image tags
 /// resolve against, and the id generator.

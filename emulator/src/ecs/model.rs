@@ -2,74 +2,18 @@
 //! the lookups every operation shares. No wire encoding here (see [`super::wire`]), no operation
 //! (see the family modules) and no scheduling (see [`super::rollout`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext};
 
 use super::config::DeployConfig;
-use super::deployment::{Deployment, LastCompleted, ResolvedContainer, Revision};
-use super::externals::{AlarmState, LambdaResult};
+use super::deployment::{Deployment, LastCompleted, Revision};
+use super::externals::{AlarmState, LambdaResult, Outside};
 use super::service_deployment::ServiceDeployment;
-
-/// Identifies one task-definition revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TdKey {
-    /// Family name.
-    pub family: String,
-    /// Revision number (from 1).
-    pub revision: i64,
-}
-
-impl TdKey {
-    /// `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`.
-    pub fn arn(&self, ctx: &RequestContext) -> String {
-        format!(
-            "arn:aws:ecs:{}:{}:task-definition/{}:{}",
-            ctx.region, ctx.account, self.family, self.revision
-        )
-    }
-}
-
-/// A registered task definition.
-#[derive(Clone, Debug)]
-pub struct TaskDefinition {
-    /// Family and revision.
-    pub key: TdKey,
-    /// The request body as registered (without `tags`), defaults filled in.
-    pub body: Map<String, Value>,
-    /// Registration time (emulated ms).
-    pub registered_ms: i64,
-}
-
-impl TaskDefinition {
-    /// `(name, image)` of every container definition, in order.
-    pub fn containers(&self) -> Vec<(String, String)> {
-        self.body
-            .get("containerDefinitions")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|c| {
-                        let s =
-                            |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                        (s("name"), s("image"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// A top-level string member of the registered body (`cpu`, `memory`).
-    pub fn string(&self, key: &str) -> Option<String> {
-        self.body
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-}
+use super::task::{Task, TaskDefinition, TaskStatus, TdKey};
 
 /// A service event (newest first in `events`).
 #[derive(Clone, Debug)]
@@ -150,78 +94,6 @@ impl Service {
             "arn:aws:ecs:{}:{}:service/{cluster}/{}",
             ctx.region, ctx.account, self.name
         )
-    }
-}
-
-/// Task statuses we use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskStatus {
-    /// Launched, not yet running.
-    Pending,
-    /// Running.
-    Running,
-    /// Stopped.
-    Stopped,
-}
-
-impl TaskStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Running => "RUNNING",
-            Self::Stopped => "STOPPED",
-        }
-    }
-}
-
-/// One task.
-#[derive(Clone, Debug)]
-pub struct Task {
-    /// 32-hex task id.
-    pub id: String,
-    /// Owning service.
-    pub service: String,
-    /// `startedBy`: the deployment id.
-    pub deployment: String,
-    /// Task definition.
-    pub task_definition: TdKey,
-    /// Containers with their resolved images.
-    pub containers: Vec<ResolvedContainer>,
-    /// Container ids (one per container).
-    pub container_ids: Vec<String>,
-    /// `lastStatus`.
-    pub last: TaskStatus,
-    /// `desiredStatus`.
-    pub desired: TaskStatus,
-    /// Created.
-    pub created_ms: i64,
-    /// Reached RUNNING.
-    pub started_ms: Option<i64>,
-    /// Scheduler decided to stop it.
-    pub stopping_ms: Option<i64>,
-    /// Reached STOPPED.
-    pub stopped_ms: Option<i64>,
-    /// `stopCode`.
-    pub stop_code: Option<String>,
-    /// `stoppedReason`.
-    pub stopped_reason: Option<String>,
-    /// Bumped on every status change.
-    pub version: i64,
-    /// Launch type.
-    pub launch_type: String,
-    /// Task cpu.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-    /// Why it will fail to start, if it will.
-    pub failure: Option<String>,
-}
-
-impl Task {
-    /// Desired RUNNING and not stopped: counts toward the deployment.
-    pub fn is_live(&self) -> bool {
-        self.desired == TaskStatus::Running && self.last != TaskStatus::Stopped
     }
 }
 
@@ -309,6 +181,56 @@ impl Ecs {
     }
 }
 
+impl Ecs {
+    /// The alarms in ALARM: those set so, and those a RUNNING task's image trips.
+    pub fn firing_alarms(&self) -> BTreeSet<String> {
+        let mut firing: BTreeSet<String> = self
+            .alarms
+            .iter()
+            .filter(|(_, s)| **s == AlarmState::Alarm)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for task in self.clusters.iter().flat_map(|c| &c.tasks) {
+            if task.last == TaskStatus::Running && task.desired == TaskStatus::Running {
+                for c in &task.containers {
+                    firing.extend(c.alarms.iter().cloned());
+                }
+            }
+        }
+        firing
+    }
+
+    /// Puts every alarm that a running service deployment watches into ALARM (an `alarm` fault).
+    /// Returns the alarms it set.
+    pub fn trip_watched_alarms(&mut self) -> Vec<String> {
+        let mut tripped: Vec<String> = Vec::new();
+        for service in self.clusters.iter().flat_map(|c| &c.services) {
+            let Some(sd) = service.current().filter(|sd| !sd.status.is_final()) else {
+                continue;
+            };
+            if let Some(alarms) = sd.config.monitored_alarms() {
+                for name in &alarms.names {
+                    if !tripped.contains(name) {
+                        tripped.push(name.clone());
+                    }
+                }
+            }
+        }
+        for name in &tripped {
+            self.alarms.insert(name.clone(), AlarmState::Alarm);
+        }
+        tripped
+    }
+
+    /// What a scheduler step needs from outside ECS, as of now.
+    pub fn outside(&self) -> Outside {
+        Outside {
+            firing: self.firing_alarms(),
+            lambdas: self.lambdas.clone(),
+        }
+    }
+}
+
 /// Last path segment of an ARN (`…:cluster/name` → `name`), or the input itself.
 pub fn short_name(reference: &str) -> &str {
     if reference.starts_with("arn:") {
@@ -334,14 +256,6 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// `arn:aws:ecs:<region>:<account>:task/<cluster>/<id>`.
-pub fn task_arn(cluster: &str, id: &str, ctx: &RequestContext) -> String {
-    format!(
-        "arn:aws:ecs:{}:{}:task/{cluster}/{id}",
-        ctx.region, ctx.account
-    )
 }
 
 #[cfg(test)]

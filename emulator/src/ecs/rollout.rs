@@ -16,7 +16,8 @@ use crate::ids::SplitMix64;
 use super::deployment::Deployment;
 use super::externals::Outside;
 use super::lifecycle::{self, Mode};
-use super::model::{Cluster, Service, Task, TaskStatus};
+use super::model::{Cluster, Service};
+use super::task::{Task, TaskStatus};
 
 /// How long stopped tasks stay describable (ECS: "at least one hour").
 const STOPPED_RETENTION_MS: i64 = 3_600_000;

@@ -10,7 +10,7 @@ use super::Handler;
 use super::config::HookAction;
 use super::deployment_wire::{brief_json, service_deployment_json};
 use super::lifecycle;
-use super::model::{Ecs, service_not_found, short_name};
+use super::model::{Ecs, Service, service_not_found, short_name};
 use super::service_deployment::{SdStatus, StopKind, split_arn};
 use super::wire::{check_batch, describe_each};
 
@@ -82,6 +82,18 @@ fn locate(ecs: &Ecs, arn: &str) -> Option<(usize, usize, String)> {
         .iter()
         .any(|sd| sd.id == id);
     found.then(|| (ci, si, id.to_string()))
+}
+
+/// Runs `action` on the service of the service deployment `arn` names (with its id), and answers
+/// `{serviceDeploymentArn}` as StopServiceDeployment and ContinueServiceDeployment do.
+fn act_on(
+    ecs: &mut Ecs,
+    arn: &str,
+    action: impl FnOnce(&mut Service, &str) -> Result<(), AwsError>,
+) -> Result<Value, AwsError> {
+    let (ci, si, id) = locate(ecs, arn).ok_or_else(lifecycle::not_found)?;
+    action(&mut ecs.clusters[ci].services[si], &id)?;
+    Ok(json!({ "serviceDeploymentArn": arn }))
 }
 
 fn list_service_deployments(
@@ -167,11 +179,9 @@ fn stop_service_deployment(
             )));
         }
     };
-    let (ci, si, id) =
-        locate(ecs, &input.service_deployment_arn).ok_or_else(lifecycle::not_found)?;
-    let service = &mut ecs.clusters[ci].services[si];
-    lifecycle::request_stop(service, &id, kind, now_ms)?;
-    Ok(json!({ "serviceDeploymentArn": input.service_deployment_arn }))
+    act_on(ecs, &input.service_deployment_arn, |service, id| {
+        lifecycle::request_stop(service, id, kind, now_ms)
+    })
 }
 
 fn continue_service_deployment(
@@ -187,9 +197,7 @@ fn continue_service_deployment(
             ))
         })?,
     };
-    let (ci, si, id) =
-        locate(ecs, &input.service_deployment_arn).ok_or_else(lifecycle::not_found)?;
-    let service = &mut ecs.clusters[ci].services[si];
-    lifecycle::continue_hook(service, &id, &input.hook_id, action, now_ms)?;
-    Ok(json!({ "serviceDeploymentArn": input.service_deployment_arn }))
+    act_on(ecs, &input.service_deployment_arn, |service, id| {
+        lifecycle::continue_hook(service, id, &input.hook_id, action, now_ms)
+    })
 }

@@ -8,13 +8,13 @@ use crate::ecr::Ecr;
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 
-use super::config::{DeployConfig, DeploymentConfigurationIn, merge_config, validate};
-use super::deployment::{
-    Deployment, DeploymentStatus, ResolvedContainer, Revision, RolloutState, revision_id,
-};
+use super::config::DeployConfig;
+use super::config_rules::{DeploymentConfigurationIn, merge_config, validate};
+use super::deployment::{Deployment, DeploymentStatus, Revision, revision_id};
 use super::images::resolve_image;
 use super::lifecycle;
 use super::model::{Ecs, Service, service_not_found, short_name, valid_name};
+use super::task::ResolvedContainer;
 use super::wire::{check_batch, describe_each, service_json, wants_tags};
 use super::{Call, Handler};
 
@@ -123,18 +123,9 @@ impl Ecs {
             created_ms: now_ms,
         };
         service.revisions.push(revision.clone());
-        let deployment = Deployment {
-            reason: format!("ECS deployment {id} in progress."),
-            id: id.clone(),
-            status: DeploymentStatus::Primary,
-            revision,
-            desired_count: service.desired_count,
-            failed_tasks: 0,
-            rollout: RolloutState::InProgress,
-            created_ms: now_ms,
-            updated_ms: now_ms,
-            had_running: false,
-        };
+        let reason = format!("ECS deployment {id} in progress.");
+        let deployment =
+            Deployment::new(id.clone(), revision, service.desired_count, reason, now_ms);
         service.deployments.insert(0, deployment);
         lifecycle::begin(service, &id, now_ms);
         Ok(())

@@ -6,7 +6,8 @@ use serde_json::Value;
 use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 
 use super::Handler;
-use super::model::{Ecs, TaskStatus, service_not_found, short_name, task_arn};
+use super::model::{Ecs, service_not_found, short_name};
+use super::task::{TaskStatus, task_arn};
 use super::wire::{check_batch, describe_each, task_json, wants_tags};
 
 /// The task operations.

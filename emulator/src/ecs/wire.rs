@@ -5,9 +5,11 @@ use serde_json::{Value, json};
 
 use crate::protocol::{AwsError, RequestContext, ts};
 
-use super::deployment::{Deployment, DeploymentStatus, deployment_counts};
+use super::deployment::{Deployment, DeploymentStatus};
 use super::deployment_wire::{config_json, current_revisions_json};
-use super::model::{Cluster, Service, Task, TaskDefinition, TaskStatus, task_arn};
+use super::model::{Cluster, Service};
+use super::task::deployment_counts;
+use super::task::{Task, TaskDefinition, TaskStatus, task_arn};
 
 /// Checks the size of a Describe* call's list member (`services`, `tasks`, …): at least one
 /// item and at most `max`, with ECS's messages.
