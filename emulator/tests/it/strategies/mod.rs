@@ -5,6 +5,7 @@
 
 mod api;
 mod hooks;
+mod model;
 mod rollbacks;
 mod rollouts;
 
