@@ -12,7 +12,7 @@ mod rollouts;
 use aws_sdk_ecs::types::ServiceDeployment;
 use serde_json::{Value, json};
 
-use crate::support::{REGISTRY, ecr, ecs};
+use crate::support::{REGISTRY, ecs, retag, tag_digest};
 
 pub(super) const LAMBDA_OK: &str = "arn:aws:lambda:us-east-1:123456789012:function:validate";
 pub(super) const LAMBDA_NO: &str = "arn:aws:lambda:us-east-1:123456789012:function:reject";
@@ -61,27 +61,7 @@ pub(super) fn world(deployment_configuration: Value) -> tagdeploy_emulator::Worl
 
 /// Moves `prod` to `tag` (ECR) and forces a new deployment; returns the new service deployment's ARN.
 pub(super) async fn promote(url: &str, tag: &str) -> String {
-    let repo = ecr(url);
-    let got = repo
-        .batch_get_image()
-        .repository_name("app")
-        .image_ids(
-            aws_sdk_ecr::types::ImageIdentifier::builder()
-                .image_tag(tag)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let manifest = got.images()[0].image_manifest().unwrap().to_string();
-    // Putting the same manifest under `prod` again is refused when `prod` is already there.
-    let _ = repo
-        .put_image()
-        .repository_name("app")
-        .image_tag("prod")
-        .image_manifest(manifest)
-        .send()
-        .await;
+    retag(url, "app", tag, "prod").await;
     let updated = ecs(url)
         .update_service()
         .cluster("c")
@@ -98,22 +78,9 @@ pub(super) async fn promote(url: &str, tag: &str) -> String {
         .to_string()
 }
 
+/// The digest `app:tag` names.
 pub(super) async fn digest(url: &str, tag: &str) -> String {
-    ecr(url)
-        .describe_images()
-        .repository_name("app")
-        .image_ids(
-            aws_sdk_ecr::types::ImageIdentifier::builder()
-                .image_tag(tag)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .image_details()[0]
-        .image_digest()
-        .unwrap()
-        .to_string()
+    tag_digest(url, "app", tag).await
 }
 
 pub(super) async fn describe(url: &str, arn: &str) -> ServiceDeployment {
