@@ -45,6 +45,9 @@ pub struct Service {
     pub network_configuration: Option<Value>,
     /// Load balancers, echoed back (blue/green strategies shift traffic through them).
     pub load_balancers: Vec<Value>,
+    /// `deploymentController.type`: `ECS`, `CODE_DEPLOY` or `EXTERNAL`. Only `ECS` services
+    /// deploy through UpdateService.
+    pub controller: String,
     /// Listed deployments, PRIMARY first.
     pub deployments: Vec<Deployment>,
     /// Deployments that became INACTIVE (kept for `/_emulator/state`).

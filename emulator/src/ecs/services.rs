@@ -162,12 +162,12 @@ impl Ecs {
             .as_ref()
             .and_then(|c| c.get("type"))
             .and_then(Value::as_str)
-            .unwrap_or("ECS");
-        if controller != "ECS" {
-            return Err(AwsError::client(
-                "UnsupportedFeatureException",
-                "The emulator supports the ECS deployment controller only (with its strategies ROLLING, BLUE_GREEN, LINEAR and CANARY); CODE_DEPLOY and EXTERNAL are not modelled.",
-            ));
+            .unwrap_or("ECS")
+            .to_string();
+        if !["ECS", "CODE_DEPLOY", "EXTERNAL"].contains(&controller.as_str()) {
+            return Err(AwsError::invalid(format!(
+                "1 validation error detected: Value '{controller}' at 'deploymentController.type' failed to satisfy constraint: Member must satisfy enum value set: [ECS, CODE_DEPLOY, EXTERNAL]"
+            )));
         }
         if self.clusters[ci]
             .services
@@ -202,6 +202,7 @@ impl Ecs {
             launch_type: input.launch_type.unwrap_or_else(|| "FARGATE".to_string()),
             network_configuration: input.network_configuration,
             load_balancers,
+            controller,
             deployments: Vec::new(),
             retired: Vec::new(),
             revisions: Vec::new(),
@@ -285,24 +286,42 @@ fn update_service(
             p.updated_ms = now_ms;
         }
     }
-    let mut redeploy = input.force_new_deployment.unwrap_or(false);
+    let mut redeploy = None;
+    if input.force_new_deployment.unwrap_or(false) {
+        redeploy = Some("network parameters");
+    }
     if let Some(td) = new_td
         && td != service.task_definition
     {
         service.task_definition = td;
-        redeploy = true;
+        redeploy = Some("task definition");
     }
     if let Some(net) = input.network_configuration
         && service.network_configuration.as_ref() != Some(&net)
     {
         service.network_configuration = Some(net);
-        redeploy = true;
+        redeploy = Some("network parameters");
     }
     if load_balancers != service.load_balancers {
         service.load_balancers = load_balancers;
-        redeploy = true;
+        redeploy = Some("load balancers");
     }
-    if redeploy {
+    if let Some(what) = redeploy
+        && service.controller != "ECS"
+    {
+        // Only the ECS controller deploys through UpdateService; the others deploy through
+        // CodeDeploy or task sets.
+        let how = if service.controller == "CODE_DEPLOY" {
+            "Use AWS CodeDeploy to trigger a new deployment."
+        } else {
+            "Use a task set to deploy."
+        };
+        return Err(AwsError::invalid(format!(
+            "Unable to update {what} on services with a {} deployment controller. {how}",
+            service.controller
+        )));
+    }
+    if redeploy.is_some() {
         ecs.new_deployment(&mut service, now_ms, call.ecr, call.ids, &ctx.account)?;
     }
     let cluster = &mut ecs.clusters[ci];

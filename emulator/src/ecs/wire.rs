@@ -202,7 +202,7 @@ pub fn service_json(cluster: &Cluster, s: &Service, ctx: &RequestContext, tags: 
         "placementConstraints": [],
         "placementStrategy": [],
         "schedulingStrategy": "REPLICA",
-        "deploymentController": { "type": "ECS" },
+        "deploymentController": { "type": s.controller },
         "enableECSManagedTags": false,
         "propagateTags": "NONE",
         "enableExecuteCommand": false,

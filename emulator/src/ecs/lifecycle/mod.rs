@@ -240,6 +240,7 @@ mod tests {
             launch_type: "FARGATE".into(),
             network_configuration: None,
             load_balancers: Vec::new(),
+            controller: "ECS".into(),
             deployments: vec![Deployment {
                 id: "ecs-svc/1".into(),
                 status: DeploymentStatus::Primary,

@@ -370,3 +370,59 @@ async fn service_deployments_through_the_aws_cli() {
         .await;
     assert!(err.contains("ConflictException"), "{err}");
 }
+
+#[tokio::test]
+async fn code_deploy_and_external_services_are_described_but_not_deployed_by_update_service() {
+    for (controller, hint) in [
+        ("CODE_DEPLOY", "Use AWS CodeDeploy"),
+        ("EXTERNAL", "task set"),
+    ] {
+        let w = json!({
+            "repositories": [{"name": "app", "images": [{"tags": ["good", "prod"]}]}],
+            "clusters": [{"name": "c"}],
+            "taskDefinitions": [{"family": "app", "containerDefinitions": [
+                {"name": "app", "image": format!("{}/app:prod", crate::support::REGISTRY)}]}],
+            "services": [{"cluster": "c", "serviceName": "svc", "taskDefinition": "app",
+                "desiredCount": 1, "deploymentController": {"type": controller}}]
+        });
+        let emu = manual(crate::support::world(&w.to_string())).await;
+        let client = ecs(&emu.url());
+        let s = client
+            .describe_services()
+            .cluster("c")
+            .services("svc")
+            .send()
+            .await
+            .unwrap();
+        let s = &s.services()[0];
+        assert_eq!(
+            s.deployment_controller().unwrap().r#type().as_str(),
+            controller
+        );
+        assert_eq!(s.running_count(), 1);
+        let refused = client
+            .update_service()
+            .cluster("c")
+            .service("svc")
+            .force_new_deployment(true)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Some("InvalidParameterException"));
+        assert!(
+            refused.message().unwrap().contains(controller)
+                && refused.message().unwrap().contains(hint),
+            "{refused:?}"
+        );
+        // Scaling is an update these services take.
+        let scaled = client
+            .update_service()
+            .cluster("c")
+            .service("svc")
+            .desired_count(2)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scaled.service().unwrap().desired_count(), 2);
+    }
+}

@@ -8,6 +8,7 @@ mod hooks;
 mod model;
 mod rollbacks;
 mod rollouts;
+mod transitions;
 
 use aws_sdk_ecs::types::ServiceDeployment;
 use serde_json::{Value, json};
