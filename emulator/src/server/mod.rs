@@ -5,6 +5,7 @@
 
 mod admin;
 mod aws;
+mod clock;
 mod shared;
 
 use std::future::Future;
