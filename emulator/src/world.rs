@@ -4,8 +4,12 @@
 //! Member names are lowerCamel like the AWS APIs, and task definitions / services are written as
 //! the bodies of `RegisterTaskDefinition` / `CreateService` requests, so anything valid there is
 //! valid here.
+//!
+//! This module is only the format (a leaf: it depends on nothing else in the crate). Reading a
+//! world with validation (`World::from_file`, `World::from_json`) lives in the `load` module,
+//! because validating a world means building the account it describes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -92,28 +96,6 @@ impl Default for World {
 }
 
 impl World {
-    /// Reads and validates a world file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<World, WorldError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        World::from_json(&text)
-    }
-
-    /// Parses and validates a world from JSON text.
-    pub fn from_json(text: &str) -> Result<World, WorldError> {
-        let world: World = serde_json::from_str(text)?;
-        world.validate()?;
-        Ok(world)
-    }
-
-    /// Checks that the world can be loaded (builds it once and throws the result away).
-    pub fn validate(&self) -> Result<(), WorldError> {
-        crate::state::State::load(self, 0).map(|_| ())
-    }
-
     /// The registry host of this world's ECR in its default region
     /// (`<account>.dkr.ecr.<region>.amazonaws.com`).
     pub fn registry(&self) -> String {

@@ -184,13 +184,9 @@ fn assert_snippets_formatted(tf: &Terraform, pages: &BTreeMap<PathBuf, String>) 
         }
     }
     assert!(count >= 10, "only {count} HCL snippets found in the docs");
-    let dir = dir.to_string_lossy();
-    let run = ws.run(&["fmt", "-check", "-diff", "-no-color", &dir]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "snippets in the docs are not `terraform fmt`-clean (fix them in templates/):\n{}",
-        run.transcript()
+    ws.assert_formatted(
+        &dir,
+        "the snippets come from templates/ and examples/: fix them there",
     );
 }
 

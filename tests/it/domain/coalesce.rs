@@ -3,12 +3,14 @@
 //! every caller still gets its own answer and its own errors.
 
 use futures::future::join_all;
-use terraform_provider_tagdeploy::aws::config::{AwsSettings, Clients, build_clients};
+use terraform_provider_tagdeploy::aws::config::Clients;
 use terraform_provider_tagdeploy::aws::error::EcsError;
 use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 
+use crate::support::aws::provider_clients;
 use crate::support::emulator::{Emulated, add_services, demo_world_json};
+use crate::support::observe::Observe;
 
 /// The emulator on the demo world with `extra` more services, and the provider's shared
 /// clients for it (built the way the provider builds them).
@@ -16,23 +18,7 @@ async fn setup(extra: usize) -> (Emulated, Clients, tempfile::TempDir) {
     let mut world = demo_world_json();
     add_services(&mut world, extra);
     let env = Emulated::manual(world).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let credentials = dir.path().join("credentials");
-    std::fs::write(
-        &credentials,
-        "[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = test-secret\n",
-    )
-    .expect("write credentials");
-    let url = env.handle.url();
-    let clients = build_clients(&AwsSettings {
-        region: Some("us-east-1".into()),
-        shared_credentials_files: vec![credentials.clone()],
-        shared_config_files: vec![credentials],
-        ecr_endpoint: Some(url.clone()),
-        ecs_endpoint: Some(url),
-        ..AwsSettings::default()
-    })
-    .await;
+    let (clients, dir) = provider_clients(&env.url()).await;
     env.handle.clear_requests();
     (env, clients, dir)
 }

@@ -6,6 +6,7 @@ use terraform_provider_tagdeploy::aws::error::EcrError;
 use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
 
 use crate::support::emulator::{Emulated, add_image, demo_world_json};
+use crate::support::observe::Observe;
 
 fn tag(t: &str) -> ImageSelector {
     ImageSelector::Tag(t.to_owned())

@@ -2,23 +2,14 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use terraform_provider_tagdeploy::aws::ecs::WaitOptions;
-use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
+use terraform_provider_tagdeploy::aws::image::RepositoryRef;
 use terraform_provider_tagdeploy::aws::promote::{Promotion, PromotionError, promote};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::emulator::{Emulated, add_image, add_services, demo_world_json};
-
-async fn digest_of(env: &Emulated, tag: &str) -> Digest {
-    let repo = RepositoryRef::new("example");
-    env.ecr
-        .image(&repo, &ImageSelector::Tag(tag.to_owned()))
-        .await
-        .expect("tag exists")
-        .digest
-}
+use crate::support::emulator::{Emulated, add_services, add_unhealthy_release, demo_world_json};
+use crate::support::observe::Observe;
 
 fn wait(timeout: Duration) -> Option<WaitOptions> {
     Some(WaitOptions {
@@ -33,8 +24,8 @@ async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotio
     Promotion {
         repository: RepositoryRef::new("example"),
         tag: "prod".to_owned(),
-        target: digest_of(env, release).await,
-        previous: Some(digest_of(env, "prod").await),
+        target: env.typed_digest(release),
+        previous: Some(env.typed_digest("prod")),
         cluster: "example".to_owned(),
         services: services.iter().map(|s| (*s).to_owned()).collect(),
         force_redeploy: false,
@@ -195,10 +186,7 @@ async fn forced_redeploy_redeploys_even_when_already_on_target() {
 #[tokio::test]
 async fn failed_rollout_moves_the_tag_back_and_says_so() {
     let mut world = demo_world_json();
-    add_image(
-        &mut world,
-        json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}),
-    );
+    add_unhealthy_release(&mut world);
     let env = Emulated::manual(world).await;
     let p = promotion(&env, "hash_bad", &["example"]).await;
     let previous = p.previous.clone().expect("prod exists");
@@ -226,7 +214,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
         Some(&previous),
         "state must say where the tag is now"
     );
-    assert_eq!(digest_of(&env, "prod").await, previous);
+    assert_eq!(env.typed_digest("prod"), previous);
     assert_eq!(env.count("PutImage"), 2, "one retag forward, one back");
 }
 

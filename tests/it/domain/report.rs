@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use terraform_provider_tagdeploy::aws::ecs::rfc_status;
-use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
+use terraform_provider_tagdeploy::aws::image::RepositoryRef;
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 
 use crate::support::emulator::{Emulated, demo_world_json};
+use crate::support::observe::Observe;
 
 fn request() -> ReportRequest {
     ReportRequest {
@@ -54,18 +55,8 @@ async fn steady_service_matches_and_is_complete() {
 async fn mid_rollout_shows_both_digests_and_draining_tasks() {
     let env = Emulated::manual(demo_world_json()).await;
     let repo = RepositoryRef::new("example");
-    let hash_1 = env
-        .ecr
-        .image(&repo, &ImageSelector::Tag("hash_1".into()))
-        .await
-        .expect("hash_1")
-        .digest;
-    let hash_2 = env
-        .ecr
-        .image(&repo, &ImageSelector::Tag("hash_2".into()))
-        .await
-        .expect("hash_2")
-        .digest;
+    let hash_1 = env.typed_digest("hash_1");
+    let hash_2 = env.typed_digest("hash_2");
     env.ecr.retag(&repo, &hash_2, "prod").await.expect("retag");
     let deployment = env
         .ecs

@@ -1,18 +1,18 @@
 //! The data sources seen from Terraform, against the emulator on the RFC demo world:
 //! `tagdeploy_task_digests` on a steady service and during a rollout (both digests, RFC
-//! statuses), `tagdeploy_image` by tag, by digest and for a multi-arch index, and every bad
-//! input reported on the right attribute without a single mutating AWS call. The AWS calls of
-//! each read are counted from the emulator's request log, so a read that grows a call fails;
-//! twelve reads in one plan must share their DescribeServices (and other batchable) calls.
+//! statuses), `tagdeploy_image` by tag, by digest and for a multi-arch index (bad input is in
+//! `reliability::bad_input`). The AWS calls of each read are counted from the emulator's
+//! request log, so a read that grows a call fails; twelve reads in one plan must share their
+//! DescribeServices (and other batchable) calls.
 
 use serde_json::{Value as Json, json};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
-use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
+use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
 
-use crate::support::emulator::{
-    BackgroundEmulator, add_image, add_services, clients, demo_world_json,
-};
+use crate::support::aws::clients;
+use crate::support::emulator::{BackgroundEmulator, add_image, add_services, demo_world_json};
+use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 /// The demo world's registry host (account 123456789012, us-east-1).
@@ -54,13 +54,7 @@ impl Env {
 
     /// The digest `tag` points at in the demo repository.
     fn digest(&self, tag: &str) -> Digest {
-        self.runtime
-            .block_on(self.ecr.image(
-                &RepositoryRef::new("example"),
-                &ImageSelector::Tag(tag.into()),
-            ))
-            .expect("image exists")
-            .digest
+        self.emu.typed_digest(tag)
     }
 
     /// A workspace whose configuration is the provider block for this emulator plus `body`,
@@ -456,168 +450,4 @@ output "multi" {{
         "application/vnd.oci.image.index.v1+json"
     );
     assert!(env.emu.mutations().is_empty());
-}
-
-/// One bad configuration: its body, the text the error's snippet must contain, and text the
-/// detail must contain.
-struct BadCase {
-    name: &'static str,
-    body: String,
-    snippet: &'static str,
-    detail: &'static str,
-    /// Refused at validation, before any AWS call.
-    at_validate: bool,
-}
-
-fn image_block(attrs: &str) -> String {
-    format!("data \"tagdeploy_image\" \"x\" {{\n{attrs}\n}}\n")
-}
-
-fn task_digests_block(attrs: &str) -> String {
-    format!("data \"tagdeploy_task_digests\" \"x\" {{\n{attrs}\n}}\n")
-}
-
-terraform_test!(bad_input_points_at_the_attribute);
-fn bad_input_points_at_the_attribute(tf: &Terraform) {
-    // A second container, so that an unnamed container is ambiguous.
-    let mut world = demo_world_json();
-    world["taskDefinitions"][0]["containerDefinitions"]
-        .as_array_mut()
-        .expect("container definitions")
-        .push(json!({"name": "sidecar", "image": format!("{REGISTRY}/example:hash_2"), "essential": false}));
-    let env = Env::new(world);
-    let missing_digest = format!("sha256:{}", "0".repeat(64));
-    let cases = [
-        BadCase {
-            name: "missing repository",
-            body: image_block("  repository = \"nope\"\n  tag = \"prod\""),
-            snippet: "repository",
-            detail: "RepositoryNotFoundException",
-            at_validate: false,
-        },
-        BadCase {
-            name: "missing tag",
-            body: image_block("  repository = \"example\"\n  tag = \"hash_404\""),
-            snippet: "hash_404",
-            detail: "ImageNotFoundException",
-            at_validate: false,
-        },
-        BadCase {
-            name: "missing digest",
-            body: image_block(&format!(
-                "  repository = \"example\"\n  digest = \"{missing_digest}\""
-            )),
-            snippet: "digest",
-            detail: "ImageNotFoundException",
-            at_validate: false,
-        },
-        BadCase {
-            name: "both tag and digest",
-            body: image_block(&format!(
-                "  repository = \"example\"\n  tag = \"prod\"\n  digest = \"{missing_digest}\""
-            )),
-            snippet: "digest",
-            detail: "not both",
-            at_validate: true,
-        },
-        BadCase {
-            name: "neither tag nor digest",
-            body: image_block("  repository = \"example\""),
-            snippet: "data \"tagdeploy_image\" \"x\"",
-            detail: "`tag`",
-            at_validate: true,
-        },
-        BadCase {
-            name: "malformed digest",
-            body: image_block("  repository = \"example\"\n  digest = \"sha256:ABC\""),
-            snippet: "sha256:ABC",
-            detail: "64 lowercase hex",
-            at_validate: true,
-        },
-        BadCase {
-            name: "malformed repository",
-            body: image_block("  repository = \"Not/Valid\"\n  tag = \"prod\""),
-            snippet: "Not/Valid",
-            detail: "repository name",
-            at_validate: true,
-        },
-        BadCase {
-            name: "missing cluster",
-            body: task_digests_block(
-                "  cluster = \"nope\"\n  service = \"example\"\n  container = \"app\"",
-            ),
-            snippet: "cluster",
-            detail: "ClusterNotFoundException",
-            at_validate: false,
-        },
-        BadCase {
-            name: "missing service",
-            body: task_digests_block(
-                "  cluster = \"example\"\n  service = \"nope\"\n  container = \"app\"",
-            ),
-            snippet: "service",
-            detail: "nope",
-            at_validate: false,
-        },
-        BadCase {
-            name: "missing repository of task digests",
-            body: task_digests_block(
-                "  cluster = \"example\"\n  service = \"example\"\n  container = \"app\"\n  repository = \"gone\"",
-            ),
-            snippet: "repository",
-            detail: "RepositoryNotFoundException",
-            at_validate: false,
-        },
-        BadCase {
-            name: "unknown container",
-            body: task_digests_block(
-                "  cluster = \"example\"\n  service = \"example\"\n  container = \"web\"",
-            ),
-            snippet: "container",
-            detail: "no container named",
-            at_validate: false,
-        },
-        BadCase {
-            name: "ambiguous container",
-            body: task_digests_block("  cluster = \"example\"\n  service = \"example\""),
-            snippet: "data \"tagdeploy_task_digests\" \"x\"",
-            detail: "set container",
-            at_validate: false,
-        },
-        BadCase {
-            name: "registry_id without repository",
-            body: task_digests_block(
-                "  cluster = \"example\"\n  service = \"example\"\n  registry_id = \"123456789012\"",
-            ),
-            snippet: "registry_id",
-            detail: "`repository`",
-            at_validate: true,
-        },
-    ];
-    let ws = env.workspace(tf, "ds-bad-input", "");
-    for case in &cases {
-        ws.write("main.tf", &env.config(&case.body));
-        env.take_operations();
-        let run = ws.run(&["plan", "-json", "-no-color"]).failure();
-        let errors = run.json_errors();
-        assert_eq!(errors.len(), 1, "{}: {errors:#?}", case.name);
-        let error = &errors[0];
-        assert!(
-            error.code.contains(case.snippet),
-            "{}: the error should point at {:?}: {error:#?}",
-            case.name,
-            case.snippet
-        );
-        assert!(
-            error.detail.contains(case.detail),
-            "{}: the detail should mention {:?}: {error:#?}",
-            case.name,
-            case.detail
-        );
-        let calls = env.take_operations();
-        if case.at_validate {
-            assert!(calls.is_empty(), "{}: refused after {calls:?}", case.name);
-        }
-    }
-    assert!(env.emu.mutations().is_empty(), "{:?}", env.emu.mutations());
 }

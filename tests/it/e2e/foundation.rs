@@ -1,6 +1,7 @@
 //! The foundation seen from Terraform: the provider installs from a mirror, its schema loads, the
-//! provider block's errors point at the attribute, the `parse_image_uri` function returns the
-//! right objects and refuses bad input, and the process exits on Shutdown instead of being killed.
+//! `parse_image_uri` function returns the right objects, and the process exits on Shutdown
+//! instead of being killed. Refused provider blocks and function arguments are in
+//! `reliability::bad_input`.
 
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
@@ -49,37 +50,6 @@ fn schema_loads_with_every_attribute(tf: &Terraform) {
     );
 }
 
-terraform_test!(provider_config_errors_point_at_the_attribute);
-fn provider_config_errors_point_at_the_attribute(tf: &Terraform) {
-    let config = format!(
-        "{}\nprovider \"tagdeploy\" {{\n  region = \"not a region\"\n  endpoints {{\n    ecr = \"not a url\"\n  }}\n  assume_role {{\n    role_arn = \"arn:aws:iam::12:user/x\"\n  }}\n}}\n\n# Terraform validates and configures a provider only when something uses it.\ndata \"tagdeploy_image\" \"x\" {{\n  repository = \"app\"\n  tag        = \"v1\"\n}}\n",
-        required_providers()
-    );
-    let ws = Workspace::new(tf, "config-errors", &config);
-    ws.init();
-    let run = ws.run(&["validate", "-json", "-no-color"]).failure();
-    let errors = run.json_errors();
-    let pointing_at = |needle: &str| errors.iter().any(|d| d.code.contains(needle));
-    assert!(
-        pointing_at("region"),
-        "no error points at region: {errors:#?}"
-    );
-    assert!(
-        pointing_at("ecr"),
-        "no error points at endpoints.ecr: {errors:#?}"
-    );
-    assert!(
-        pointing_at("role_arn"),
-        "no error points at assume_role.role_arn: {errors:#?}"
-    );
-    for d in &errors {
-        assert!(
-            !d.summary.is_empty() && !d.detail.is_empty(),
-            "diagnostic without text: {d:?}"
-        );
-    }
-}
-
 terraform_test!(parse_image_uri_returns_each_part);
 fn parse_image_uri_returns_each_part(tf: &Terraform) {
     let digest = format!("sha256:{}", "ab".repeat(32));
@@ -124,53 +94,6 @@ fn parse_image_uri_returns_each_part(tf: &Terraform) {
     // The function's result type is an object with exactly these attributes.
     let ty = &outputs["tag"]["type"];
     assert_eq!(ty[0], "object", "type: {ty}");
-}
-
-terraform_test!(parse_image_uri_refuses_malformed_uris);
-fn parse_image_uri_refuses_malformed_uris(tf: &Terraform) {
-    let bad = [
-        ("no_registry", "app:v1", "registry"),
-        (
-            "short_account",
-            "12345.dkr.ecr.eu-west-1.amazonaws.com/app:v1",
-            "12",
-        ),
-        (
-            "bad_digest",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:xyz",
-            "digest",
-        ),
-        (
-            "empty_tag",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:",
-            "tag",
-        ),
-        ("empty", "", "empty"),
-    ];
-    for (label, uri, mention) in bad {
-        let config = format!(
-            "{}\noutput \"x\" {{\n  value = provider::tagdeploy::parse_image_uri(\"{uri}\")\n}}\n",
-            required_providers()
-        );
-        let ws = Workspace::new(tf, &format!("bad-uri-{label}"), &config);
-        ws.init();
-        let run = ws.run(&["plan", "-json", "-no-color"]).failure();
-        let errors = run.json_errors();
-        assert!(
-            errors.iter().any(|d| {
-                let text = format!("{} {}", d.summary, d.detail).to_lowercase();
-                text.contains("parse_image_uri") || text.contains(&mention.to_lowercase())
-            }),
-            "{label}: no function error mentioning {mention:?}: {errors:#?}\n{}",
-            run.transcript()
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|d| d.detail.to_lowercase().contains(&mention.to_lowercase())),
-            "{label}: the error does not say what is wrong ({mention:?}): {errors:#?}"
-        );
-    }
 }
 
 terraform_test!(provider_exits_on_shutdown);

@@ -108,21 +108,9 @@ fn example_workspace(
 terraform_test!(examples_are_formatted);
 fn examples_are_formatted(tf: &Terraform) {
     let ws = Workspace::new(tf, "examples-fmt", &required_providers());
-    let examples = repo_root().join("examples");
-    let examples = examples.to_string_lossy();
-    let run = ws.run(&[
-        "fmt",
-        "-check",
-        "-recursive",
-        "-diff",
-        "-no-color",
-        &examples,
-    ]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "examples/ is not `terraform fmt`-clean (run `terraform fmt -recursive examples`):\n{}",
-        run.transcript()
+    ws.assert_formatted(
+        &repo_root().join("examples"),
+        "run `terraform fmt -recursive examples`",
     );
 }
 
@@ -165,45 +153,4 @@ fn every_example_validates_against_the_provider_schema(tf: &Terraform) {
             serde_json::to_string_pretty(&report["diagnostics"]).unwrap_or_default()
         );
     }
-}
-
-/// The digest `tag` points at in `repository` of the emulator.
-fn digest_of(emulator: &BackgroundEmulator, repository: &str, tag: &str) -> String {
-    use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
-    let (ecr, _) = crate::support::emulator::clients(&emulator.url());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime
-        .block_on(ecr.image(
-            &RepositoryRef::new(repository),
-            &ImageSelector::Tag(tag.to_owned()),
-        ))
-        .unwrap_or_else(|e| panic!("{repository}:{tag}: {e}"))
-        .digest
-        .to_string()
-}
-
-/// The values of the one resource of `type_name` in `terraform show -json`.
-fn resource_values(ws: &Workspace, address: &str) -> serde_json::Value {
-    let show = ws.show();
-    show["values"]["root_module"]["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|r| r["address"] == address)
-        .map(|r| r["values"].clone())
-        .unwrap_or(serde_json::Value::Null)
-}
-
-/// How many `operation` calls succeeded (a `PutImage` of a tag already in place is answered
-/// `ImageAlreadyExistsException` and changes nothing).
-fn succeeded(emulator: &BackgroundEmulator, operation: &str) -> usize {
-    emulator
-        .handle()
-        .requests()
-        .iter()
-        .filter(|r| r.operation == operation && r.status == Some(200))
-        .count()
 }

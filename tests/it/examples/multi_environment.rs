@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
-use super::{digest_of, resource_values, succeeded};
-use crate::support::emulator::{BackgroundEmulator, add_image};
+use crate::support::emulator::{BackgroundEmulator, add_unhealthy_release};
+use crate::support::observe::Observe;
 use crate::support::repo_root;
 use crate::support::terraform::{Terraform, Workspace, terraform_test};
 
@@ -45,14 +45,11 @@ fn run(ws: &Workspace, args: &[String]) -> crate::support::terraform::Run {
 terraform_test!(prod_follows_stage_only_once_stage_is_complete);
 fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
     let mut world = world();
-    add_image(
-        &mut world,
-        json!({"tags": ["hash_bad"], "generate": {"seed": "example:bad"}, "healthy": false}),
-    );
+    add_unhealthy_release(&mut world);
     let emulator = BackgroundEmulator::manual(world);
     let url = emulator.url();
-    let hash_1 = digest_of(&emulator, "example", "hash_1");
-    let hash_2 = digest_of(&emulator, "example", "hash_2");
+    let hash_1 = emulator.digest_in("example", "hash_1");
+    let hash_2 = emulator.digest_in("example", "hash_2");
     let main_tf =
         std::fs::read_to_string(repo_root().join(DIR).join("main.tf")).expect("read main.tf");
     let ws = Workspace::new(tf, "multi-environment", &main_tf);
@@ -64,10 +61,7 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         run(&ws, &apply_args(&url, "hash_1", &[])).success();
     }
     assert_eq!(
-        (
-            succeeded(&emulator, "PutImage"),
-            emulator.count("UpdateService")
-        ),
+        (emulator.served("PutImage"), emulator.count("UpdateService")),
         (0, 0),
         "{:?}",
         emulator.operations()
@@ -88,9 +82,9 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         text.contains("Resource precondition failed") && text.contains("Prod waits for stage"),
         "{text}"
     );
-    assert_eq!(digest_of(&emulator, "example", "stage"), hash_2);
+    assert_eq!(emulator.digest_in("example", "stage"), hash_2);
     assert_eq!(
-        digest_of(&emulator, "example", "prod"),
+        emulator.digest_in("example", "prod"),
         hash_1,
         "prod must not move before stage is complete"
     );
@@ -106,14 +100,14 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         let _clock = emulator.tick_in_background(Duration::from_millis(10));
         run(&ws, &apply_args(&url, "hash_2", &[])).success();
     }
-    assert_eq!(digest_of(&emulator, "example", "prod"), hash_2);
+    assert_eq!(emulator.digest_in("example", "prod"), hash_2);
     assert_eq!(
         emulator.count("UpdateService"),
         2,
         "stage adopted, prod deployed once: {:?}",
         emulator.operations()
     );
-    let stage = resource_values(&ws, "tagdeploy_prod_tag.stage");
+    let stage = ws.resource_values("tagdeploy_prod_tag.stage");
     assert_eq!(stage["deployments"][0]["started"], false, "{stage:#}");
     let environments = &ws.outputs()["environments"]["value"];
     assert_eq!(environments["stage"]["complete"], true, "{environments:#}");
@@ -123,7 +117,7 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
     // A release whose tasks never start: stage's rollout fails and is rolled back, and prod,
     // which depends on it, is not touched.
     let deploys = emulator.count("UpdateService");
-    let puts = succeeded(&emulator, "PutImage");
+    let puts = emulator.served("PutImage");
     {
         let _clock = emulator.tick_in_background(Duration::from_millis(10));
         let failed = run(&ws, &apply_args(&url, "hash_bad", &[])).failure();
@@ -134,17 +128,17 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         );
     }
     assert_eq!(
-        digest_of(&emulator, "example", "stage"),
+        emulator.digest_in("example", "stage"),
         hash_2,
         "stage rolled back"
     );
     assert_eq!(
-        digest_of(&emulator, "example", "prod"),
+        emulator.digest_in("example", "prod"),
         hash_2,
         "prod untouched"
     );
     assert_eq!(
-        succeeded(&emulator, "PutImage") - puts,
+        emulator.served("PutImage") - puts,
         2,
         "stage moved to hash_bad and back, prod not at all"
     );

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use super::{digest_of, example_workspace, load_example, resource_values, succeeded};
+use super::{example_workspace, load_example};
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, terraform_test};
 
 const RESOURCE: &str = "examples/resources/tagdeploy_prod_tag";
@@ -25,8 +26,8 @@ terraform_test!(resource_example_releases_hash_2_and_imports);
 fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
     let emulator = BackgroundEmulator::manual(demo_world_json());
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let hash_1 = digest_of(&emulator, "example", "hash_1");
-    let hash_2 = digest_of(&emulator, "example", "hash_2");
+    let hash_1 = emulator.digest_in("example", "hash_1");
+    let hash_2 = emulator.digest_in("example", "hash_2");
 
     let ws = example_workspace(
         tf,
@@ -42,7 +43,7 @@ fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
         plan.stdout
     );
     ws.apply(&[]);
-    assert_eq!(digest_of(&emulator, "example", "prod"), hash_2);
+    assert_eq!(emulator.digest_in("example", "prod"), hash_2);
     let outputs = ws.outputs();
     assert_eq!(outputs["prod_digest"]["value"], hash_2.as_str());
     let rollout = outputs["rollout"]["value"]["example"]
@@ -59,7 +60,7 @@ fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
     let mut args: Vec<&str> = import.iter().map(String::as_str).collect();
     args.insert(1, "-no-color");
     ws.run(&args).success();
-    let state = resource_values(&ws, "tagdeploy_prod_tag.example");
+    let state = ws.resource_values("tagdeploy_prod_tag.example");
     assert_eq!(state["image_digest"], hash_2.as_str());
     assert_eq!(state["id"], "example:prod");
     // The configuration already says hash_2, which is where prod is: applying fills in the
@@ -90,7 +91,7 @@ fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
     );
     fresh.apply(&[]);
     assert_eq!(
-        resource_values(&fresh, "tagdeploy_prod_tag.example")["image_digest"],
+        fresh.resource_values("tagdeploy_prod_tag.example")["image_digest"],
         hash_2.as_str()
     );
     assert_eq!(
@@ -99,7 +100,7 @@ fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
         "importing redeploys nothing"
     );
     assert_eq!(
-        succeeded(&emulator, "PutImage"),
+        emulator.served("PutImage"),
         1,
         "prod moved once, by the first apply"
     );
@@ -108,7 +109,7 @@ fn resource_example_releases_hash_2_and_imports(tf: &Terraform) {
 terraform_test!(data_source_and_function_examples_report_the_demo_world);
 fn data_source_and_function_examples_report_the_demo_world(tf: &Terraform) {
     let emulator = BackgroundEmulator::manual(demo_world_json());
-    let hash_1 = digest_of(&emulator, "example", "hash_1");
+    let hash_1 = emulator.digest_in("example", "hash_1");
 
     let ws = example_workspace(
         tf,

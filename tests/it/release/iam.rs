@@ -12,9 +12,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::emulator::{BackgroundEmulator, add_image, add_services, demo_world_json};
+use crate::support::emulator::{
+    BackgroundEmulator, add_services, add_unhealthy_release, demo_world_json,
+};
+use crate::support::observe::Observe;
+use crate::support::prod_tag::prod_tag_config;
 use crate::support::repo_root;
-use crate::support::terraform::{Terraform, Workspace, required_providers};
+use crate::support::terraform::{Terraform, Workspace};
 
 /// AWS operation (as the emulator logs it, `service:Operation`) → the IAM action that
 /// authorises it. For ECR and ECS the names coincide, but not for every service (e.g. S3's
@@ -179,45 +183,15 @@ fn sdk_operations() -> BTreeSet<String> {
 /// Everything the provider does, through Terraform 1.15, against one emulator.
 fn representative_run() -> BTreeSet<String> {
     let mut world = demo_world_json();
-    add_image(
-        &mut world,
-        json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}),
-    );
+    add_unhealthy_release(&mut world);
     // A service scaled to zero: its report finds the image through the task definition.
     add_services(&mut world, 1);
     world["services"][1]["desiredCount"] = json!(0);
     let emulator = BackgroundEmulator::manual(world);
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let hash_1 = {
-        let (ecr, _) = crate::support::emulator::clients(&emulator.url());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
-        runtime
-            .block_on(ecr.image(
-                &RepositoryRef::new("example"),
-                &ImageSelector::Tag("hash_1".into()),
-            ))
-            .expect("hash_1")
-            .digest
-            .to_string()
-    };
+    let hash_1 = emulator.digest("hash_1");
     let config = format!(
         r#"{}
-{}
-variable "release" {{
-  type = string
-}}
-
-resource "tagdeploy_prod_tag" "prod" {{
-  repository  = "example"
-  release_tag = var.release
-  cluster     = "example"
-  services    = ["example"]
-}}
-
 data "tagdeploy_task_digests" "prod" {{
   cluster    = "example"
   service    = "example"
@@ -240,8 +214,7 @@ data "tagdeploy_image" "hash_1" {{
   digest     = "{hash_1}"
 }}
 "#,
-        required_providers(),
-        emulator.provider_block()
+        prod_tag_config(&emulator, &["example"], "")
     );
     let tf = Terraform::v1_15();
     let ws = Workspace::new(&tf, "iam-run", &config);
@@ -250,13 +223,7 @@ data "tagdeploy_image" "hash_1" {{
         .success();
     ws.apply(&["-var", "release=hash_2"]);
     ws.apply(&["-refresh-only", "-var", "release=hash_2"]);
-    let failed = ws.run(&[
-        "apply",
-        "-auto-approve",
-        "-no-color",
-        "-var",
-        "release=hash_bad",
-    ]);
+    let failed = ws.try_apply(&["-var", "release=hash_bad"]);
     assert!(
         failed.code != Some(0) && failed.transcript().contains("Rolled back"),
         "the bad release must fail and roll back:\n{}",

@@ -22,15 +22,7 @@ fn aws_mirror() -> PathBuf {
 terraform_test!(infra_is_formatted);
 fn infra_is_formatted(tf: &Terraform) {
     let ws = Workspace::new(tf, "infra-fmt", &required_providers());
-    let infra = repo_root().join("infra");
-    let infra = infra.to_string_lossy();
-    let run = ws.run(&["fmt", "-check", "-recursive", "-diff", "-no-color", &infra]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "infra/ is not `terraform fmt`-clean (run `terraform fmt infra`):\n{}",
-        run.transcript()
-    );
+    ws.assert_formatted(&repo_root().join("infra"), "run `terraform fmt infra`");
 }
 
 terraform_test!(infra_validates_with_hashicorp_aws);
@@ -107,6 +99,7 @@ fn first_release_promotes_before_the_service_scales_up() {
     use std::time::Duration;
 
     use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+    use crate::support::observe::Observe;
 
     let mut world = demo_world_json();
     world["repositories"][0]["images"][0]["tags"] = serde_json::json!(["hash_1"]);

@@ -11,6 +11,7 @@ use std::process::Command;
 use sha2::{Digest as _, Sha256};
 
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::observe::Observe;
 use crate::support::terraform::{
     PROVIDER_SOURCE, Run, Terraform, Workspace, platform, required_providers,
 };

@@ -15,8 +15,8 @@
 
 use serde_json::{Value as Json, json};
 
-use super::digest;
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 /// One refused input.
@@ -29,8 +29,10 @@ struct Case {
     /// block-level error, the block header). Empty: the diagnostic has no source line and
     /// `words` must then name the attribute.
     attribute: &'static str,
-    /// Words the summary or detail must contain (case-insensitive).
-    words: &'static str,
+    /// Words the summary or detail must contain (case-insensitive), every one of them.
+    words: Vec<&'static str>,
+    /// How many errors the case gets (one, unless the schema reports a mistake twice).
+    errors: usize,
 }
 
 fn case(label: &'static str, block: String, attribute: &'static str, words: &'static str) -> Case {
@@ -38,7 +40,22 @@ fn case(label: &'static str, block: String, attribute: &'static str, words: &'st
         label,
         block: block.replace("{label}", label),
         attribute,
-        words,
+        words: vec![words],
+        errors: 1,
+    }
+}
+
+impl Case {
+    /// More words the diagnostic must contain.
+    fn also(mut self, words: &'static str) -> Case {
+        self.words.push(words);
+        self
+    }
+
+    /// The case gets `n` errors, each on its attribute.
+    fn errors(mut self, n: usize) -> Case {
+        self.errors = n;
+        self
     }
 }
 
@@ -187,12 +204,14 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             "registry_id",
             "12-digit",
         ),
+        // Reported twice (not empty; 1 to 2048 characters): the schema checks both.
         case(
             "r_cluster_empty",
             prod_tag(&["cluster = \"\""]),
             "cluster",
             "empty",
-        ),
+        )
+        .errors(2),
         case(
             "r_cluster_oversized",
             prod_tag(&[&format!("cluster = {long_cluster}")]),
@@ -242,6 +261,12 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             image("  repository = \"example\"\n  digest = \"md5:abc\""),
             "digest",
             "digest",
+        ),
+        case(
+            "d_image_digest_upper",
+            image("  repository = \"example\"\n  digest = \"sha256:ABC\""),
+            "digest",
+            "64 lowercase hex",
         ),
         case(
             "d_tasks_tag",
@@ -308,7 +333,31 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             "parse_image_uri",
             "image uri",
         ),
-        case("f_empty", function("\"\""), "parse_image_uri", "image uri"),
+        case("f_empty", function("\"\""), "parse_image_uri", "image uri").also("empty"),
+        case(
+            "f_no_registry",
+            function("\"app:v1\""),
+            "parse_image_uri",
+            "registry",
+        ),
+        case(
+            "f_short_account",
+            function("\"12345.dkr.ecr.eu-west-1.amazonaws.com/app:v1\""),
+            "parse_image_uri",
+            "12",
+        ),
+        case(
+            "f_bad_digest",
+            function("\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:xyz\""),
+            "parse_image_uri",
+            "digest",
+        ),
+        case(
+            "f_empty_tag",
+            function("\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:\""),
+            "parse_image_uri",
+            "tag",
+        ),
     ]
 }
 
@@ -356,18 +405,52 @@ fn lookup_cases() -> Vec<Case> {
             image("  repository = \"example\"\n  tag = \"hash_9\""),
             "tag",
             "hash_9",
-        ),
+        )
+        .also("ImageNotFoundException"),
+        case(
+            "l_image_missing_digest",
+            image(&format!(
+                "  repository = \"example\"\n  digest = \"sha256:{}\"",
+                "0".repeat(64)
+            )),
+            "digest",
+            "00000000",
+        )
+        .also("ImageNotFoundException"),
         case(
             "l_image_missing_repository",
             image("  repository = \"nope\"\n  tag = \"prod\""),
             "repository",
             "nope",
-        ),
+        )
+        .also("RepositoryNotFoundException"),
         case(
             "l_tasks_missing_cluster",
             task_digests("  cluster = \"nope\"\n  service = \"example\""),
             "cluster",
             "nope",
+        )
+        .also("ClusterNotFoundException"),
+        case(
+            "l_tasks_missing_repository",
+            task_digests(
+                "  cluster = \"example\"\n  service = \"example\"\n  repository = \"gone\"",
+            ),
+            "repository",
+            "gone",
+        )
+        .also("RepositoryNotFoundException"),
+        case(
+            "l_tasks_unknown_container",
+            task_digests("  cluster = \"example\"\n  service = \"example\"\n  container = \"web\""),
+            "container",
+            "no container named",
+        ),
+        case(
+            "l_tasks_ambiguous_container",
+            task_digests("  cluster = \"example\"\n  service = \"sidecar\""),
+            "data \"tagdeploy_task_digests\" \"l_tasks_ambiguous_container\"",
+            "set container",
         ),
         case(
             "l_tasks_missing_service",
@@ -432,7 +515,8 @@ fn error_diagnostics(stdout: &str) -> Vec<Json> {
         .collect()
 }
 
-/// Checks that every case got an error on its attribute with its words; returns failures.
+/// Checks that every case got its errors (one, unless it says otherwise), each on its attribute
+/// with a summary and a detail, saying all its words; returns the failures.
 fn check(group: &str, cases: &[Case], ranges: &[(usize, usize)], errors: &[Json]) -> Vec<String> {
     let mut failures = Vec::new();
     for (case, (start, end)) in cases.iter().zip(ranges) {
@@ -444,17 +528,41 @@ fn check(group: &str, cases: &[Case], ranges: &[(usize, usize)], errors: &[Json]
                     .is_some_and(|l| (*start..=*end).contains(&(l as usize)))
             })
             .collect();
-        let ok = mine.iter().any(|d| {
-            let code = d["snippet"]["code"].as_str().unwrap_or_default();
-            let text = format!("{} {}", d["summary"], d["detail"]).to_lowercase();
-            code.contains(case.attribute) && text.contains(&case.words.to_lowercase())
-        });
-        if !ok {
+        let text = |d: &Json, key: &str| d[key].as_str().unwrap_or_default().to_owned();
+        let said = mine
+            .iter()
+            .map(|d| format!("{} {}", text(d, "summary"), text(d, "detail")))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let missing: Vec<&str> = case
+            .words
+            .iter()
+            .filter(|w| !said.contains(&w.to_lowercase()))
+            .copied()
+            .collect();
+        let problem = if mine.len() != case.errors {
+            Some(format!("{} errors instead of {}", mine.len(), case.errors))
+        } else if !mine.iter().all(|d| {
+            d["snippet"]["code"]
+                .as_str()
+                .is_some_and(|c| c.contains(case.attribute))
+        }) {
+            Some(format!("an error is not on {:?}", case.attribute))
+        } else if !missing.is_empty() {
+            Some(format!("the error does not say {missing:?}"))
+        } else if mine
+            .iter()
+            .any(|d| text(d, "summary").is_empty() || text(d, "detail").is_empty())
+        {
+            Some("an error has no summary or no detail".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
             failures.push(format!(
-                "{group}/{}: no error on {:?} saying {:?}; got {}",
+                "{group}/{}: {problem}; got {}",
                 case.label,
-                case.attribute,
-                case.words,
                 serde_json::to_string_pretty(&mine).unwrap_or_default()
             ));
         }
@@ -462,7 +570,8 @@ fn check(group: &str, cases: &[Case], ranges: &[(usize, usize)], errors: &[Json]
     failures
 }
 
-/// The world: the demo plus a repository whose tags are all immutable.
+/// The world: the demo plus a repository whose tags are all immutable and a service with two
+/// containers.
 fn world() -> Json {
     let mut world = demo_world_json();
     world["repositories"]
@@ -476,6 +585,28 @@ fn world() -> Json {
                 { "tags": ["hash_2"], "generate": { "seed": "locked:2" } }
             ]
         }));
+    // A service whose tasks run two containers, so a report must be told which one.
+    let mut sidecar = world["taskDefinitions"][0].clone();
+    sidecar["family"] = json!("sidecar");
+    sidecar["containerDefinitions"]
+        .as_array_mut()
+        .expect("container definitions")
+        .push(json!({
+            "name": "sidecar",
+            "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/example:hash_2",
+            "essential": false
+        }));
+    world["taskDefinitions"]
+        .as_array_mut()
+        .expect("task definitions")
+        .push(sidecar);
+    let mut service = world["services"][0].clone();
+    service["serviceName"] = json!("sidecar");
+    service["taskDefinition"] = json!("sidecar");
+    world["services"]
+        .as_array_mut()
+        .expect("services")
+        .push(service);
     world
 }
 
@@ -498,10 +629,15 @@ fn bad_inputs_are_refused_on_their_attribute_with_no_mutation(tf: &Terraform) {
         if command == "apply" {
             args.push("-auto-approve");
         }
+        let calls_before = emulator.operations().len();
         let run = ws.run(&args).failure();
         let errors = error_diagnostics(&run.stdout);
         failures.extend(check(group, &cases, &ranges, &errors));
         total += cases.len();
+        let calls = emulator.operations().split_off(calls_before);
+        if group == "validate" && !calls.is_empty() {
+            failures.push(format!("validate: refused only after AWS calls {calls:?}"));
+        }
     }
 
     let state_cases = state_cases(tf, &emulator, &head, &mut failures);
@@ -536,7 +672,7 @@ fn state_cases(
     head: &str,
     failures: &mut Vec<String>,
 ) -> usize {
-    let hash_1 = digest(emulator, "hash_1");
+    let hash_1 = emulator.digest("hash_1");
     let good = json!({
         "id": "example:prod",
         "repository": "example",

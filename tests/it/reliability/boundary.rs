@@ -13,8 +13,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use terraform_provider_tagdeploy::tfplugin::handshake::Listener;
 
-use super::{digest, prod_tag_config};
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::observe::Observe;
+use crate::support::prod_tag::prod_tag_config;
 use crate::support::terraform::{Run, Terraform, Workspace, required_providers, terraform_test};
 
 const ACCESS_KEY: &str = "AKIAMARKERMARKER";
@@ -100,7 +101,7 @@ fn no_credentials_in_logs_state_or_diagnostics(tf: &Terraform) {
         ])
         .success();
     problems.extend(leaks("apply", &apply));
-    assert_eq!(digest(&emulator, "prod"), digest(&emulator, "hash_2"));
+    assert_eq!(emulator.digest("prod"), emulator.digest("hash_2"));
     let error = ws
         .run(&["apply", "-auto-approve", "-json", "-var", "release=hash_9"])
         .failure();

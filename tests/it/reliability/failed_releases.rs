@@ -17,26 +17,26 @@ use aws_sdk_ecr::types::ImageIdentifier;
 use serde_json::json;
 use tagdeploy_emulator::FaultPlan;
 
-use super::{
-    batch_delete, deployments, digest, digest_of, hold, prod_tag_config, resource_values,
-    running_digests, served, wait_until,
+use crate::support::aws::batch_delete;
+use crate::support::emulator::{
+    BackgroundEmulator, add_multi_arch_release, add_unhealthy_release, demo_world_json,
 };
-use crate::support::emulator::{BackgroundEmulator, add_image, demo_world_json};
+use crate::support::faults::hold;
+use crate::support::observe::Observe;
+use crate::support::prod_tag::{prod_tag_config, prod_tag_state};
 use crate::support::terraform::{Terraform, Workspace, terraform_test};
+use crate::support::wait_until;
 
 /// An unhealthy release with the breaker's rollback on or off; we roll the tag back either way.
 fn unhealthy_release(tf: &Terraform, ecs_rollback: bool) {
     let mut world = demo_world_json();
     world["services"][0]["deploymentConfiguration"]["deploymentCircuitBreaker"] =
         json!({"enable": true, "rollback": ecs_rollback});
-    add_image(
-        &mut world,
-        json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}),
-    );
+    add_unhealthy_release(&mut world);
     let emulator = BackgroundEmulator::manual(world);
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let hash_1 = digest(&emulator, "hash_1");
-    let hash_bad = digest(&emulator, "hash_bad");
+    let hash_1 = emulator.digest("hash_1");
+    let hash_bad = emulator.digest("hash_bad");
     let ws = Workspace::new(
         tf,
         &format!("unhealthy-rollback-{ecs_rollback}"),
@@ -70,20 +70,23 @@ fn unhealthy_release(tf: &Terraform, ecs_rollback: bool) {
         text.contains("Rolled back") && text.contains(&hash_1),
         "the error says what happened:\n{text}"
     );
-    assert_eq!(digest(&emulator, "prod"), hash_1, "the tag is back");
+    assert_eq!(emulator.digest("prod"), hash_1, "the tag is back");
     assert_eq!(
-        resource_values(&ws)["image_digest"],
+        prod_tag_state(&ws)["image_digest"],
         hash_1,
         "state is truthful"
     );
     // Once the rollback deployment finishes, nothing runs the bad digest.
     assert!(
         wait_until(Duration::from_secs(30), || {
-            running_digests(&emulator, "example") == [hash_1.clone()]
+            emulator.running_digests("example") == [hash_1.clone()]
         }),
         "the service runs {:?}, not only {hash_1} (bad: {hash_bad})",
-        running_digests(&emulator, "example")
+        emulator.running_digests("example")
     );
+    // The next plan still wants hash_bad: nothing is silently accepted.
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_bad"]);
+    assert_eq!(code, 2, "{text}");
 }
 
 terraform_test!(unhealthy_release_is_rolled_back_with_and_without_ecs_rollback);
@@ -104,8 +107,8 @@ fn release_deleted_after_plan(tf: &Terraform, gone_entirely: bool) {
     world["repositories"][0]["images"][1]["tags"] = json!(["hash_2", "keep"]);
     let emulator = BackgroundEmulator::manual(world);
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let hash_1 = digest(&emulator, "hash_1");
-    let hash_2 = digest(&emulator, "hash_2");
+    let hash_1 = emulator.digest("hash_1");
+    let hash_2 = emulator.digest("hash_2");
     let ws = Workspace::new(
         tf,
         &format!("deleted-release-{gone_entirely}"),
@@ -127,8 +130,8 @@ fn release_deleted_after_plan(tf: &Terraform, gone_entirely: bool) {
     } else {
         ImageIdentifier::builder().image_tag("hash_2").build()
     };
-    batch_delete(&emulator, vec![id]);
-    assert_eq!(digest_of(&emulator, "hash_2"), None);
+    batch_delete(&emulator.url(), vec![id]);
+    assert_eq!(emulator.digest_of("example", "hash_2"), None);
     let puts = emulator.count("PutImage");
 
     // Terraform plans again while applying a saved plan; the release tag is gone, and a deleted
@@ -144,16 +147,16 @@ fn release_deleted_after_plan(tf: &Terraform, gone_entirely: bool) {
             && text.contains("release_tag"),
         "the error names the missing release on release_tag:\n{text}"
     );
-    assert_eq!(digest(&emulator, "prod"), hash_1, "nothing moved");
-    assert_eq!(served(&emulator, "UpdateService"), 0, "nothing redeployed");
+    assert_eq!(emulator.digest("prod"), hash_1, "nothing moved");
+    assert_eq!(emulator.served("UpdateService"), 0, "nothing redeployed");
     assert_eq!(emulator.count("PutImage"), puts, "no retag attempted");
     assert_eq!(
-        resource_values(&ws)["image_digest"],
+        prod_tag_state(&ws)["image_digest"],
         hash_1,
         "state is truthful"
     );
     assert_eq!(
-        running_digests(&emulator, "example"),
+        emulator.running_digests("example"),
         std::slice::from_ref(&hash_1)
     );
     let _ = hash_2;
@@ -172,14 +175,11 @@ fn release_deleted_between_plan_and_apply(tf: &Terraform) {
 terraform_test!(manifest_list_with_a_missing_child_is_a_clear_error);
 fn manifest_list_with_a_missing_child_is_a_clear_error(tf: &Terraform) {
     let mut world = demo_world_json();
-    add_image(
-        &mut world,
-        json!({"tags": ["hash_multi"], "generate": {"seed": "multi", "platforms": ["linux/amd64", "linux/arm64"]}}),
-    );
+    add_multi_arch_release(&mut world);
     let emulator = BackgroundEmulator::manual(world);
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let hash_1 = digest(&emulator, "hash_1");
-    let index = digest(&emulator, "hash_multi");
+    let hash_1 = emulator.digest("hash_1");
+    let index = emulator.digest("hash_multi");
     let children: Vec<String> = emulator.handle().state()["repositories"][0]["images"]
         .as_array()
         .into_iter()
@@ -198,27 +198,22 @@ fn manifest_list_with_a_missing_child_is_a_clear_error(tf: &Terraform) {
     );
     ws.init();
     ws.apply(&["-var", "release=hash_1"]);
-    let before = deployments(&emulator, "example").len();
+    let before = emulator.deployments("example").len();
 
     // The provider has fetched the index manifest; before it puts it under `prod`, the index
     // and then its children are deleted (a lifecycle policy expiring untagged images does this).
     emulator.handle().set_faults(hold("PutImage"));
     let run = std::thread::scope(|scope| {
-        let apply = scope.spawn(|| {
-            ws.run(&[
-                "apply",
-                "-auto-approve",
-                "-no-color",
-                "-var",
-                "release=hash_multi",
-            ])
-        });
+        let apply = scope.spawn(|| ws.try_apply(&["-var", "release=hash_multi"]));
         assert!(wait_until(Duration::from_secs(90), || {
             emulator.handle().held().iter().any(|h| h == "PutImage")
         }));
         let by_digest = |d: &str| ImageIdentifier::builder().image_digest(d).build();
-        batch_delete(&emulator, vec![by_digest(&index)]);
-        batch_delete(&emulator, children.iter().map(|c| by_digest(c)).collect());
+        batch_delete(&emulator.url(), vec![by_digest(&index)]);
+        batch_delete(
+            &emulator.url(),
+            children.iter().map(|c| by_digest(c)).collect(),
+        );
         emulator.handle().set_faults(FaultPlan::default());
         emulator.handle().release("PutImage");
         apply.join().expect("apply thread")
@@ -230,18 +225,18 @@ fn manifest_list_with_a_missing_child_is_a_clear_error(tf: &Terraform) {
         text.contains("references images that are missing"),
         "the error says the referenced images are missing:\n{text}"
     );
-    assert_eq!(digest(&emulator, "prod"), hash_1, "nothing moved");
+    assert_eq!(emulator.digest("prod"), hash_1, "nothing moved");
     assert_eq!(
-        deployments(&emulator, "example").len(),
+        emulator.deployments("example").len(),
         before,
         "nothing redeployed"
     );
     assert_eq!(
-        running_digests(&emulator, "example"),
+        emulator.running_digests("example"),
         std::slice::from_ref(&hash_1)
     );
     assert_eq!(
-        resource_values(&ws)["image_digest"],
+        prod_tag_state(&ws)["image_digest"],
         hash_1,
         "state is truthful"
     );

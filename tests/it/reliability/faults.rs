@@ -16,40 +16,33 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 use tagdeploy_emulator::{AwsService, FaultKind, FaultPlan, FaultRule};
-use terraform_provider_tagdeploy::aws::config::{AwsSettings, build_clients};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
-use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
+use terraform_provider_tagdeploy::aws::image::{ImageSelector, RepositoryRef};
 
-use super::{
-    block_on, deployments, digest, plan_exit_code, prod_tag_config, resource_values,
-    running_digests, served,
-};
+use crate::support::aws::{provider_clients, retag_by_hand};
+use crate::support::block_on;
 use crate::support::emulator::{BackgroundEmulator, add_services, demo_world_json};
+use crate::support::faults::rule;
+use crate::support::observe::Observe;
+use crate::support::prod_tag::{prod_tag_config, prod_tag_state};
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 const SERVICES: [&str; 2] = ["example", "example-1"];
 
+/// A fault of `kind` on every operation of `service`, at `rate`, at most `max` times.
 fn budgeted(service: AwsService, kind: FaultKind, rate: f64, max: u64) -> FaultRule {
     FaultRule {
-        operation: "*".into(),
         service: Some(service),
-        kind,
-        rate,
-        latency_ms: 0,
-        max_faults: Some(max),
+        ..rule("*", kind, rate, Some(max))
     }
 }
 
 /// The combined plan (see the module documentation for the budgets).
 fn combined(seed: u64) -> FaultPlan {
     let latency = FaultRule {
-        operation: "*".into(),
-        service: None,
-        kind: FaultKind::Latency,
-        rate: 1.0,
         latency_ms: 200,
-        max_faults: None,
+        ..rule("*", FaultKind::Latency, 1.0, None)
     };
     FaultPlan {
         seed,
@@ -123,7 +116,7 @@ fn world() -> Json {
 fn deployment_counts(emulator: &BackgroundEmulator) -> Vec<usize> {
     SERVICES
         .iter()
-        .map(|s| deployments(emulator, s).len())
+        .map(|s| emulator.deployments(s).len())
         .collect()
 }
 
@@ -136,20 +129,16 @@ fn assert_promoted(
     before: &[usize],
     release: &str,
 ) {
-    assert_eq!(
-        digest(emulator, "prod"),
-        target,
-        "the tag is on the release"
-    );
+    assert_eq!(emulator.digest("prod"), target, "the tag is on the release");
     assert_eq!(
         deployment_counts(emulator),
         before.iter().map(|n| n + 1).collect::<Vec<_>>(),
         "each service redeployed exactly once"
     );
     for service in SERVICES {
-        assert_eq!(running_digests(emulator, service), [target], "{service}");
+        assert_eq!(emulator.running_digests(service), [target], "{service}");
     }
-    let state = resource_values(ws);
+    let state = prod_tag_state(ws);
     assert_eq!(state["image_digest"], target, "state is truthful");
     let deployments = state["deployments"].as_array().cloned().unwrap_or_default();
     assert_eq!(deployments.len(), SERVICES.len(), "{deployments:#?}");
@@ -159,7 +148,7 @@ fn assert_promoted(
             .all(|d| d["rollout_state"] == "COMPLETED" && d["status"] == "PRIMARY"),
         "{deployments:#?}"
     );
-    let (code, text) = plan_exit_code(ws, &["-var", &format!("release={release}")]);
+    let (code, text) = ws.plan_exit_code(&["-var", &format!("release={release}")]);
     assert_eq!(code, 0, "the next plan is empty:\n{text}");
 }
 
@@ -167,7 +156,7 @@ terraform_test!(promotion_survives_combined_faults);
 fn promotion_survives_combined_faults(tf: &Terraform) {
     let emulator = BackgroundEmulator::manual(world());
     let _clock = emulator.tick_in_background(Duration::from_millis(20));
-    let hash_2 = digest(&emulator, "hash_2");
+    let hash_2 = emulator.digest("hash_2");
     let ws = Workspace::new(
         tf,
         "faults-promote",
@@ -182,7 +171,7 @@ fn promotion_survives_combined_faults(tf: &Terraform) {
     ws.apply(&["-var", "release=hash_2"]);
     assert_faulted(&emulator, "promotion");
     assert_eq!(
-        served(&emulator, "UpdateService"),
+        emulator.served("UpdateService"),
         2,
         "one UpdateService per service"
     );
@@ -194,8 +183,8 @@ terraform_test!(refresh_survives_combined_faults);
 fn refresh_survives_combined_faults(tf: &Terraform) {
     let emulator = BackgroundEmulator::manual(world());
     let _clock = emulator.tick_in_background(Duration::from_millis(20));
-    let hash_1 = digest(&emulator, "hash_1");
-    let hash_2 = digest(&emulator, "hash_2");
+    let hash_1 = emulator.digest("hash_1");
+    let hash_2 = emulator.digest("hash_2");
     let ws = Workspace::new(
         tf,
         "faults-refresh",
@@ -207,24 +196,17 @@ fn refresh_survives_combined_faults(tf: &Terraform) {
     // No drift: a refresh under faults changes nothing.
     emulator.handle().clear_requests();
     emulator.handle().set_faults(combined(7));
-    let (code, text) = plan_exit_code(&ws, &["-var", "release=hash_2"]);
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     assert_eq!(code, 0, "{text}");
     let quiet = injected(&emulator);
 
     // Drift: someone moves the tag back by hand; the refresh under faults sees it.
     emulator.handle().set_faults(FaultPlan::default());
-    let (ecr, _) = crate::support::emulator::clients(&emulator.url());
-    let repository = RepositoryRef::new("example");
-    block_on(ecr.retag(
-        &repository,
-        &Digest::parse(&hash_1).expect("digest"),
-        "prod",
-    ))
-    .expect("manual retag");
+    retag_by_hand(&emulator.url(), &hash_1, "prod");
     let before = deployment_counts(&emulator);
     emulator.handle().clear_requests();
     emulator.handle().set_faults(combined(8));
-    let (code, text) = plan_exit_code(&ws, &["-var", "release=hash_2"]);
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains(&hash_1) && text.contains(&hash_2), "{text}");
     let drifted = injected(&emulator);
@@ -249,7 +231,7 @@ fn refresh_survives_combined_faults(tf: &Terraform) {
 terraform_test!(data_sources_survive_combined_faults);
 fn data_sources_survive_combined_faults(tf: &Terraform) {
     let emulator = BackgroundEmulator::manual(world());
-    let hash_1 = digest(&emulator, "hash_1");
+    let hash_1 = emulator.digest("hash_1");
     let config = format!(
         r#"{}
 {}
@@ -291,7 +273,7 @@ output "report" {{
     assert_eq!(report["all_match"], true);
     assert_eq!(report["complete"], true);
     assert_eq!(report["digests"], json!([hash_1, hash_1]));
-    let (code, text) = plan_exit_code(&ws, &[]);
+    let (code, text) = ws.plan_exit_code(&[]);
     assert_eq!(code, 0, "{text}");
     assert!(
         emulator.mutations().is_empty(),
@@ -314,33 +296,18 @@ fn sdk_retries_absorb_the_fault_rates() {
     emulator.handle().set_faults(FaultPlan {
         seed: 61,
         rules: vec![
-            super::rule("*", FaultKind::Throttle, 0.3, None),
-            super::rule("*", FaultKind::ServerError, 0.1, None),
+            rule("*", FaultKind::Throttle, 0.3, None),
+            rule("*", FaultKind::ServerError, 0.1, None),
         ],
     });
     let url = emulator.url();
-    // Credentials through a shared credentials file: the provider's chain, no environment.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let credentials = dir.path().join("credentials");
-    std::fs::write(
-        &credentials,
-        "[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = test-secret\n",
-    )
-    .expect("write credentials");
     let (ecr_failures, ecs_failures, elapsed): (
         usize,
         usize,
         (std::time::Duration, std::time::Duration),
     ) = block_on(async {
-        let clients = build_clients(&AwsSettings {
-            region: Some("us-east-1".into()),
-            shared_credentials_files: vec![credentials.clone()],
-            shared_config_files: vec![credentials.clone()],
-            ecr_endpoint: Some(url.clone()),
-            ecs_endpoint: Some(url.clone()),
-            ..AwsSettings::default()
-        })
-        .await;
+        // Credentials through a shared credentials file: the provider's chain, no environment.
+        let (clients, _credentials) = provider_clients(&url).await;
         let ecr = Ecr::new(clients.ecr.clone());
         let ecs = Ecs::new(clients.ecs.clone());
         let repository = RepositoryRef::new("example");

@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::observe::Observe;
 
 #[allow(clippy::all, dead_code, missing_docs, unreachable_pub)]
 mod pb {

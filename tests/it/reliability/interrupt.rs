@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use tagdeploy_emulator::{FaultKind, FaultPlan};
 
-use super::{
-    deployments, digest, hold, parent_of, plan_exit_code, prod_tag_config, providers_in,
-    resource_values, rule, running_digests, served, signal, wait_until,
-};
 use crate::support::emulator::{BackgroundEmulator, add_services, demo_world_json};
+use crate::support::faults::{hold, rule};
+use crate::support::observe::Observe;
+use crate::support::process::{parent_of, providers_in, signal};
+use crate::support::prod_tag::{prod_tag_config, prod_tag_state};
 use crate::support::terraform::{Terraform, Workspace, terraform_test};
+use crate::support::wait_until;
 
 const SERVICES: [&str; 2] = ["example", "example-1"];
 /// How long a step may take to be reached (generous: a loaded machine is slow).
@@ -77,11 +78,11 @@ fn reach(step: Step, emulator: &BackgroundEmulator) -> bool {
                 == 2
         }),
         Step::BetweenServices => {
-            held("UpdateService") && wait_until(REACH, || served(emulator, "UpdateService") == 1)
+            held("UpdateService") && wait_until(REACH, || emulator.served("UpdateService") == 1)
         }
         Step::DuringWait => {
             // The plan calls DescribeServices too: hold one only once the wait has begun.
-            wait_until(REACH, || served(emulator, "UpdateService") == 2) && {
+            wait_until(REACH, || emulator.served("UpdateService") == 2) && {
                 emulator.handle().set_faults(hold("DescribeServices"));
                 held("DescribeServices")
             }
@@ -105,7 +106,7 @@ fn faults_for(step: Step) -> FaultPlan {
 /// One interruption scenario, start to finish; returns a description of what went wrong.
 fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
     let emulator = BackgroundEmulator::manual(world());
-    let hash_2 = digest(&emulator, "hash_2");
+    let hash_2 = emulator.digest("hash_2");
     let ws = Workspace::new(
         tf,
         &format!("interrupt-{victim:?}-{step:?}").to_lowercase(),
@@ -115,22 +116,14 @@ fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
     ws.apply(&["-var", "release=hash_1"]);
     let before: Vec<usize> = SERVICES
         .iter()
-        .map(|s| deployments(&emulator, s).len())
+        .map(|s| emulator.deployments(s).len())
         .collect();
 
     // The clock stands still, so the rollout cannot finish before the kill.
     emulator.handle().set_faults(faults_for(step));
     emulator.handle().clear_requests();
     let run = std::thread::scope(|scope| {
-        let apply = scope.spawn(|| {
-            ws.run(&[
-                "apply",
-                "-auto-approve",
-                "-no-color",
-                "-var",
-                "release=hash_2",
-            ])
-        });
+        let apply = scope.spawn(|| ws.try_apply(&["-var", "release=hash_2"]));
         if !reach(step, &emulator) {
             // Let the apply finish so the failure message is useful.
             emulator.handle().set_faults(FaultPlan::default());
@@ -175,7 +168,7 @@ fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
         SERVICES
             .iter()
             .zip(&before)
-            .map(|(s, n)| deployments(&emulator, s).len() - n)
+            .map(|(s, n)| emulator.deployments(s).len() - n)
             .collect()
     };
     std::thread::sleep(Duration::from_millis(300));
@@ -197,40 +190,34 @@ fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
         ));
     }
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let updates_before = served(&emulator, "UpdateService");
-    let again = ws.run(&[
-        "apply",
-        "-auto-approve",
-        "-no-color",
-        "-var",
-        "release=hash_2",
-    ]);
+    let updates_before = emulator.served("UpdateService");
+    let again = ws.try_apply(&["-var", "release=hash_2"]);
     if again.code != Some(0) {
         return Err(format!("the next apply failed:\n{}", again.transcript()));
     }
-    let updates = served(&emulator, "UpdateService") - updates_before;
+    let updates = emulator.served("UpdateService") - updates_before;
     let mut problems = Vec::new();
     if updates != expected_updates {
         problems.push(format!(
             "the next apply called UpdateService {updates} times, expected {expected_updates}"
         ));
     }
-    if digest(&emulator, "prod") != hash_2 {
+    if emulator.digest("prod") != hash_2 {
         problems.push("the tag is not on the release".into());
     }
     for (service, before) in SERVICES.iter().zip(&before) {
-        let now = deployments(&emulator, service).len();
+        let now = emulator.deployments(service).len();
         if now != before + 1 {
             problems.push(format!(
                 "{service} had {before} deployments and now has {now}: not exactly one more"
             ));
         }
-        let running = running_digests(&emulator, service);
+        let running = emulator.running_digests(service);
         if running != [hash_2.clone()] {
             problems.push(format!("{service} runs {running:?}"));
         }
     }
-    let state = resource_values(&ws);
+    let state = prod_tag_state(&ws);
     if state["image_digest"] != hash_2.as_str() {
         problems.push(format!("state says {}", state["image_digest"]));
     }
@@ -238,7 +225,7 @@ fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
     if recorded.len() != 2 || !recorded.iter().all(|d| d["rollout_state"] == "COMPLETED") {
         problems.push(format!("state deployments {recorded:?}"));
     }
-    let (code, text) = plan_exit_code(&ws, &["-var", "release=hash_2"]);
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     if code != 0 {
         problems.push(format!("the next plan is not empty:\n{text}"));
     }
@@ -286,7 +273,7 @@ fn terraform_killed_at_each_step_converges(tf: &Terraform) {
 /// call of the wait never answers: stopping must not wait for it.
 fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
     let emulator = BackgroundEmulator::manual(world());
-    let hash_2 = digest(&emulator, "hash_2");
+    let hash_2 = emulator.digest("hash_2");
     let ws = Workspace::new(
         tf,
         if hang { "ctrl-c-hang" } else { "ctrl-c" },
@@ -297,17 +284,9 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
     emulator.handle().clear_requests();
     let done = std::sync::atomic::AtomicBool::new(false);
     let (run, to_exit) = std::thread::scope(|scope| {
-        let apply = scope.spawn(|| {
-            ws.run(&[
-                "apply",
-                "-auto-approve",
-                "-no-color",
-                "-var",
-                "release=hash_2",
-            ])
-        });
+        let apply = scope.spawn(|| ws.try_apply(&["-var", "release=hash_2"]));
         assert!(
-            wait_until(REACH, || served(&emulator, "UpdateService") == 2),
+            wait_until(REACH, || emulator.served("UpdateService") == 2),
             "the rollout never started"
         );
         if hang {
@@ -315,7 +294,7 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
             assert!(wait_until(REACH, || !emulator.handle().held().is_empty()));
         } else {
             // In the wait: at least one DescribeServices answered after the deployments.
-            assert!(wait_until(REACH, || served(&emulator, "DescribeServices") >= 3));
+            assert!(wait_until(REACH, || emulator.served("DescribeServices") >= 3));
         }
         let providers = providers_in(&ws.work_dir());
         let terraform: Vec<i32> = providers.iter().filter_map(|p| parent_of(*p)).collect();
@@ -350,7 +329,7 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
         text.contains("Stopped before the rollout"),
         "the error says the rollout continues:\n{text}"
     );
-    let state = resource_values(&ws);
+    let state = prod_tag_state(&ws);
     assert_eq!(
         state["image_digest"], hash_2,
         "the tag moved and state says so"
@@ -363,12 +342,8 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
     emulator.handle().release("*");
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
     ws.apply(&["-var", "release=hash_2"]);
-    assert_eq!(
-        served(&emulator, "UpdateService"),
-        2,
-        "no second deployment"
-    );
-    let state = resource_values(&ws);
+    assert_eq!(emulator.served("UpdateService"), 2, "no second deployment");
+    let state = prod_tag_state(&ws);
     let recorded = state["deployments"].as_array().cloned().unwrap_or_default();
     assert!(
         recorded

@@ -1,5 +1,9 @@
-//! An in-process emulator and AWS clients pointed at it.
+//! Emulators for tests: the worlds they start on ([`demo_world_json`] and what tests add to it),
+//! in-process ([`Emulated`], for async domain tests) or on a runtime thread of their own
+//! ([`BackgroundEmulator`], for Terraform), and their clocks. Both dereference to the
+//! `EmulatorHandle` (faults, clock, request log), so [`super::observe::Observe`] reads both.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +12,7 @@ use tagdeploy_emulator::{ClockMode, EmulatorHandle, Options, World};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 
+use super::aws::clients;
 use super::repo_root;
 
 /// The RFC demo world (`examples/demo/world.json`) as JSON, to be modified by tests.
@@ -23,6 +28,23 @@ pub fn add_image(world: &mut Json, image: Json) {
         .as_array_mut()
         .expect("images array")
         .push(image);
+}
+
+/// Adds `hash_bad` to the first repository: a release whose tasks never become healthy.
+pub fn add_unhealthy_release(world: &mut Json) {
+    add_image(
+        world,
+        json!({"tags": ["hash_bad"], "generate": {"seed": "bad"}, "healthy": false}),
+    );
+}
+
+/// Adds `hash_multi` to the first repository: a Docker manifest list for linux/amd64 and
+/// linux/arm64 (the index is what gets tagged; its children are untagged images).
+pub fn add_multi_arch_release(world: &mut Json) {
+    add_image(
+        world,
+        json!({"tags": ["hash_multi"], "generate": {"seed": "multi", "platforms": ["linux/amd64", "linux/arm64"]}}),
+    );
 }
 
 /// Adds `count` more services like the demo's `example` service, named `example-1`, ….
@@ -86,47 +108,14 @@ impl Emulated {
             }
         }))
     }
-
-    /// The AWS operations served so far, in order (`"ecr:PutImage"`, …).
-    pub fn operations(&self) -> Vec<String> {
-        self.handle
-            .requests()
-            .iter()
-            .map(|r| format!("{}:{}", r.service.as_str(), r.operation))
-            .collect()
-    }
-
-    /// How many times `operation` (e.g. `"UpdateService"`) was served.
-    pub fn count(&self, operation: &str) -> usize {
-        self.handle
-            .requests()
-            .iter()
-            .filter(|r| r.operation == operation)
-            .count()
-    }
 }
 
-/// Domain clients pointed at `url`, with test credentials and quick retries.
-pub fn clients(url: &str) -> (Ecr, Ecs) {
-    let credentials =
-        aws_sdk_ecr::config::Credentials::new("AKIDTEST", "test-secret", None, None, "test");
-    let region = aws_sdk_ecr::config::Region::new("us-east-1");
-    let ecr = aws_sdk_ecr::Config::builder()
-        .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
-        .region(region.clone())
-        .credentials_provider(credentials.clone())
-        .endpoint_url(url)
-        .build();
-    let ecs = aws_sdk_ecs::Config::builder()
-        .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-        .region(region)
-        .credentials_provider(credentials)
-        .endpoint_url(url)
-        .build();
-    (
-        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
-        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
-    )
+impl Deref for Emulated {
+    type Target = EmulatorHandle;
+
+    fn deref(&self) -> &EmulatorHandle {
+        &self.handle
+    }
 }
 
 /// Stops the background clock when dropped.
@@ -137,19 +126,6 @@ impl Drop for Ticker {
         self.0.abort();
     }
 }
-
-/// Operations that change something in AWS; a refused input must cause none of them.
-pub const MUTATING_OPERATIONS: [&str; 9] = [
-    "PutImage",
-    "BatchDeleteImage",
-    "PutImageTagMutability",
-    "CreateRepository",
-    "UpdateService",
-    "CreateService",
-    "CreateCluster",
-    "RegisterTaskDefinition",
-    "DeleteService",
-];
 
 /// An emulator on its own runtime thread, for tests that drive it from outside (Terraform runs
 /// as a child process and calls it over HTTP).
@@ -202,39 +178,6 @@ impl BackgroundEmulator {
         Arc::clone(&self.handle)
     }
 
-    /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        self.handle.url()
-    }
-
-    /// The AWS operations served so far (`"ecr:PutImage"`, …).
-    pub fn operations(&self) -> Vec<String> {
-        self.handle
-            .requests()
-            .iter()
-            .map(|r| format!("{}:{}", r.service.as_str(), r.operation))
-            .collect()
-    }
-
-    /// How many times `operation` was served.
-    pub fn count(&self, operation: &str) -> usize {
-        self.handle
-            .requests()
-            .iter()
-            .filter(|r| r.operation == operation)
-            .count()
-    }
-
-    /// The mutating operations served so far.
-    pub fn mutations(&self) -> Vec<String> {
-        self.handle
-            .requests()
-            .iter()
-            .filter(|r| MUTATING_OPERATIONS.contains(&r.operation.as_str()))
-            .map(|r| r.operation.clone())
-            .collect()
-    }
-
     /// The provider block pointing at this emulator.
     pub fn provider_block(&self) -> String {
         let url = self.url();
@@ -258,6 +201,14 @@ impl BackgroundEmulator {
             stop,
             thread: Some(thread),
         }
+    }
+}
+
+impl Deref for BackgroundEmulator {
+    type Target = EmulatorHandle;
+
+    fn deref(&self) -> &EmulatorHandle {
+        &self.handle
     }
 }
 

@@ -1,15 +1,32 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests; every helper lives here once. What to reach for:
 //!
-//! - [`terraform`]: finds the Terraform binaries under test (1.15 always, 1.11 when installed) and
-//!   runs them in a scratch workspace with its own CLI config and a filesystem mirror holding the
-//!   freshly built provider.
+//! - [`terraform`]: the Terraform binaries under test (1.15 always, 1.11 when installed), the
+//!   `terraform_test!` macro that runs a test with each, and [`terraform::Workspace`]: a
+//!   scratch directory whose filesystem mirror holds the freshly built provider (init, apply,
+//!   plan exit codes, outputs, state, diagnostics of `-json` runs).
+//! - [`emulator`]: worlds ([`emulator::demo_world_json`] and what tests add to it) and
+//!   emulators, in-process for async domain tests or on a thread of their own for Terraform.
+//! - [`observe`]: what an emulator served (operations, counts, mutations) and holds (tag
+//!   digests, deployments, running digests), read without an AWS call.
+//! - [`aws`]: AWS calls from outside Terraform: the domain's clients, the provider's own
+//!   clients, a tag moved or an image deleted by hand.
+//! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from.
+//! - [`faults`]: fault rules and holds for the emulator.
+//! - [`process`]: the provider processes Terraform starts, found and signalled.
+//! - here: the repository root, scratch directories, [`wait_until`], [`block_on`].
 
 #![allow(dead_code)] // each test module uses a different subset of the helpers
 
+pub mod aws;
 pub mod emulator;
+pub mod faults;
+pub mod observe;
+pub mod process;
+pub mod prod_tag;
 pub mod terraform;
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// The repository root (where Cargo.toml of the provider lives).
 pub fn repo_root() -> PathBuf {
@@ -31,4 +48,25 @@ pub fn scratch_dir(label: &str) -> tempfile::TempDir {
         eprintln!("keeping {}", dir.path().display());
     }
     dir
+}
+
+/// Polls `condition` every 10 ms until it holds or `limit` passes; returns whether it held.
+pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    condition()
+}
+
+/// Runs a future to completion on a fresh single-threaded runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
 }

@@ -313,9 +313,38 @@ impl Workspace {
 
     /// `terraform apply -auto-approve` with extra arguments, which must succeed.
     pub fn apply(&self, extra: &[&str]) -> Run {
+        self.try_apply(extra).success()
+    }
+
+    /// `terraform apply -auto-approve -no-color` with extra arguments, whatever its outcome
+    /// (follow with [`Run::success`], [`Run::failure`] or a look at its exit code).
+    pub fn try_apply(&self, extra: &[&str]) -> Run {
         let mut args = vec!["apply", "-auto-approve", "-no-color"];
         args.extend_from_slice(extra);
-        self.run(&args).success()
+        self.run(&args)
+    }
+
+    /// `terraform plan -detailed-exitcode -no-color` with extra arguments: the exit code (0 no
+    /// changes, 1 error, 2 changes; -1 when killed) and the whole transcript.
+    pub fn plan_exit_code(&self, extra: &[&str]) -> (i32, String) {
+        let mut args = vec!["plan", "-detailed-exitcode", "-no-color"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        (run.code.unwrap_or(-1), run.transcript())
+    }
+
+    /// `terraform fmt -check -recursive` of `dir`, which must be clean; the failure shows the
+    /// diff and `fix`, what to do about it.
+    #[track_caller]
+    pub fn assert_formatted(&self, dir: &Path, fix: &str) {
+        let dir = dir.to_string_lossy();
+        let run = self.run(&["fmt", "-check", "-recursive", "-diff", "-no-color", &dir]);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{dir} is not `terraform fmt`-clean ({fix}):\n{}",
+            run.transcript()
+        );
     }
 
     /// `terraform output -json`, parsed.
@@ -328,6 +357,19 @@ impl Workspace {
     pub fn show(&self) -> serde_json::Value {
         let run = self.run(&["show", "-json"]).success();
         serde_json::from_str(&run.stdout).expect("terraform show -json is JSON")
+    }
+
+    /// The attribute values of the resource at `address` (e.g. `tagdeploy_prod_tag.prod`) in
+    /// `terraform show -json`, or null when state has no such resource.
+    pub fn resource_values(&self, address: &str) -> serde_json::Value {
+        let show = self.show();
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -10,10 +10,12 @@
 //!    told to stop while at least `minimumHealthyPercent` stay RUNNING;
 //! 5. the PRIMARY becomes COMPLETED when it is alone and runs exactly `desiredCount` tasks.
 
-use crate::ecs::{
-    Cluster, Deployment, DeploymentStatus, RolloutState, Service, Snapshot, Task, TaskStatus,
-};
 use crate::ids::SplitMix64;
+
+use super::model::{
+    Cluster, Deployment, DeploymentStatus, RolloutState, Service, Snapshot, Task, TaskStatus,
+    deployment_counts,
+};
 
 /// How long stopped tasks stay describable (ECS: "at least one hour").
 const STOPPED_RETENTION_MS: i64 = 3_600_000;
@@ -153,7 +155,7 @@ fn step_service(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: 
         return;
     };
     if p.rollout == RolloutState::InProgress && service.deployments.len() == 1 {
-        let (running, pending) = deployment_counts_in(tasks, &service.name, &p.id);
+        let (running, pending) = deployment_counts(tasks, &service.name, &p.id);
         let draining = tasks.iter().any(|t| {
             t.service == service.name
                 && t.desired == TaskStatus::Stopped
@@ -163,21 +165,6 @@ fn step_service(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: 
             complete(service, now_ms, ids);
         }
     }
-}
-
-fn deployment_counts_in(tasks: &[Task], service: &str, deployment: &str) -> (i64, i64) {
-    let mut running = 0;
-    let mut pending = 0;
-    for t in tasks {
-        if t.service == service && t.deployment == deployment && t.desired == TaskStatus::Running {
-            match t.last {
-                TaskStatus::Running => running += 1,
-                TaskStatus::Pending => pending += 1,
-                TaskStatus::Stopped => {}
-            }
-        }
-    }
-    (running, pending)
 }
 
 fn transitions(service: &mut Service, tasks: &mut [Task], now_ms: i64) {

@@ -1,0 +1,66 @@
+//! Emulated Amazon ECS: clusters, task definitions, services with deployments, tasks, and the
+//! operations the project uses.
+//!
+//! - [`model`]: the data and its lookups; [`config`]: `deploymentConfiguration` defaults and
+//!   validation; [`images`]: how a deployment resolves image tags to digests; [`wire`]: the JSON
+//!   shapes; [`rollout`]: the scheduler step that moves deployments and tasks along the clock.
+//! - One module per family of operations (`clusters`, `task_definitions`, `services`, `tasks`),
+//!   each with a table of the operations it serves; [`call`] only finds the operation in those
+//!   tables. A new family is a new module and one line in `FAMILIES`.
+
+mod clusters;
+pub mod config;
+pub mod images;
+pub mod model;
+pub mod rollout;
+mod services;
+mod task_definitions;
+mod tasks;
+pub mod wire;
+
+use serde_json::Value;
+
+use crate::ecr::Ecr;
+use crate::ids::SplitMix64;
+use crate::protocol::{AwsError, Request, find_operation, operation_names};
+
+pub use model::{
+    Cluster, Deployment, DeploymentStatus, Ecs, ExternalImage, RolloutState, Service, Task,
+    TaskStatus, deployment_counts,
+};
+
+/// One ECS call as the operation handlers see it: the request, the registry that image tags
+/// resolve against, and the id generator.
+pub struct Call<'a> {
+    /// Body, caller and time.
+    pub req: Request<'a>,
+    /// The emulated ECR (read-only: ECS only resolves images).
+    pub ecr: &'a Ecr,
+    /// Deployment, task and event ids.
+    pub ids: &'a mut SplitMix64,
+}
+
+/// The handler of one ECS operation: it decodes the body itself.
+pub(crate) type Handler = fn(&mut Ecs, &mut Call<'_>) -> Result<Value, AwsError>;
+
+/// Every family of ECS operations.
+const FAMILIES: &[&[(&str, Handler)]] = &[
+    clusters::OPERATIONS,
+    task_definitions::OPERATIONS,
+    services::OPERATIONS,
+    tasks::OPERATIONS,
+];
+
+/// Serves one ECS operation. `None` when no family serves it.
+pub fn call(
+    ecs: &mut Ecs,
+    operation: &str,
+    call: &mut Call<'_>,
+) -> Option<Result<Value, AwsError>> {
+    find_operation(FAMILIES, operation).map(|handler| handler(ecs, call))
+}
+
+/// The names of the ECS operations this emulator serves.
+pub fn operations() -> Vec<&'static str> {
+    operation_names(FAMILIES)
+}

@@ -1,0 +1,251 @@
+//! What the server tasks and the [`crate::EmulatorHandle`] share: the account behind a lock, the
+//! clock, the fault plan, the request log and the calls held by `hold` faults.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::faults::{Decision, FaultKind, FaultPlan, FaultState};
+use crate::ids::SplitMix64;
+use crate::options::{ClockMode, Options};
+use crate::protocol::{AwsError, AwsService, RequestContext};
+use crate::state::State;
+use crate::world::{World, WorldError};
+
+/// Emulated time one manual-clock step represents.
+pub(crate) const MANUAL_STEP_MS: u64 = 1000;
+
+/// One served AWS call, as `GET /_emulator/requests` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// Order in which the calls finished (from 1).
+    pub seq: u64,
+    /// Service addressed.
+    pub service: AwsService,
+    /// Operation name from `X-Amz-Target`.
+    pub operation: String,
+    /// HTTP status; `None` when the connection was dropped by a fault.
+    pub status: Option<u16>,
+    /// The error code (`__type`) of a failed call.
+    pub error: Option<String>,
+    /// The injected fault that shaped this call, if any.
+    pub fault: Option<FaultKind>,
+    /// Wall-clock time the call finished, epoch seconds.
+    pub time: f64,
+}
+
+struct Held {
+    operation: String,
+    release: oneshot::Sender<()>,
+}
+
+/// State shared by the server tasks and the [`crate::EmulatorHandle`].
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    state: Mutex<State>,
+    clock: ClockMode,
+    faults: Mutex<FaultState>,
+    log: Mutex<Vec<RequestRecord>>,
+    seq: AtomicU64,
+    held: Mutex<Vec<Held>>,
+    request_ids: AtomicU64,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it (the state stays usable:
+/// every operation validates before it mutates).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Shared {
+    pub(crate) fn new(world: World, options: &Options) -> Result<Arc<Shared>, WorldError> {
+        let state = State::load(&world, wall_ms())?;
+        Ok(Arc::new(Shared {
+            world: Mutex::new(world),
+            state: Mutex::new(state),
+            clock: options.clock.clone(),
+            faults: Mutex::new(FaultState::new(options.faults.clone().unwrap_or_default())),
+            log: Mutex::new(Vec::new()),
+            seq: AtomicU64::new(0),
+            held: Mutex::new(Vec::new()),
+            request_ids: AtomicU64::new(0),
+        }))
+    }
+
+    fn step_ms(&self) -> u64 {
+        match self.clock {
+            ClockMode::Real { step_ms } => step_ms.max(1),
+            ClockMode::Manual => MANUAL_STEP_MS,
+        }
+    }
+
+    /// Runs `steps` rollout steps now.
+    pub(crate) fn advance(&self, steps: u64) -> u64 {
+        let mut state = lock(&self.state);
+        for _ in 0..steps {
+            match self.clock {
+                ClockMode::Manual => state.now_ms += MANUAL_STEP_MS as i64,
+                ClockMode::Real { .. } => state.now_ms = state.now_ms.max(wall_ms()),
+            }
+            state.step();
+        }
+        state.steps
+    }
+
+    /// Steps covering `ms` of emulated time (rounded up).
+    pub(crate) fn advance_ms(&self, ms: u64) -> u64 {
+        let step = self.step_ms();
+        self.advance(ms.div_ceil(step))
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.log).clone()
+    }
+
+    pub(crate) fn clear_requests(&self) -> usize {
+        let mut log = lock(&self.log);
+        let n = log.len();
+        log.clear();
+        n
+    }
+
+    pub(crate) fn set_faults(&self, plan: FaultPlan) {
+        *lock(&self.faults) = FaultState::new(plan);
+    }
+
+    /// Releases held calls of `operation` (`*`: all). Returns how many.
+    pub(crate) fn release(&self, operation: &str) -> usize {
+        let mut held = lock(&self.held);
+        let (go, keep): (Vec<Held>, Vec<Held>) = held
+            .drain(..)
+            .partition(|h| operation == "*" || h.operation == operation);
+        *held = keep;
+        let n = go.len();
+        for h in go {
+            // The caller may have gone away; nothing to do then.
+            let _ = h.release.send(());
+        }
+        n
+    }
+
+    pub(crate) fn held(&self) -> Vec<String> {
+        lock(&self.held)
+            .iter()
+            .map(|h| h.operation.clone())
+            .collect()
+    }
+
+    pub(crate) fn reset(&self) {
+        let world = lock(&self.world).clone();
+        // The stored world was validated when it was loaded, so it loads again.
+        if let Ok(state) = State::load(&world, wall_ms()) {
+            *lock(&self.state) = state;
+        }
+    }
+
+    pub(crate) fn load_world(&self, world: World) -> Result<(), WorldError> {
+        let state = State::load(&world, wall_ms())?;
+        *lock(&self.world) = world;
+        *lock(&self.state) = state;
+        Ok(())
+    }
+
+    pub(crate) fn state_json(&self) -> Value {
+        let mut v = lock(&self.state).dump();
+        v["held"] = json!(self.held());
+        v["clock"] = match self.clock {
+            ClockMode::Real { step_ms } => json!({ "mode": "real", "stepMs": step_ms }),
+            ClockMode::Manual => json!({ "mode": "manual", "stepMs": MANUAL_STEP_MS }),
+        };
+        v
+    }
+
+    /// Appends a served call to the request log.
+    pub(super) fn record(
+        &self,
+        service: AwsService,
+        operation: &str,
+        status: Option<u16>,
+        error: Option<String>,
+        fault: Option<FaultKind>,
+    ) {
+        let mut log = lock(&self.log);
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        log.push(RequestRecord {
+            seq,
+            service,
+            operation: operation.to_string(),
+            status,
+            error,
+            fault,
+            time: wall_ms() as f64 / 1000.0,
+        });
+    }
+
+    /// Parks a call until it is released (a `hold` fault). The receiver resolves on release, or
+    /// errs when the hold list is dropped; either way the call then proceeds.
+    pub(super) fn hold(&self, operation: &str) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.held).push(Held {
+            operation: operation.to_string(),
+            release: tx,
+        });
+        rx
+    }
+
+    /// What the fault plan does to this call.
+    pub(super) fn decide_fault(&self, service: AwsService, operation: &str) -> Decision {
+        lock(&self.faults).decide(service, operation)
+    }
+
+    /// Serves one AWS call against the account, at the current emulated time.
+    pub(super) fn call(
+        &self,
+        service: AwsService,
+        operation: &str,
+        body: &[u8],
+        region: Option<String>,
+    ) -> Result<Value, AwsError> {
+        let mut state = lock(&self.state);
+        if let ClockMode::Real { .. } = self.clock {
+            state.now_ms = state.now_ms.max(wall_ms());
+        }
+        let ctx = RequestContext {
+            region: region.unwrap_or_else(|| state.region.clone()),
+            account: state.account.clone(),
+        };
+        state.call(service, operation, body, &ctx)
+    }
+
+    /// The clock the server runs on.
+    pub(super) fn clock(&self) -> &ClockMode {
+        &self.clock
+    }
+
+    /// Emulated time now, epoch milliseconds.
+    pub(super) fn now_ms(&self) -> i64 {
+        lock(&self.state).now_ms
+    }
+
+    /// The fault plan in force and how often each rule fired, as `GET /_emulator/faults` shows it.
+    pub(super) fn faults_json(&self) -> Value {
+        let f = lock(&self.faults);
+        json!({ "plan": f.plan(), "injected": f.counts() })
+    }
+
+    /// A fresh `x-amzn-RequestId`.
+    pub(super) fn request_id(&self) -> String {
+        let n = self.request_ids.fetch_add(1, Ordering::Relaxed);
+        SplitMix64::new(n ^ 0xA5A5_5A5A).uuid()
+    }
+}

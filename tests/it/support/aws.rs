@@ -1,0 +1,85 @@
+//! AWS calls to an emulator from outside Terraform: the domain's clients as a test or another
+//! person (with the AWS CLI) would use them, and the provider's own shared clients built
+//! exactly as the provider builds them.
+
+use terraform_provider_tagdeploy::aws::config::{AwsSettings, Clients, build_clients};
+use terraform_provider_tagdeploy::aws::ecr::Ecr;
+use terraform_provider_tagdeploy::aws::ecs::Ecs;
+use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
+
+use super::block_on;
+use super::observe::DEMO_REPOSITORY;
+
+/// SDK configurations for `url` with test credentials (no credential chain, no retries tuned).
+fn sdk_configs(url: &str) -> (aws_sdk_ecr::Config, aws_sdk_ecs::Config) {
+    let credentials =
+        aws_sdk_ecr::config::Credentials::new("AKIDTEST", "test-secret", None, None, "test");
+    let region = aws_sdk_ecr::config::Region::new("us-east-1");
+    let ecr = aws_sdk_ecr::Config::builder()
+        .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
+        .region(region.clone())
+        .credentials_provider(credentials.clone())
+        .endpoint_url(url)
+        .build();
+    let ecs = aws_sdk_ecs::Config::builder()
+        .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(credentials)
+        .endpoint_url(url)
+        .build();
+    (ecr, ecs)
+}
+
+/// Domain clients pointed at `url`, with test credentials.
+pub fn clients(url: &str) -> (Ecr, Ecs) {
+    let (ecr, ecs) = sdk_configs(url);
+    (
+        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
+        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
+    )
+}
+
+/// The provider's clients for `url`, built by the provider's own `build_clients` (its retry
+/// settings and coalescer), with credentials from a shared credentials file as the default
+/// chain finds them. The returned directory holds that file: keep it until the clients are done.
+pub async fn provider_clients(url: &str) -> (Clients, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = test-secret\n",
+    )
+    .expect("write credentials");
+    let clients = build_clients(&AwsSettings {
+        region: Some("us-east-1".into()),
+        shared_credentials_files: vec![credentials.clone()],
+        shared_config_files: vec![credentials],
+        ecr_endpoint: Some(url.to_owned()),
+        ecs_endpoint: Some(url.to_owned()),
+        ..AwsSettings::default()
+    })
+    .await;
+    (clients, dir)
+}
+
+/// Moves `tag` onto `digest` in the demo repository by hand (someone outside Terraform).
+pub fn retag_by_hand(url: &str, digest: &str, tag: &str) {
+    let (ecr, _) = clients(url);
+    let digest = Digest::parse(digest).expect("a digest");
+    block_on(ecr.retag(&RepositoryRef::new(DEMO_REPOSITORY), &digest, tag))
+        .unwrap_or_else(|e| panic!("moving {tag} by hand: {e}"));
+}
+
+/// Deletes images from the demo repository by tag or digest, as a person with the AWS CLI would.
+pub fn batch_delete(url: &str, ids: Vec<aws_sdk_ecr::types::ImageIdentifier>) {
+    let client = aws_sdk_ecr::Client::from_conf(sdk_configs(url).0);
+    let out = block_on(
+        client
+            .batch_delete_image()
+            .repository_name(DEMO_REPOSITORY)
+            .set_image_ids(Some(ids))
+            .send(),
+    )
+    .expect("BatchDeleteImage");
+    assert!(out.failures().is_empty(), "{:?}", out.failures());
+}
