@@ -131,7 +131,12 @@ out=$(cd "$out" && pwd)
 rm -f "$out/${name}_"* "$out/signing-key.asc"
 rm -rf "$out/mirror"
 stage=$(mktemp -d "${TMPDIR:-/tmp}/tagdeploy-release.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+cleanup() {
+  # A key file is used through a keyring of our own, whose agent must not outlive us.
+  if [ -d "$stage/gnupg" ]; then GNUPGHOME="$stage/gnupg" gpgconf --kill all 2>/dev/null || true; fi
+  rm -rf "$stage"
+}
+trap cleanup EXIT
 
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 946684800)}
 
@@ -215,4 +220,4 @@ printf '{"versions":{"%s":{}}}\n' "$version" >"$mirror/index.json"
 printf '{"archives":{%s}}\n' "$archives" >"$mirror/$version.json"
 
 echo "dist: $out"
-(cd "$out" && ls -1 "${name}_${version}_"* signing-key.asc 2>/dev/null)
+(cd "$out" && ls -1 "${name}_${version}_"* && if [ -f signing-key.asc ]; then echo signing-key.asc; fi)

@@ -1,8 +1,6 @@
 //! Protocol tests: the provider process and gRPC service without Terraform.
 //!
 //! - `client`: the generated gRPC clients and connectors (unix socket or TCP, plaintext or mTLS).
-//! - `launch`: starts a binary (directly or under an emulator) as Terraform does and runs the
-//!   checks every platform must pass (handshake, mTLS schema, refusal, Shutdown).
 //! - `process`: the built binary started as Terraform starts it (handshake, TLS, refusals,
 //!   Shutdown, StopProvider, socket directory, missing cookie).
 //! - `tcp`: the TCP listener (Windows' only one, the unix fallback elsewhere) with the built
@@ -10,7 +8,6 @@
 //! - `rules`: the framework's plan/apply rules over gRPC, in-process, with a tiny test resource.
 
 pub mod client;
-pub mod launch;
 mod process;
 mod rules;
 mod tcp;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use super::client::ClientIdentity;
-use super::launch::{self, Address, PORTS};
+use crate::support::launch::{self, Address, PORTS};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-tagdeploy");
 

@@ -21,13 +21,13 @@ use super::use_mirrors;
 
 const NAME: &str = "terraform-provider-tagdeploy";
 
-fn sha256_hex(path: &Path) -> String {
+pub(super) fn sha256_hex(path: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(path).expect("read file")))
 }
 
 /// Terraform's `h1:` hash of a provider package holding the single file `path`: the SHA-256 of
 /// the "<sha256 hex>  <name>\n" summary line, base64-encoded.
-fn h1_hash(path: &Path) -> String {
+pub(super) fn h1_hash(path: &Path) -> String {
     use base64::Engine as _;
     let name = path.file_name().expect("name").to_string_lossy();
     let summary = format!("{}  {name}\n", sha256_hex(path));
@@ -110,7 +110,10 @@ fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path, packaged: &Path) {
 
 /// Serves `dir` over HTTPS on 127.0.0.1 (Python's http.server with a fresh self-signed
 /// certificate); returns the server process, its base URL and the certificate's PEM path.
-fn serve_https(dir: &Path, scratch: &Path) -> (std::process::Child, String, std::path::PathBuf) {
+pub(super) fn serve_https(
+    dir: &Path,
+    scratch: &Path,
+) -> (std::process::Child, String, std::path::PathBuf) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
     let cert = params.self_signed(&key).expect("certificate");

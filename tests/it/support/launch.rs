@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 
-use super::client::{
+use crate::protocol::client::{
     self, ClientIdentity, ControllerClient, ProviderClient, plugin, tfplugin6 as pb,
 };
 
@@ -71,7 +71,10 @@ pub async fn launch(mut cmd: Command, identity: &ClientIdentity, startup: Durati
         "tcp" => Address::Tcp(fields[3].parse().expect("a socket address")),
         other => panic!("unknown network {other:?} in {line:?}"),
     };
-    assert!(!fields[5].is_empty(), "a certificate under AutoMTLS: {line:?}");
+    assert!(
+        !fields[5].is_empty(),
+        "a certificate under AutoMTLS: {line:?}"
+    );
     let der = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(fields[5])
         .expect("unpadded base64 DER");
@@ -119,9 +122,14 @@ pub async fn schema_refusal_and_shutdown(
         .expect("a refusal, not a hang")
         .is_err(),
     };
-    assert!(refused, "a client without Terraform's certificate was served");
+    assert!(
+        refused,
+        "a client without Terraform's certificate was served"
+    );
 
-    let ch = channel(&p, Some(identity)).await.expect("connect with mTLS");
+    let ch = channel(&p, Some(identity))
+        .await
+        .expect("connect with mTLS");
     let schema = ProviderClient::new(ch.clone())
         .max_decoding_message_size(256 * 1024 * 1024)
         .get_provider_schema(pb::get_provider_schema::Request {})
@@ -129,7 +137,11 @@ pub async fn schema_refusal_and_shutdown(
         .expect("GetProviderSchema")
         .into_inner();
     assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
-    let block = schema.provider.expect("provider schema").block.expect("block");
+    let block = schema
+        .provider
+        .expect("provider schema")
+        .block
+        .expect("block");
     let names: Vec<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
     assert!(names.contains(&"region"), "{names:?}");
     assert!(schema.resource_schemas.contains_key("tagdeploy_prod_tag"));
