@@ -83,10 +83,14 @@ for p in "${platforms[@]}"; do
   # Unit separator: one flag per field, whatever the paths hold.
   encoded=$(IFS=$'\x1f'; echo "${flags[*]}")
   exe=$name; case "$p" in windows_*) exe=$name.exe ;; esac
-  started=$(date +%s)
   echo "cross-build: $p ($triple, $profile)" >&2
-  CARGO_ENCODED_RUSTFLAGS="$encoded" cargo zigbuild --quiet "${cargo_profile[@]}" \
+  # Wall time depends on what else the machine runs; CPU time (user + sys of cargo and every
+  # compiler and linker it starts) is what the build costs.
+  timing=$(mktemp)
+  CARGO_ENCODED_RUSTFLAGS="$encoded" /usr/bin/env time -f "%e %U %S" -o "$timing" \
+    cargo zigbuild --quiet "${cargo_profile[@]}" \
     --target "$(zig_target_of "$triple")" -p "$name" --bin "$name" >&2
-  echo "cross-build: $p built in $(( $(date +%s) - started )) s" >&2
+  read -r wall user sys <"$timing"; rm -f "$timing"
+  echo "cross-build: $p built in ${wall%.*} s wall, $(python3 -c "print(round($user + $sys))") s CPU; $(wc -c <"target/$triple/$dir/$exe") bytes" >&2
   echo "$p target/$triple/$dir/$exe"
 done

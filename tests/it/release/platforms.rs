@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | darwin_amd64, darwin_arm64 | format only: Mach-O for the right CPU, macOS 11 minimum, only system libraries, signed (arm64) |
 //! | linux_arm64 | format (aarch64 ELF, glibc 2.17 at most), and run under qemu-user through the handshake and mTLS GetProviderSchema |
-//! | windows_amd64 | format (PE32+ amd64 console program, only system DLLs), and run under Wine through the TCP handshake and mTLS GetProviderSchema |
+//! | windows_amd64 | format (PE32+ amd64 console program, only system DLLs), and run under Wine through the TCP handshake and mTLS GetProviderSchema, and stopping when the process that started it is killed |
 //!
 //! A binary that is not built, or an emulator that is not installed (`scripts/toolchain.sh
 //! --emulators` installs them), makes its test say SKIPPED with the reason.
@@ -16,9 +16,9 @@ use std::time::Duration;
 use tokio::process::Command;
 
 use super::formats;
-use crate::protocol::client::ClientIdentity;
+use crate::protocol::client::{ClientIdentity, ProviderClient, tfplugin6 as pb};
 use crate::support::launch::{self, Address, PORTS};
-use crate::support::repo_root;
+use crate::support::{repo_root, wait_until};
 
 const NAME: &str = "terraform-provider-tagdeploy";
 /// Emulated start-up is slow (Wine starts its server on first use); a bound against hangs.
@@ -214,14 +214,11 @@ async fn linux_arm64_binary_under_qemu_serves_the_schema_over_mtls() {
     launch::schema_refusal_and_shutdown(p, &identity, EMULATED_EXIT).await;
 }
 
-#[tokio::test]
-async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
-    let Some(binary) = built("x86_64-pc-windows-gnu", "windows_amd64") else {
-        return;
-    };
-    let Some(wine) = emulator("/usr/lib/wine/wine64", "wine64") else {
-        return;
-    };
+/// The Windows binary, Wine, and the test's prepared Wine prefix; None after printing why the
+/// test is skipped.
+fn wine_setup() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let binary = built("x86_64-pc-windows-gnu", "windows_amd64")?;
+    let wine = emulator("/usr/lib/wine/wine64", "wine64")?;
     let prefix = repo_root().join("target/wine-prefix");
     let shim = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
     if !shim.is_file() {
@@ -229,15 +226,28 @@ async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
             "SKIPPED: the Wine prefix {} is not prepared (scripts/toolchain.sh --emulators)",
             prefix.display()
         );
-        return;
+        return None;
     }
-    let _stop = WineServer(prefix.clone());
-    let identity = ClientIdentity::terraform_like();
+    Some((binary, wine, prefix))
+}
+
+fn wine_command(wine: &Path, prefix: &Path) -> Command {
     let mut cmd = Command::new(wine);
-    cmd.arg(&binary)
-        .env("WINEPREFIX", &prefix)
+    cmd.env("WINEPREFIX", prefix)
         .env("WINEDEBUG", "-all")
         .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+    cmd
+}
+
+#[tokio::test]
+async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
+    let Some((binary, wine, prefix)) = wine_setup() else {
+        return;
+    };
+    let _stop = WineServer(prefix.clone());
+    let identity = ClientIdentity::terraform_like();
+    let mut cmd = wine_command(&wine, &prefix);
+    cmd.arg(&binary);
     let p = launch::launch(cmd, &identity, EMULATED_STARTUP).await;
     let Address::Tcp(address) = &p.address else {
         panic!("go-plugin on Windows expects TCP: {}", p.line)
@@ -245,6 +255,65 @@ async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
     assert!(address.ip().is_loopback(), "{}", p.line);
     assert!((PORTS.0..=PORTS.1).contains(&address.port()), "{}", p.line);
     launch::schema_refusal_and_shutdown(p, &identity, EMULATED_EXIT).await;
+}
+
+/// The Windows parent watch: started by cmd.exe (a Windows parent, as Terraform is), the provider
+/// stops once cmd.exe is killed, like a provider whose Terraform was killed. (Started from Linux
+/// directly, a Wine process has no Windows parent to watch.)
+#[tokio::test]
+async fn windows_binary_under_wine_stops_when_the_process_that_started_it_is_killed() {
+    let Some((binary, wine, prefix)) = wine_setup() else {
+        return;
+    };
+    let _stop = WineServer(prefix.clone());
+    let windows_path = format!("Z:{}", binary.display()).replace('/', "\\");
+    let identity = ClientIdentity::terraform_like();
+    let mut cmd = wine_command(&wine, &prefix);
+    cmd.arg("C:\\windows\\system32\\cmd.exe")
+        .arg("/c")
+        .arg(&windows_path);
+    let p = launch::launch(cmd, &identity, EMULATED_STARTUP).await;
+    let channel = launch::channel(&p, Some(&identity))
+        .await
+        .expect("connect with mTLS");
+    ProviderClient::new(channel)
+        .max_decoding_message_size(256 * 1024 * 1024)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("serving before its parent dies");
+    let running = || processes_running(&windows_path);
+    assert!(!running().is_empty(), "the provider process is not found");
+
+    let parent = i32::try_from(p.child.id().expect("cmd.exe's pid")).expect("pid");
+    // SAFETY: SIGKILL to our own child process (cmd.exe under Wine).
+    unsafe {
+        libc::kill(parent, libc::SIGKILL);
+    }
+    let stopped = wait_until(Duration::from_secs(30), || running().is_empty());
+    assert!(
+        stopped,
+        "the provider outlived the process that started it: {:?}",
+        running()
+    );
+}
+
+/// Processes whose command line holds `needle` (Wine shows a Windows program's path there).
+fn processes_running(needle: &str) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().parse::<i32>().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            let zombie = status
+                .lines()
+                .any(|l| l.starts_with("State:") && l.contains('Z'));
+            (!zombie && String::from_utf8_lossy(&cmdline).contains(needle)).then_some(pid)
+        })
+        .collect()
 }
 
 /// Ends the Wine server of the test's prefix when dropped: it would otherwise linger a few
