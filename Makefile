@@ -16,10 +16,11 @@ build:
 tools:
 	scripts/tools.sh
 
-## platforms: the provider for darwin_amd64, darwin_arm64, linux_arm64 and windows_amd64 (debug, no debug info), and qemu/Wine when root
+## platforms: the provider for darwin_amd64, darwin_arm64, linux_arm64 and windows_amd64 (debug, no debug info), clippy on the Windows code, and qemu/Wine when root
 platforms:
 	scripts/toolchain.sh --emulators
 	scripts/cross-build.sh darwin_amd64 darwin_arm64 linux_arm64 windows_amd64 >/dev/null
+	PATH="$(CURDIR)/.tools/venv/bin:$$PATH" CARGO_PROFILE_DEV_DEBUG=0 cargo-zigbuild clippy --quiet --target x86_64-pc-windows-gnu -p terraform-provider-tagdeploy --lib --bins -- -D warnings
 
 ## test: formatting, lints, the other platforms' builds, unit, protocol, emulator and end-to-end tests on both Terraforms
 test: tools lint platforms

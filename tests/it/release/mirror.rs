@@ -12,7 +12,7 @@ use crate::support::repo_root;
 use crate::support::scratch_dir;
 use crate::support::terraform::{PROVIDER_SOURCE, Terraform, Workspace, required_providers};
 
-use super::package::{serve_https, sha256_hex};
+use super::package::{h1_hash_named, serve_https, sha256_hex};
 
 const NAME: &str = "terraform-provider-tagdeploy";
 pub(super) const PLATFORMS: [&str; 5] = [
@@ -108,19 +108,10 @@ fn every_platform_is_listed_and_locks_from_filesystem_and_network_mirrors() {
         assert_eq!(entry["url"], zip_name.as_str());
         // h1: over the unpacked file under the name inside the zip (.exe on Windows).
         let exe = if p.starts_with("windows") { ".exe" } else { "" };
-        let unpacked = format!(
-            "{}  {NAME}_v{version}{exe}\n",
-            sha256_hex(&scratch.path().join("bin").join(p))
+        let h1 = h1_hash_named(
+            &scratch.path().join("bin").join(p),
+            &format!("{NAME}_v{version}{exe}"),
         );
-        let h1 = {
-            use base64::Engine as _;
-            use sha2::Digest as _;
-            format!(
-                "h1:{}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(sha2::Sha256::digest(unpacked.as_bytes()))
-            )
-        };
         assert_eq!(entry["hashes"][0], h1.as_str(), "{p}: {entry}");
         assert_eq!(
             entry["hashes"][1],
