@@ -4,17 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::aws::config::{
-    AssumeRole, AwsSettings, Clients, build_clients, check_region_name as check_region,
-};
+use crate::aws::config::{AssumeRole, AwsSettings, Clients, build_clients};
 use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
+use crate::names;
 use crate::resources::prod_tag::ProdTag;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
 };
-use crate::tfplugin::log;
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Presence, Schema, validators};
 use crate::tfplugin::value::Value;
 
@@ -62,7 +60,7 @@ impl Provider for TagdeployProvider {
             .attribute(
                 Attribute::string("region", Presence::Optional)
                     .description("The AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION` or the profile's region.")
-                    .validate(validators::matches("an AWS region name such as eu-west-1", check_region)),
+                    .validate(names::validators::region()),
             )
             .attribute(
                 Attribute::string("profile", Presence::Optional)
@@ -86,12 +84,12 @@ impl Provider for TagdeployProvider {
                     .attribute(
                         Attribute::string("role_arn", Presence::Required)
                             .description("The ARN of the role, e.g. `arn:aws:iam::123456789012:role/deploy`.")
-                            .validate(validators::matches("an IAM role ARN such as arn:aws:iam::123456789012:role/deploy", check_role_arn)),
+                            .validate(names::validators::role_arn()),
                     )
                     .attribute(
                         Attribute::string("session_name", Presence::Optional)
                             .description("The session name recorded in CloudTrail (2 to 64 characters of letters, digits and `+=,.@_-`).")
-                            .validate(validators::matches("2 to 64 characters of letters, digits and +=,.@_-", check_session_name)),
+                            .validate(names::validators::session_name()),
                     )
                     .attribute(
                         Attribute::string("external_id", Presence::Optional)
@@ -123,9 +121,9 @@ impl Provider for TagdeployProvider {
     ) -> Result<ProviderData, Diagnostics> {
         let unknown = unknown_settings(config);
         if !unknown.is_empty() {
-            log::info(
-                "provider settings unknown at configure time",
-                &[("settings", &unknown.join(","))],
+            tracing::info!(
+                settings = unknown.join(","),
+                "provider settings unknown at configure time"
             );
             return Ok(ProviderData {
                 clients: Err(unknown),
@@ -134,20 +132,14 @@ impl Provider for TagdeployProvider {
         let settings = settings_from(config);
         let clients = build_clients(&settings).await;
         // Only non-secret settings are logged.
-        log::debug(
-            "configured AWS clients",
-            &[
-                ("region", &clients.region.clone().unwrap_or_default()),
-                ("profile", &settings.profile.clone().unwrap_or_default()),
-                (
-                    "assume_role",
-                    &settings
-                        .assume_role
-                        .as_ref()
-                        .map(|r| r.role_arn.as_str())
-                        .unwrap_or(""),
-                ),
-            ],
+        tracing::debug!(
+            region = clients.region.as_deref().unwrap_or_default(),
+            profile = settings.profile.as_deref().unwrap_or_default(),
+            assume_role = settings
+                .assume_role
+                .as_ref()
+                .map_or("", |r| r.role_arn.as_str()),
+            "configured AWS clients"
         );
         Ok(ProviderData {
             clients: Ok(clients),
@@ -233,40 +225,6 @@ fn settings_from(config: &Value) -> AwsSettings {
     }
 }
 
-/// `arn:<partition>:iam::<12 digits>:role/<path and name>`.
-fn check_role_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(format!(
-            "{s:?} does not have the six colon-separated ARN fields"
-        ));
-    };
-    if arn != "arn" || !partition.starts_with("aws") {
-        return Err(format!("{s:?} does not start with arn:aws"));
-    }
-    if service != "iam" || !region.is_empty() {
-        return Err(format!(
-            "{s:?} is not an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-        ));
-    }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the account id {account:?} is not 12 digits"));
-    }
-    match resource.strip_prefix("role/") {
-        Some(name) if !name.is_empty() && !name.ends_with('/') => Ok(()),
-        _ => Err(format!("{resource:?} is not role/NAME")),
-    }
-}
-
-fn check_session_name(s: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if (2..=64).contains(&s.len()) && s.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!("{s:?} is not a valid session name"))
-    }
-}
-
 /// An absolute http(s) URL with a host and no whitespace.
 fn check_endpoint_url(s: &str) -> Result<(), String> {
     let rest = s
@@ -312,45 +270,6 @@ mod tests {
     #[test]
     fn schema_is_valid() {
         assert!(TagdeployProvider.schema().check().is_ok());
-    }
-
-    #[test]
-    fn region_shapes() {
-        for ok in [
-            "eu-west-1",
-            "us-gov-west-1",
-            "cn-north-1",
-            "us-isob-east-1",
-            "ap-southeast-3",
-        ] {
-            assert!(check_region(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "eu",
-            "EU-west-1",
-            "eu-west",
-            "eu-west-x",
-            "europe-west-1",
-            "eu--1",
-        ] {
-            assert!(check_region(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn role_arns() {
-        assert!(check_role_arn("arn:aws:iam::123456789012:role/deploy").is_ok());
-        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/path/deploy").is_ok());
-        for bad in [
-            "arn:aws:iam::12345:role/deploy",
-            "arn:aws:s3:::bucket",
-            "arn:aws:iam::123456789012:user/me",
-            "arn:aws:iam::123456789012:role/",
-            "deploy",
-        ] {
-            assert!(check_role_arn(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -5,18 +5,16 @@
 //! the repository URI (exact, rather than guessed from account and region).
 
 use crate::aws::ecr::{Ecr, ImageDetails, Repository};
-use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
+use crate::errors::{self, Attributes};
+use crate::names;
 use crate::provider::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
 use crate::tfplugin::schema::{Attribute, Presence, Schema};
 use crate::tfplugin::value::Value;
 
-use super::{
-    config_str, ecr_diagnostic, image_digest, image_tag, int, is_set_and_known, opt_string,
-    registry_id, repository_name,
-};
+use super::{config_str, int, is_set_and_known, opt_string};
 
 const SUMMARY: &str = "Read Image Error";
 
@@ -37,22 +35,22 @@ impl DataSource for Image {
             .attribute(
                 Attribute::string("repository", Presence::Required)
                     .description("The name of the ECR repository, e.g. `example` or `team/app`.")
-                    .validate(repository_name()),
+                    .validate(names::validators::repository()),
             )
             .attribute(
                 Attribute::string("registry_id", Presence::Optional)
                     .description("The AWS account id of the registry that holds the repository, when it is not the caller's own account.")
-                    .validate(registry_id()),
+                    .validate(names::validators::account_id()),
             )
             .attribute(
                 Attribute::string("tag", Presence::Optional)
                     .description("A tag of the image to look up, e.g. `prod` or `hash_2`. Exactly one of `tag` and `digest` must be set.")
-                    .validate(image_tag()),
+                    .validate(names::validators::tag()),
             )
             .attribute(
                 Attribute::string("digest", Presence::OptionalComputed)
                     .description("The image's digest (`sha256:` followed by 64 lowercase hex digits). Set it to look the image up by digest, or leave it out and read the digest `tag` points at. Exactly one of `tag` and `digest` must be set.")
-                    .validate(image_digest()),
+                    .validate(names::validators::digest()),
             )
             .attribute(
                 Attribute::string("id", Presence::Computed)
@@ -120,10 +118,8 @@ impl DataSource for Image {
             )
         };
         let (image, repo) = tokio::select! {
-            result = lookups => result.map_err(|err| read_diagnostic(&err))?,
-            () = cancel.cancelled() => {
-                return Err(Diagnostic::error(SUMMARY, "The read was cancelled (Terraform is stopping).").into());
-            }
+            result = lookups => result.map_err(|err| errors::ecr(SUMMARY, &err, &attributes()))?,
+            () = cancel.cancelled() => return Err(errors::cancelled(SUMMARY).into()),
         };
         Ok(to_value(config, &image, &repo))
     }
@@ -145,9 +141,13 @@ fn selector_from(config: &Value) -> Result<ImageSelector, Diagnostics> {
     }
 }
 
-/// A failed lookup as a diagnostic on the attribute at fault.
-fn read_diagnostic(err: &EcrError) -> Diagnostic {
-    ecr_diagnostic(SUMMARY, err)
+/// Where each kind of error points in this data source's configuration.
+fn attributes() -> Attributes {
+    Attributes::new()
+        .repository(AttributePath::attr("repository"))
+        .registry_id(AttributePath::attr("registry_id"))
+        .image_tag(AttributePath::attr("tag"))
+        .image_digest(AttributePath::attr("digest"))
 }
 
 /// The data source's value: configured values unchanged, the rest from ECR.

@@ -11,21 +11,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::ecs::{DeploymentState, rfc_status};
+use crate::aws::ecs::DeploymentState;
 use crate::aws::image::RepositoryRef;
 use crate::aws::report::{
     DigestReport, ReportError, ReportRequest, TaskDigest, task_digest_report,
 };
+use crate::errors::{self, Attributes};
+use crate::names;
 use crate::provider::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
 use crate::tfplugin::schema::{Attribute, Presence, Schema, validators};
 use crate::tfplugin::value::{Type, Value};
 
-use super::{
-    config_str, ecr_diagnostic, ecs_diagnostic, image_tag, int, is_set_and_known, non_empty_string,
-    opt_string, registry_id, repository_name,
-};
+use super::{config_str, int, is_set_and_known, non_empty_string, opt_string};
 
 /// The environment tag looked up when `tag` is not set.
 pub const DEFAULT_TAG: &str = "prod";
@@ -93,17 +92,17 @@ impl DataSource for TaskDigests {
                 Attribute::string("tag", Presence::OptionalComputed)
                     .description("The environment tag whose digest the tasks are compared with. Defaults to `prod`.")
                     .default(Value::string(DEFAULT_TAG))
-                    .validate(image_tag()),
+                    .validate(names::validators::tag()),
             )
             .attribute(
                 Attribute::string("repository", Presence::OptionalComputed)
                     .description("The ECR repository the environment tag is looked up in. Defaults to the repository of the reported container's image; after the read it holds the repository that was used.")
-                    .validate(repository_name()),
+                    .validate(names::validators::repository()),
             )
             .attribute(
                 Attribute::string("registry_id", Presence::Optional)
                     .description("The AWS account id of the registry that holds `repository`, when it is not the caller's own account. Requires `repository`.")
-                    .validate(registry_id()),
+                    .validate(names::validators::account_id()),
             )
             .attribute(
                 Attribute::string("container", Presence::OptionalComputed)
@@ -172,9 +171,7 @@ impl DataSource for TaskDigests {
         let cancel = ctx.cancellation().clone();
         let report = tokio::select! {
             report = task_digest_report(&ecr, &ecs, &request) => report,
-            () = cancel.cancelled() => {
-                return Err(Diagnostic::error(SUMMARY, "The read was cancelled (Terraform is stopping).").into());
-            }
+            () = cancel.cancelled() => return Err(errors::cancelled(SUMMARY).into()),
         };
         let report = report.map_err(|err| report_diagnostic(&err, &request))?;
         Ok(to_value(
@@ -202,32 +199,13 @@ fn request_from(config: &Value) -> ReportRequest {
 
 /// A failed report as a diagnostic on the attribute at fault.
 fn report_diagnostic(err: &ReportError, request: &ReportRequest) -> Diagnostic {
-    match err {
-        ReportError::Ecs(e) => ecs_diagnostic(SUMMARY, e),
-        ReportError::Ecr(e) => {
-            let d = ecr_diagnostic(SUMMARY, e);
-            if request.repository.is_none() && d.attribute.is_some() {
-                // The user did not name the repository: say where it came from.
-                Diagnostic {
-                    detail: format!(
-                        "The repository was taken from the image of the service's container. {}",
-                        d.detail
-                    ),
-                    ..d
-                }
-            } else {
-                d
-            }
-        }
-        ReportError::Container(reason) => Diagnostic::error(
-            SUMMARY,
-            format!("Cannot choose the container to report on: {reason}."),
-        )
-        .at(AttributePath::attr("container")),
-        ReportError::Repository { .. } => {
-            Diagnostic::error(SUMMARY, format!("{err}.")).at(AttributePath::attr("repository"))
-        }
-    }
+    let at = Attributes::new()
+        .repository(AttributePath::attr("repository"))
+        .registry_id(AttributePath::attr("registry_id"))
+        .cluster(AttributePath::attr("cluster"))
+        .services(AttributePath::attr("service"))
+        .container(AttributePath::attr("container"));
+    errors::report(SUMMARY, err, request, &at)
 }
 
 /// The data source's value: the configuration as given (defaults filled in) plus the report.
@@ -270,7 +248,7 @@ fn to_value(
         ("complete", Value::Bool(report.complete())),
         (
             "status",
-            opt_string(deployment_id.map(|id| rfc_status(&report.service, id))),
+            opt_string(deployment_id.map(|id| report.service.rfc_status(id).as_str())),
         ),
     ])
 }
@@ -281,8 +259,11 @@ fn task_value(task: &TaskDigest) -> Value {
         ("container", Value::string(&task.container)),
         ("digest", opt_string(task.digest.as_deref())),
         ("matches", Value::Bool(task.matches)),
-        ("last_status", Value::string(&task.last_status)),
-        ("desired_status", Value::string(&task.desired_status)),
+        ("last_status", Value::string(task.last_status.as_str())),
+        (
+            "desired_status",
+            Value::string(task.desired_status.as_str()),
+        ),
         ("deployment_id", non_empty_string(&task.deployment_id)),
     ])
 }
@@ -290,8 +271,11 @@ fn task_value(task: &TaskDigest) -> Value {
 fn deployment_value(d: &DeploymentState) -> Value {
     Value::object([
         ("id", Value::string(&d.id)),
-        ("status", Value::string(&d.status)),
-        ("rollout_state", non_empty_string(&d.rollout_state)),
+        ("status", Value::string(d.status.as_str())),
+        (
+            "rollout_state",
+            opt_string(d.rollout_state.as_ref().map(|s| s.as_str())),
+        ),
         (
             "rollout_state_reason",
             non_empty_string(&d.rollout_state_reason),
@@ -320,7 +304,7 @@ mod tests {
         DeploymentState {
             id: id.into(),
             status: status.into(),
-            rollout_state: rollout.into(),
+            rollout_state: (!rollout.is_empty()).then(|| rollout.into()),
             rollout_state_reason: String::new(),
             task_definition: "arn:aws:ecs:us-east-1:123456789012:task-definition/example:1".into(),
             desired_count: 2,

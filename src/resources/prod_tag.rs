@@ -13,17 +13,16 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::aws::ecr::{Ecr, ImageDetails};
-use crate::aws::ecs::{Ecs, WaitOptions};
+use crate::aws::ecs::{Ecs, RolloutState, WaitOptions};
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
-use crate::aws::promote::{self, Outcome, Promotion, PromotionError};
-use crate::aws::uri::{is_valid_repository, is_valid_tag};
+use crate::aws::promote::{self, Outcome, Promotion};
+use crate::errors::{self, Attributes};
+use crate::names;
 use crate::provider::ProviderData;
-use crate::resources::errors::{self, Attributes};
 use crate::resources::timeouts;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
-use crate::tfplugin::log;
 use crate::tfplugin::schema::{Attribute, Presence, Schema, validators};
 use crate::tfplugin::value::{Type, Value};
 
@@ -31,13 +30,16 @@ use crate::tfplugin::value::{Type, Value};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Where each kind of error points in this resource's configuration.
-const ATTRIBUTES: Attributes = Attributes {
-    repository: "repository",
-    tag: "release_tag",
-    digest: "image_digest",
-    cluster: "cluster",
-    services: "services",
-};
+fn attributes() -> Attributes {
+    Attributes::new()
+        .repository(AttributePath::attr("repository"))
+        .registry_id(AttributePath::attr("registry_id"))
+        .image_tag(AttributePath::attr("release_tag"))
+        .image_digest(AttributePath::attr("image_digest"))
+        .environment_tag(AttributePath::attr("tag"))
+        .cluster(AttributePath::attr("cluster"))
+        .services(AttributePath::attr("services"))
+}
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -127,14 +129,14 @@ impl Resource for ProdTag {
             let mut found = ecr
                 .images(&target.repository, &[target.release.clone(), env])
                 .await
-                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, &attributes()))?;
             let current = found.pop().flatten().map(|d| d.digest);
             (found.pop().flatten(), current)
         } else {
             let found = ecr
                 .images(&target.repository, std::slice::from_ref(&target.release))
                 .await
-                .map_err(|e| errors::ecr("Resolve Release Error", &e, ATTRIBUTES))?;
+                .map_err(|e| errors::ecr("Resolve Release Error", &e, &attributes()))?;
             let current = prior
                 .attr("image_digest")
                 .as_str()
@@ -242,7 +244,9 @@ impl Resource for ProdTag {
             Ok(found) => found.into_iter().next().flatten(),
             // The repository is gone, and the tag with it.
             Err(EcrError::RepositoryNotFound { .. }) => return Ok(None),
-            Err(e) => return Err(errors::ecr("Read Environment Tag Error", &e, ATTRIBUTES).into()),
+            Err(e) => {
+                return Err(errors::ecr("Read Environment Tag Error", &e, &attributes()).into());
+            }
         };
         let mut next = state.clone();
         let Value::Map(fields) = &mut next else {
@@ -253,7 +257,7 @@ impl Resource for ProdTag {
         if recorded != now {
             // The tag moved outside Terraform (or a promotion was interrupted after the retag):
             // record where it points now, and where it pointed before, for the rollback.
-            log::info("environment tag moved outside Terraform", &[("tag", &tag)]);
+            tracing::info!(tag = %tag, "environment tag moved outside Terraform");
             fields.insert(
                 "previous_digest".to_owned(),
                 recorded.map(Value::string).unwrap_or(Value::Null),
@@ -302,7 +306,7 @@ impl Resource for ProdTag {
             ))
         };
         let (repository, tag) = id.rsplit_once(':').ok_or_else(invalid)?;
-        if !is_valid_repository(repository) || !is_valid_tag(tag) {
+        if !names::REPOSITORY.accepts(repository) || !names::TAG.accepts(tag) {
             return Err(invalid());
         }
         let mut state = schema().null_object();
@@ -367,13 +371,11 @@ impl ProdTag {
                 .as_bool()
                 .unwrap_or(true),
         };
-        log::info(
-            "promoting",
-            &[
-                ("repository", &promotion.repository.name),
-                ("tag", &promotion.tag),
-                ("digest", &digest.as_str()),
-            ],
+        tracing::info!(
+            repository = %promotion.repository.name,
+            tag = %promotion.tag,
+            digest = %digest,
+            "promoting"
         );
         // The image URI: the repository's, with the digest. The plan that led here looked the
         // repository up and left its URI in the planned private state; without it (a plan by an
@@ -392,21 +394,7 @@ impl ProdTag {
                 true,
             )),
             Err(failure) => {
-                let summary = match failure.error {
-                    PromotionError::Retag { .. } => "Retag Image Error",
-                    PromotionError::Deploy { .. } | PromotionError::Inspect(_) => {
-                        "Redeploy Services Error"
-                    }
-                    PromotionError::Rollout { .. } => "Rollout Failed",
-                };
-                let mut diagnostic = Diagnostic::error(summary, failure.to_string());
-                if let PromotionError::Retag {
-                    source: EcrError::TagImmutable { .. },
-                    ..
-                } = &failure.error
-                {
-                    diagnostic = diagnostic.at(AttributePath::attr("tag"));
-                }
+                let diagnostic = errors::promotion(&failure, &attributes());
                 let state =
                     state_after(planned, &failure.outcome, repository_uri.as_deref(), false);
                 Err(ApplyError::from(diagnostic).with_state(state))
@@ -505,7 +493,7 @@ async fn validate_targets(
         ecr.repository(&target.repository),
         ecs.services(&target.cluster, &target.services)
     );
-    let repository = repository.map_err(|e| errors::ecr("Repository Error", &e, ATTRIBUTES))?;
+    let repository = repository.map_err(|e| errors::ecr("Repository Error", &e, &attributes()))?;
     let mut diags = Diagnostics::new();
     // A tag that does not exist yet may be created even when immutable; an existing one cannot move.
     if moves && current.is_some() && repository.mutability.is_immutable(&target.tag) {
@@ -533,7 +521,7 @@ async fn validate_targets(
         );
     }
     if let Err(e) = services {
-        diags.push(errors::ecs("Service Lookup Error", &e, ATTRIBUTES));
+        diags.push(errors::ecs("Service Lookup Error", &e, &attributes()));
     }
     if diags.has_errors() {
         Err(diags)
@@ -553,7 +541,7 @@ fn missing_release(target: &Target) -> Diagnostics {
             digest: digest.clone(),
         },
     };
-    errors::ecr("Resolve Release Error", &error, ATTRIBUTES).into()
+    errors::ecr("Resolve Release Error", &error, &attributes()).into()
 }
 
 fn repository_ref(value: &Value) -> RepositoryRef {
@@ -586,7 +574,7 @@ fn rollout_unfinished(prior: &Value, planned: &Value) -> bool {
             .attr("deployments")
             .elements()
             .iter()
-            .any(|d| d.attr("rollout_state").as_str() == Some("IN_PROGRESS"))
+            .any(|d| d.attr("rollout_state").as_str() == Some(RolloutState::InProgress.as_str()))
 }
 
 /// Whether `triggers` changed since the prior state (any change forces a redeploy).
@@ -639,8 +627,14 @@ fn state_after(
                 ("service", Value::string(&d.deployment.service)),
                 ("service_arn", Value::string(&d.deployment.service_arn)),
                 ("deployment_id", Value::string(&d.deployment.deployment_id)),
-                ("status", Value::string(&d.status)),
-                ("rollout_state", Value::string(&d.rollout_state)),
+                (
+                    "status",
+                    Value::string(d.status.as_ref().map_or("", |s| s.as_str())),
+                ),
+                (
+                    "rollout_state",
+                    Value::string(d.rollout_state.as_ref().map_or("", |s| s.as_str())),
+                ),
                 ("started", Value::Bool(d.started)),
             ])
         })
@@ -678,15 +672,6 @@ fn deployment_type() -> Type {
 }
 
 fn schema() -> Schema {
-    let tag_rule = |what: &'static str| {
-        validators::matches(what, |s: &str| {
-            if is_valid_tag(s) {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not a valid image tag"))
-            }
-        })
-    };
     Schema::new(0)
         .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to. Destroying the resource leaves the tag and the services as they are.")
         .attribute(Attribute::string("id", Presence::Computed).description("`<repository>:<tag>`, also the import ID."))
@@ -694,36 +679,30 @@ fn schema() -> Schema {
             Attribute::string("repository", Presence::Required)
                 .requires_replace()
                 .description("The ECR repository that holds the release images and the environment tag, e.g. `example` or `team/app`.")
-                .validate(validators::matches("an ECR repository name (2-256 characters: lowercase letters, digits, and . _ - / between them)", |s: &str| {
-                    if is_valid_repository(s) { Ok(()) } else { Err(format!("{s:?} is not one")) }
-                })),
+                .validate(names::validators::repository()),
         )
         .attribute(
             Attribute::string("registry_id", Presence::Optional)
                 .requires_replace()
                 .description("The AWS account id of the registry, when the repository is in another account's registry. Defaults to the caller's account.")
-                .validate(validators::matches("a 12-digit AWS account id", |s: &str| {
-                    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) { Ok(()) } else { Err(format!("{s:?} is not one")) }
-                })),
+                .validate(names::validators::account_id()),
         )
         .attribute(
             Attribute::string("tag", Presence::OptionalComputed)
                 .default(Value::string("prod"))
                 .requires_replace()
                 .description("The environment tag to move onto the release, e.g. `prod` or `stage`. Defaults to `prod`. Must be mutable in the repository.")
-                .validate(tag_rule("an image tag (1-128 letters, digits, _ . -, not starting with . or -)")),
+                .validate(names::validators::tag()),
         )
         .attribute(
             Attribute::string("release_tag", Presence::Optional)
                 .description("The tag of the release to promote, typically the release hash (`hash_2`). Resolved to a digest during plan. Exactly one of `release_tag` and `image_digest` must be set.")
-                .validate(tag_rule("an image tag (1-128 letters, digits, _ . -, not starting with . or -)")),
+                .validate(names::validators::tag()),
         )
         .attribute(
             Attribute::string("image_digest", Presence::OptionalComputed)
                 .description("The digest the environment tag points at. Set it to pin a digest instead of `release_tag`; otherwise it is resolved from `release_tag` during plan, and refreshed from ECR, so a tag moved outside Terraform shows as a change.")
-                .validate(validators::matches("an image digest (sha256: followed by 64 lowercase hex digits)", |s: &str| {
-                    Digest::parse(s).map(|_| ()).map_err(|e| e.to_string())
-                })),
+                .validate(names::validators::digest()),
         )
         .attribute(
             Attribute::string("cluster", Presence::Required)

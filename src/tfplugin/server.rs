@@ -18,7 +18,6 @@ use tonic::transport::server::Connected;
 use super::framework::{Provider, Runtime};
 use super::grpc::{Broker, Controller, ProviderService, Stdio};
 use super::handshake::{self, Cleanup, HandshakeError, Listener, PluginEnv, Stream};
-use super::log;
 use super::platform::{self, ParentProcess};
 use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
@@ -101,7 +100,7 @@ fn incoming(
             let stream = match accepted {
                 Ok(s) => s,
                 Err(e) => {
-                    log::warn("accept failed", &[("error", &e)]);
+                    tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -120,7 +119,7 @@ fn incoming(
                             Ok(tls_stream) => {
                                 let _ = tx.send(Ok(Conn(Box::pin(tls_stream)))).await;
                             }
-                            Err(e) => log::warn("refused a TLS connection", &[("error", &e)]),
+                            Err(e) => tracing::warn!(error = %e, "refused a TLS connection"),
                         }
                     });
                 }
@@ -204,13 +203,11 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
         &address,
         tls.as_ref().map(|(_, c)| c.as_str()),
     ))?;
-    log::debug(
-        "serving",
-        &[
-            ("network", &network),
-            ("address", &address),
-            ("tls", &tls.is_some()),
-        ],
+    tracing::debug!(
+        network = %network,
+        address = %address,
+        tls = tls.is_some(),
+        "serving"
     );
     serve(runtime, listener, tls.map(|(config, _)| config), shutdown).await
 }
@@ -268,10 +265,7 @@ const PARENT_CHECK: Duration = Duration::from_millis(250);
 /// and stop serving like Shutdown.
 fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: CancellationToken) {
     let Some(parent) = ParentProcess::of_current() else {
-        log::debug(
-            "no parent process to watch; the provider stops only on Shutdown",
-            &[],
-        );
+        tracing::debug!("no parent process to watch; the provider stops only on Shutdown");
         return;
     };
     tokio::spawn(async move {
@@ -282,9 +276,9 @@ fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: Cancellat
                 _ = tick.tick() => {}
             }
             if !parent.is_running() {
-                log::warn(
-                    "Terraform exited without stopping the provider; stopping",
-                    &[("parent_pid", &parent.id())],
+                tracing::warn!(
+                    parent_pid = parent.id(),
+                    "Terraform exited without stopping the provider; stopping"
                 );
                 runtime.stop();
                 shutdown.cancel();

@@ -12,7 +12,6 @@ use super::{
     AnyDataSource, AnyResource, Change, Ctx, Function, FunctionError, Plan, Provider, apply, plan,
 };
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::log;
 use crate::tfplugin::schema::Schema;
 use crate::tfplugin::value::{Value, json};
 
@@ -248,10 +247,7 @@ impl<P: Provider> Runtime<P> {
 
     /// ConfigureProvider: builds the provider data once.
     pub async fn configure(&self, terraform_version: &str, config: &Value) -> Diagnostics {
-        log::debug(
-            "configuring provider",
-            &[("terraform_version", &terraform_version)],
-        );
+        tracing::debug!(terraform_version, "configuring provider");
         let mut ctx = self.ctx(&(), Vec::new());
         let result = self.provider.configure(&mut ctx, config).await;
         let (mut diags, _) = ctx.finish();
@@ -397,7 +393,7 @@ impl<P: Provider> Runtime<P> {
             config,
             prior_private,
         } = req;
-        log::trace("PlanResourceChange", &[("type", &type_name)]);
+        tracing::trace!(resource_type = %type_name, "PlanResourceChange");
         let fail = |diagnostics: Diagnostics, planned_private: Vec<u8>| PlanOutcome {
             planned_private,
             diagnostics,
@@ -472,7 +468,7 @@ impl<P: Provider> Runtime<P> {
             config,
             planned_private,
         } = req;
-        log::trace("ApplyResourceChange", &[("type", &type_name)]);
+        tracing::trace!(resource_type = %type_name, "ApplyResourceChange");
         let Some(e) = self.resources.get(type_name.as_str()) else {
             return ApplyOutcome {
                 new_state: prior,
