@@ -214,9 +214,10 @@ async fn linux_arm64_binary_under_qemu_serves_the_schema_over_mtls() {
     launch::schema_refusal_and_shutdown(p, &identity, EMULATED_EXIT).await;
 }
 
-/// The Windows binary, Wine, and the test's prepared Wine prefix; None after printing why the
-/// test is skipped.
-fn wine_setup() -> Option<(PathBuf, PathBuf, PathBuf)> {
+/// The Windows binary, Wine, the test's prepared Wine prefix, and an exclusive lock on that
+/// prefix (one Wine test at a time, across test processes: each ends the prefix's Wine server
+/// when it finishes); None after printing why the test is skipped.
+fn wine_setup() -> Option<(PathBuf, PathBuf, PathBuf, std::fs::File)> {
     let binary = built("x86_64-pc-windows-gnu", "windows_amd64")?;
     let wine = emulator("/usr/lib/wine/wine64", "wine64")?;
     let prefix = repo_root().join("target/wine-prefix");
@@ -228,7 +229,9 @@ fn wine_setup() -> Option<(PathBuf, PathBuf, PathBuf)> {
         );
         return None;
     }
-    Some((binary, wine, prefix))
+    let lock = std::fs::File::create(prefix.join(".tests.lock")).expect("create the lock file");
+    lock.lock().expect("lock the Wine prefix");
+    Some((binary, wine, prefix, lock))
 }
 
 fn wine_command(wine: &Path, prefix: &Path) -> Command {
@@ -241,7 +244,8 @@ fn wine_command(wine: &Path, prefix: &Path) -> Command {
 
 #[tokio::test]
 async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
-    let Some((binary, wine, prefix)) = wine_setup() else {
+    // Dropped in reverse order: the Wine server ends before the prefix is unlocked.
+    let Some((binary, wine, prefix, _lock)) = wine_setup() else {
         return;
     };
     let _stop = WineServer(prefix.clone());
@@ -262,7 +266,8 @@ async fn windows_binary_under_wine_serves_the_schema_over_tcp_and_mtls() {
 /// directly, a Wine process has no Windows parent to watch.)
 #[tokio::test]
 async fn windows_binary_under_wine_stops_when_the_process_that_started_it_is_killed() {
-    let Some((binary, wine, prefix)) = wine_setup() else {
+    // Dropped in reverse order: the Wine server ends before the prefix is unlocked.
+    let Some((binary, wine, prefix, _lock)) = wine_setup() else {
         return;
     };
     let _stop = WineServer(prefix.clone());
