@@ -44,7 +44,7 @@ demo:
 bench:
 	python3 bench/run.py
 
-## release: dist/ for all five platforms in the Terraform Registry and mirror layout (release builds, about an hour on 2 cores; signed with GPG_KEY_ID or GPG_KEY_FILE)
+## release: dist/ for all five platforms in the Terraform Registry and mirror layout (release builds, over an hour on 2 cores; signed with GPG_KEY_ID or GPG_KEY_FILE)
 release:
 	scripts/release.sh
 

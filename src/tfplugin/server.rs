@@ -172,7 +172,7 @@ pub async fn serve<P: Provider>(
         } => Ok(()),
     };
     accept_stop.cancel();
-    drop(cleanup);
+    cleanup.finish();
     result
 }
 
