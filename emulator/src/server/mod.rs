@@ -93,6 +93,9 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut connections = JoinSet::new();
+    if let Ok(addr) = listener.local_addr() {
+        shared.set_endpoint(format!("http://{addr}"));
+    }
     let ticker = match *shared.clock() {
         ClockMode::Real { step_ms } => {
             let shared = shared.clone();

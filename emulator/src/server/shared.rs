@@ -2,7 +2,7 @@
 //! clock, the fault plan, the request log and the calls held by `hold` faults.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     held: Mutex<Vec<Held>>,
     request_ids: AtomicU64,
+    /// The server's own URL, once it listens (GetAuthorizationToken's `proxyEndpoint`).
+    endpoint: OnceLock<String>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (the state stays usable:
@@ -79,6 +81,7 @@ impl Shared {
             seq: AtomicU64::new(0),
             held: Mutex::new(Vec::new()),
             request_ids: AtomicU64::new(0),
+            endpoint: OnceLock::new(),
         }))
     }
 
@@ -223,8 +226,14 @@ impl Shared {
         let ctx = RequestContext {
             region: region.unwrap_or_else(|| state.region.clone()),
             account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
         };
         state.call(service, operation, body, &ctx)
+    }
+
+    /// Records the URL the server listens on (the first call wins: one server per `Shared`).
+    pub(super) fn set_endpoint(&self, url: String) {
+        let _ = self.endpoint.set(url);
     }
 
     /// The clock the server runs on.
