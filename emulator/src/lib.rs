@@ -39,6 +39,7 @@ pub mod logs;
 pub mod manifest;
 pub mod options;
 pub mod protocol;
+pub mod registry;
 mod server;
 mod state;
 pub mod tags;

@@ -1,10 +1,11 @@
-//! HTTP: the AWS JSON 1.1 endpoint on `POST /` ([`aws`]), the admin API under `/_emulator/`
-//! ([`admin`]), and the clock task. Built on hyper directly because a dropped-connection fault
+//! HTTP: the AWS JSON 1.1 endpoint on `POST /` ([`aws`]), the ECR registry API under `/v2/`
+//! ([`registry`]), the admin API under `/_emulator/` ([`admin`]), and the clock task. Built on hyper directly because a dropped-connection fault
 //! must close the socket without writing any response. What the tasks share (the account, the
 //! request log, the fault plan, held calls) is in [`shared`].
 
 mod admin;
 mod aws;
+mod registry;
 mod shared;
 
 use std::future::Future;
@@ -70,6 +71,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
             ));
         }
         return aws::handle(shared, req).await;
+    }
+    if path == "/v2" || path.starts_with("/v2/") {
+        return Ok(registry::handle(shared, req).await);
     }
     if let Some(admin) = path.strip_prefix("/_emulator/") {
         let method = req.method().clone();

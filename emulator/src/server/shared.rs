@@ -13,6 +13,7 @@ use crate::faults::{Decision, FaultKind, FaultPlan, FaultState};
 use crate::ids::SplitMix64;
 use crate::options::{ClockMode, Options};
 use crate::protocol::{AwsError, AwsService, RequestContext};
+use crate::registry::{RegistryRequest, RegistryResponse};
 use crate::state::State;
 use crate::world::{World, WorldError};
 
@@ -229,6 +230,22 @@ impl Shared {
             endpoint: self.endpoint.get().cloned(),
         };
         state.call(service, operation, body, &ctx)
+    }
+
+    /// Serves one registry API call against the account, at the current emulated time.
+    pub(super) fn registry(&self, req: &RegistryRequest) -> RegistryResponse {
+        let mut state = lock(&self.state);
+        if let ClockMode::Real { .. } = self.clock {
+            state.now_ms = state.now_ms.max(wall_ms());
+        }
+        // Registry calls carry no SigV4 scope: ARNs and URIs use the world's region.
+        let ctx = RequestContext {
+            region: state.region.clone(),
+            account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
+        };
+        let now_ms = state.now_ms;
+        crate::registry::serve(&mut state.ecr, req, &ctx, now_ms)
     }
 
     /// Records the URL the server listens on (the first call wins: one server per `Shared`).
