@@ -11,11 +11,9 @@
 provider "aws" {
   region = var.region
 
-  # Against the local tagdeploy-emulator (var.endpoint set): every call goes to it, and the
-  # provider asks neither STS who it is nor the EC2 metadata service for credentials.
-  skip_credentials_validation = var.endpoint != null
-  skip_requesting_account_id  = var.endpoint != null
-  skip_metadata_api_check     = var.endpoint != null
+  # Against the local tagdeploy-emulator (var.endpoint set): every call goes to it (STS only
+  # for GetCallerIdentity), and no EC2 metadata service is asked for credentials.
+  skip_metadata_api_check = var.endpoint != null
 
   # On every resource this stack creates (ECR and ECS tag them through TagResource).
   default_tags {
@@ -28,6 +26,7 @@ provider "aws" {
       ecr  = endpoints.value
       ecs  = endpoints.value
       logs = endpoints.value
+      sts  = endpoints.value
     }
   }
 }

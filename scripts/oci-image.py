@@ -96,11 +96,16 @@ def main():
         cmd = ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
     else:
         cmd = ["/bin/sh", "-c", "cat /release"]
+    labels = {"release": args.tag}
+    if args.broken:
+        # tagdeploy-emulator runs no container: this label makes its tasks fail to start, as
+        # the missing command makes them fail on AWS.
+        labels["org.tagdeploy.emulator.fails-to-start"] = "true"
     config = {
         "architecture": "amd64",
         "os": "linux",
         "created": EPOCH,
-        "config": {"Cmd": cmd, "Labels": {"release": args.tag}},
+        "config": {"Cmd": cmd, "Labels": labels},
         "rootfs": {"type": "layers", "diff_ids": [sha(tar_bytes)]},
         "history": [{"created": EPOCH, "created_by": f"scripts/oci-image.py {args.tag}"}],
     }

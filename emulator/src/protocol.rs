@@ -24,6 +24,8 @@ pub enum AwsService {
     Ecs,
     /// Amazon CloudWatch Logs (log groups only).
     Logs,
+    /// AWS STS (`GetCallerIdentity` only, over the query protocol).
+    Sts,
     /// The ECR registry API (`/v2/…`, the OCI distribution API docker and skopeo speak).
     Registry,
     /// A call whose `X-Amz-Target` named neither service.
@@ -38,6 +40,7 @@ impl AwsService {
             AwsService::Ecs => "ecs",
             AwsService::Logs => "logs",
             AwsService::Registry => "registry",
+            AwsService::Sts => "sts",
             AwsService::Unknown => "unknown",
         }
     }

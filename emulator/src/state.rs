@@ -58,8 +58,9 @@ impl State {
                 ecs::call(&mut self.ecs, operation, &mut call)
             }
             AwsService::Logs => logs::call(&mut self.logs, operation, &req),
-            // The registry API is HTTP of its own (`crate::registry`), never a JSON 1.1 target.
-            AwsService::Registry | AwsService::Unknown => None,
+            // The registry API and STS are HTTP of their own (`crate::registry`, the server's `sts`),
+            // never a JSON 1.1 target.
+            AwsService::Registry | AwsService::Sts | AwsService::Unknown => None,
         };
         result.unwrap_or_else(|| {
             Err(AwsError::client(

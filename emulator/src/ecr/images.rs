@@ -179,7 +179,7 @@ fn put_image(
         input.image_tag.as_deref(),
         input.image_digest.as_deref(),
         now_ms,
-        true,
+        ecr.repositories[index].starts(&input.image_manifest),
         ctx,
     )?;
     let repo = &ecr.repositories[index];

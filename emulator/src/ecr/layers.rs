@@ -105,6 +105,33 @@ impl Repository {
     }
 }
 
+/// The image-config label that makes tasks of an image fail to start in the emulator (as
+/// `healthy: false` does in a world file), so one pushed image fails here as its broken command
+/// fails on AWS.
+pub const FAILS_TO_START_LABEL: &str = "org.tagdeploy.emulator.fails-to-start";
+
+impl Repository {
+    /// Whether tasks of `manifest` start: false when its config blob, pushed to this repository,
+    /// carries [`FAILS_TO_START_LABEL`] = `"true"`.
+    pub fn starts(&self, manifest: &str) -> bool {
+        let config = serde_json::from_str::<Value>(manifest)
+            .ok()
+            .and_then(|m| {
+                m.pointer("/config/digest")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .and_then(|d| self.blobs.get(&d))
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+        let label = config
+            .as_ref()
+            .and_then(|c| c.pointer("/config/Labels"))
+            .and_then(|l| l.get(FAILS_TO_START_LABEL))
+            .and_then(Value::as_str);
+        label != Some("true")
+    }
+}
+
 impl Ecr {
     /// Starts a blob upload into repository `index`; returns its id.
     pub fn start_upload(&mut self, index: usize) -> String {

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::protocol::{AwsError, Request, find_operation, operation_names};
 
 pub use auth::{REGISTRY_USER, TOKEN_LIFETIME_MS};
-pub use layers::UploadError;
+pub use layers::{FAILS_TO_START_LABEL, UploadError};
 pub use model::{Ecr, Image, Mutability, Repository, wildcard_match};
 pub use rules::validate_mutability;
 

@@ -124,7 +124,8 @@ pub(super) fn put(
         .map(|c| c.split(';').next().unwrap_or("").trim())
         .filter(|c| !c.is_empty() && *c != "application/json" && *c != "application/octet-stream");
     let digest = manifest::digest_of(text.as_bytes());
-    let result = ecr.put_image(index, text, declared, tag, claimed, now_ms, true, ctx);
+    let starts = ecr.repositories[index].starts(text);
+    let result = ecr.put_image(index, text, declared, tag, claimed, now_ms, starts, ctx);
     match result {
         // Pushing what is already there is no error on the registry API.
         Ok(_) => {}

@@ -7,6 +7,7 @@ mod admin;
 mod aws;
 mod registry;
 mod shared;
+mod sts;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -69,6 +70,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                 405,
                 &json!({ "error": "AWS JSON 1.1 calls are POST /" }),
             ));
+        }
+        if sts::is_query_call(&req) {
+            return Ok(sts::handle(shared, req).await);
         }
         return aws::handle(shared, req).await;
     }

@@ -248,6 +248,11 @@ impl Shared {
         crate::registry::serve(&mut state.ecr, req, &ctx, now_ms)
     }
 
+    /// The world's account id.
+    pub(super) fn account(&self) -> String {
+        lock(&self.state).account.clone()
+    }
+
     /// Records the URL the server listens on (the first call wins: one server per `Shared`).
     pub(super) fn set_endpoint(&self, url: String) {
         let _ = self.endpoint.set(url);

@@ -7,5 +7,6 @@ mod ecs;
 mod faults;
 mod prop;
 mod rfc_flow;
+mod stack;
 mod support;
 mod wire;
