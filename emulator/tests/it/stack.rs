@@ -486,14 +486,15 @@ async fn skopeo_pushes_and_pulls_a_real_image() {
     let root = workspace_root();
     // scripts/push-release.sh with the CLI's isolated environment (endpoint, test credentials).
     let cli_cmd = cli.command(&[]);
-    let mut push = std::process::Command::new(root.join("scripts/push-release.sh"));
+    // tokio's Command: the emulator serves on this test's runtime, which must keep running.
+    let mut push = tokio::process::Command::new(root.join("scripts/push-release.sh"));
     push.env_clear().args(["example", "hash_1"]);
     for (k, v) in cli_cmd.as_std().get_envs() {
         if let Some(v) = v {
             push.env(k, v);
         }
     }
-    let out = push.output().unwrap();
+    let out = push.output().await.unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -519,7 +520,7 @@ async fn skopeo_pushes_and_pulls_a_real_image() {
     let password = String::from_utf8(cli.run(&["ecr", "get-login-password"]).await.stdout).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let host = emu.url().trim_start_matches("http://").to_string();
-    let pulled = std::process::Command::new(&skopeo)
+    let pulled = tokio::process::Command::new(&skopeo)
         .args([
             "copy",
             "--quiet",
@@ -530,6 +531,7 @@ async fn skopeo_pushes_and_pulls_a_real_image() {
             &format!("oci:{}:pulled", dir.path().display()),
         ])
         .output()
+        .await
         .unwrap();
     assert!(
         pulled.status.success(),
