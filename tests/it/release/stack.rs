@@ -292,23 +292,28 @@ fn import_blocks(name: &str, cluster: &str, service: &str, task_definition: &str
     )
 }
 
-/// The RFC's flow on `target`. Panics at the first step that goes wrong.
-fn run_flow(stack: &Stack) {
+/// The RFC's flow on `target`. Panics at the first step that goes wrong. `step` is told when
+/// each step ends (the emulator run prints the calls each step made).
+fn run_flow(stack: &Stack, step: &dyn Fn(&str)) {
     stack.ws.init();
     // 1. The stack, without a release: the service runs no task.
     stack.apply(&[]);
+    step("create");
     let (code, plan) = stack.plan_exit_code(&[]);
     assert_eq!(code, 0, "the stack re-plans empty:\n{plan}");
+    step("re-plan");
 
     // 2. Two builds and a broken one, pushed by skopeo with ECR's login.
     let hash_1 = stack.push("hash_1", false);
     let hash_2 = stack.push("hash_2", false);
     let broken = stack.push("hash_bad", true);
     assert_ne!(hash_1, hash_2);
+    step("push");
 
     // 3. The first release: prod created on hash_1, the service scaled up onto it.
     stack.apply(&["-var", "release=hash_1"]);
     assert_complete(&stack.report(), &hash_1, 2);
+    step("release hash_1");
 
     // 4. Import every resource back after forgetting it: the plan is then empty.
     let show = stack.ws.show();
@@ -348,6 +353,7 @@ fn run_flow(stack: &Stack) {
         &import_blocks(&stack.name, &cluster, &service, &task_definition),
     );
     stack.apply(&["-var", "release=hash_1"]);
+    step("import");
     std::fs::remove_file(stack.ws.work_dir().join("imports.tf")).expect("remove imports.tf");
     let (code, plan) = stack.plan_exit_code(&["-var", "release=hash_1"]);
     assert_eq!(
@@ -369,6 +375,7 @@ fn run_flow(stack: &Stack) {
         "tags={Stack=\"tagdeploy-rfc013\",Release=\"hash_2\"}",
     ]);
     assert_complete(&stack.report(), &hash_2, 2);
+    step("release hash_2 and new tags");
 
     // 6. A release whose tasks never start: ECS's circuit breaker rolls the service back, the
     // provider moves prod back, and the apply fails saying so.
@@ -386,9 +393,11 @@ fn run_flow(stack: &Stack) {
         "prod is back on hash_2"
     );
     assert_ne!(broken, hash_2);
+    step("failed release rolled back");
 
     // 7. Everything goes.
     stack.destroy().success();
+    step("destroy");
 }
 
 terraform_test!(infra_stack_on_the_emulator);
@@ -400,10 +409,22 @@ fn infra_stack_on_the_emulator(tf: &Terraform) {
     let emulator = BackgroundEmulator::real(json!({}), 100);
     let target = Target::Emulator(emulator);
     let stack = Stack::new(tf, &target);
-    run_flow(&stack);
     let Target::Emulator(emulator) = &target else {
         unreachable!()
     };
+    // With --no-capture: what hashicorp/aws, the provider and skopeo asked for, step by step.
+    let seen = std::cell::Cell::new(0);
+    run_flow(&stack, &|name| {
+        let calls = emulator.requests();
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for r in &calls[seen.get().min(calls.len())..] {
+            *counts
+                .entry(format!("{}:{}", r.service.as_str(), r.operation))
+                .or_default() += 1;
+        }
+        seen.set(calls.len());
+        eprintln!("step {name}: {counts:?}");
+    });
     let state = emulator.state();
     assert_eq!(
         state["repositories"],
@@ -415,19 +436,6 @@ fn infra_stack_on_the_emulator(tf: &Terraform) {
         json!([]),
         "destroy left clusters: {state:#}"
     );
-    print_calls(emulator);
-}
-
-/// Prints the AWS calls the flow made, in order, so `--no-capture` shows what hashicorp/aws,
-/// the provider and skopeo asked for.
-fn print_calls(emulator: &BackgroundEmulator) {
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for r in emulator.requests() {
-        *counts
-            .entry(format!("{}:{}", r.service.as_str(), r.operation))
-            .or_default() += 1;
-    }
-    eprintln!("calls served: {counts:?}");
 }
 
 /// The same flow on a real AWS account: `make acc`. Needs `TAGDEPLOY_ACC=1`, AWS credentials
@@ -486,5 +494,5 @@ fn infra_stack_on_aws() {
         }
     }
     let _cleanup = Cleanup(&stack);
-    run_flow(&stack);
+    run_flow(&stack, &|name| eprintln!("acc: step {name} done"));
 }
