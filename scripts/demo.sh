@@ -24,6 +24,7 @@ quietly() { # run a command, show its output only if it fails
 
 step "Building the provider and the emulator"
 quietly cargo build --quiet --bins
+bin=${CARGO_TARGET_DIR:-$root/target}/debug
 quietly scripts/tools.sh
 version=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print([p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="terraform-provider-tagdeploy"][0])')
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
@@ -50,7 +51,7 @@ elif ! skopeo=$(scripts/oci-client.sh 2>"$work/skopeo.err"); then
 fi
 
 mkdir -p "$work/mirror/terraform.local/tagdeploy/tagdeploy/$version/$platform" "$work/tf"
-cp target/debug/terraform-provider-tagdeploy "$work/mirror/terraform.local/tagdeploy/tagdeploy/$version/$platform/terraform-provider-tagdeploy_v$version"
+cp "$bin/terraform-provider-tagdeploy" "$work/mirror/terraform.local/tagdeploy/tagdeploy/$version/$platform/terraform-provider-tagdeploy_v$version"
 {
   echo 'provider_installation {'
   printf '  filesystem_mirror {\n    path    = "%s"\n    include = ["terraform.local/*/*"]\n  }\n' "$work/mirror"
@@ -66,7 +67,7 @@ tf_outputs() { (cd "$work/tf" && "$TERRAFORM" output -no-color "$@"); }
 
 start_emulator() { # WORLD [emulator flags…]: starts it, sets $endpoint
   mkfifo "$work/emulator.out"
-  target/debug/tagdeploy-emulator --listen 127.0.0.1:0 --world "$@" >"$work/emulator.out" 2>"$work/emulator.log" &
+  "$bin/tagdeploy-emulator" --listen 127.0.0.1:0 --world "$@" >"$work/emulator.out" 2>"$work/emulator.log" &
   emulator_pid=$!
   local first_line
   read -r first_line <"$work/emulator.out"
