@@ -33,8 +33,9 @@ platform="$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tagdeploy-demo.XXXXXX")
 emulator_pid="" ticker_pid=""
 cleanup() {
-  [ -n "$ticker_pid" ] && kill "$ticker_pid" 2>/dev/null && wait "$ticker_pid" 2>/dev/null
-  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+  # A killed ticker exits 143: not the demo's outcome.
+  if [ -n "$ticker_pid" ]; then kill "$ticker_pid" 2>/dev/null; wait "$ticker_pid" 2>/dev/null || true; fi
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
