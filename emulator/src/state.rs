@@ -73,8 +73,10 @@ impl State {
     /// One rollout step for every service.
     pub fn step(&mut self) {
         self.steps += 1;
+        // Alarms and Lambda answers as of the start of the step, for every cluster alike.
+        let outside = self.ecs.outside();
         for cluster in &mut self.ecs.clusters {
-            ecs::rollout::step(cluster, self.now_ms, &mut self.ids);
+            ecs::rollout::step(cluster, self.now_ms, &mut self.ids, &outside);
         }
 
         self.ecs_records.settle(&mut self.ecs);

@@ -100,6 +100,8 @@ pub struct Image {
     pub tags: Vec<String>,
     /// Whether tasks running it start (world files can mark images broken).
     pub healthy: bool,
+    /// Alarms that go into ALARM while a task runs it (world files can say so).
+    pub alarms: Vec<String>,
 }
 
 /// One repository.

@@ -239,6 +239,7 @@ impl Ecr {
                 children: info.children.clone(),
                 tags: tag.map(|t| vec![t.to_string()]).unwrap_or_default(),
                 healthy,
+                alarms: Vec::new(),
             }),
         }
         Ok(digest)

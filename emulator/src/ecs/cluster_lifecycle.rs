@@ -7,7 +7,8 @@ use serde_json::json;
 use crate::protocol::AwsError;
 
 use super::Handler;
-use super::model::{TaskStatus, short_name};
+use super::model::short_name;
+use super::task::TaskStatus;
 use super::wire::cluster_json;
 
 /// The cluster lifecycle operations.

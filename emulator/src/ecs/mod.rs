@@ -1,19 +1,36 @@
 //! Emulated Amazon ECS: clusters, task definitions, services with deployments, tasks, and the
 //! operations the project uses.
 //!
-//! - [`model`]: the data and its lookups; [`config`]: `deploymentConfiguration` defaults and
-//!   validation; [`images`]: how a deployment resolves image tags to digests; [`wire`]: the JSON
-//!   shapes; [`rollout`]: the scheduler step that moves deployments and tasks along the clock.
-//! - One module per family of operations (`clusters`, `task_definitions`, `services`, `tasks`),
-//!   each with a table of the operations it serves; [`call`] only finds the operation in those
-//!   tables. A new family is a new module and one line in `FAMILIES`.
+//! - The model: [`model`] (clusters, services, tasks, task definitions, lookups),
+//!   [`deployment`] (service revisions and `deployments[]` entries), [`service_deployment`]
+//!   (service deployments: status, stages, hooks, monitors), [`config`]
+//!   (`deploymentConfiguration`: strategies, hooks, alarms, defaults) and [`config_rules`] (its
+//!   request shapes and validation),
+//!   [`externals`] (the CloudWatch alarms and Lambda functions deployments use).
+//! - Behaviour on the clock: [`rollout`] (tasks: transitions and scheduling) and [`lifecycle`]
+//!   (the service deployment state machine); [`images`] resolves image tags to digests.
+//! - The JSON shapes: [`wire`] (clusters, task definitions, services, tasks) and
+//!   [`deployment_wire`] (service deployments, revisions, deployment configuration).
+//! - One module per family of operations (`clusters`, `task_definitions`, `services`, `tasks`,
+//!   `service_deployments`, `service_revisions`), each with a table of the operations it serves;
+//!   [`call`] only finds the operation in those tables. A new family is a new module and one
+//!   line in `FAMILIES`.
 
 mod clusters;
 pub mod config;
+pub mod config_rules;
+pub mod deployment;
+pub mod deployment_wire;
+pub mod externals;
 pub mod images;
+pub mod lifecycle;
 pub mod model;
 pub mod rollout;
+pub mod service_deployment;
+mod service_deployments;
+mod service_revisions;
 mod services;
+pub mod task;
 mod task_definitions;
 mod tasks;
 pub mod wire;
@@ -33,10 +50,11 @@ use crate::protocol::{AwsError, Request, find_operation, operation_names};
 
 pub use records::Records;
 
-pub use model::{
-    Cluster, Deployment, DeploymentStatus, Ecs, ExternalImage, RolloutState, Service, Task,
-    TaskStatus, deployment_counts,
-};
+pub use deployment::{Deployment, DeploymentStatus, RolloutState};
+pub use externals::{AlarmState, LambdaResult};
+pub use model::{Cluster, Ecs, ExternalImage, Service};
+pub use task::deployment_counts;
+pub use task::{Task, TaskStatus};
 
 /// One ECS call as the operation handlers see it: the request, the registry that image tags
 /// resolve against, and the id generator.
@@ -64,6 +82,8 @@ const FAMILIES: &[&[(&str, Handler)]] = &[
     task_definitions::OPERATIONS,
     services::OPERATIONS,
     tasks::OPERATIONS,
+    service_deployments::OPERATIONS,
+    service_revisions::OPERATIONS,
 ];
 
 /// Serves one ECS operation. `None` when no family serves it.

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use crate::protocol::{AwsError, RequestContext, ts};
 use crate::tags::{TagError, Tags, merged};
 
-use super::model::{Ecs, TaskStatus, short_name};
+use super::model::{Ecs, short_name};
+use super::task::TaskStatus;
 use super::{Call, Handler};
 
 /// A service being deleted.

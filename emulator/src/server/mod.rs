@@ -5,6 +5,7 @@
 
 mod admin;
 mod aws;
+mod clock;
 mod registry;
 mod shared;
 mod sts;

@@ -8,5 +8,6 @@ mod faults;
 mod prop;
 mod rfc_flow;
 mod stack;
+mod strategies;
 mod support;
 mod wire;
