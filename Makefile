@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST_PROFILE ?= $(if $(CI),ci,default)
 
-.PHONY: all build tools platforms test lint fmt demo bench release release-check docs clean-scratch
+.PHONY: all build tools platforms test lint fmt demo acc bench release release-check docs clean-scratch
 
 all: build
 
@@ -39,6 +39,10 @@ fmt:
 ## demo: the RFC release flow through terraform apply against the local emulator
 demo:
 	scripts/demo.sh
+
+## acc: infra/ on a real AWS account, the same flow as the emulator test (TAGDEPLOY_ACC=1, AWS credentials; see infra/README.md)
+acc: tools
+	TAGDEPLOY_ACC=$${TAGDEPLOY_ACC:-0} $(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) --no-capture -E 'test(=release::stack::infra_stack_on_aws)'
 
 ## bench: the shell recipe against terraform + provider on the emulator, side by side (about 15 min; not part of test)
 bench:
