@@ -13,6 +13,7 @@ impl State {
         let ctx = RequestContext {
             region: self.region.clone(),
             account: self.account.clone(),
+            endpoint: None,
         };
         let repositories: Vec<Value> = self
             .ecr
@@ -46,8 +47,9 @@ impl State {
                                 "id": d.id,
                                 "status": d.status.as_str(),
                                 "rolloutState": d.rollout.as_str(),
-                                "taskDefinition": d.task_definition.arn(&ctx),
-                                "images": d.containers.iter().map(|x| json!({"name": x.name, "image": x.image, "digest": x.digest, "failure": x.failure})).collect::<Vec<_>>(),
+                                "taskDefinition": d.revision.task_definition.arn(&ctx),
+                                "revision": d.revision.id,
+                                "images": d.revision.containers.iter().map(|x| json!({"name": x.name, "image": x.image, "digest": x.digest, "failure": x.failure})).collect::<Vec<_>>(),
                                 "runningCount": running,
                                 "pendingCount": pending,
                                 "failedTasks": d.failed_tasks,
@@ -58,6 +60,17 @@ impl State {
                             "desiredCount": s.desired_count,
                             "deployments": s.deployments.iter().map(deployment).collect::<Vec<_>>(),
                             "inactiveDeployments": s.retired.iter().map(deployment).collect::<Vec<_>>(),
+                            "serviceDeployments": s.service_deployments.iter().map(|sd| json!({
+                                "id": sd.id,
+                                "deployment": sd.deployment_id,
+                                "status": sd.status.as_str(),
+                                "lifecycleStage": sd.stage.map(|x| x.as_str()),
+                                "phase": sd.phase,
+                                "phases": sd.plan.len(),
+                                "testTrafficWeight": sd.test_weight,
+                                "productionTrafficWeight": sd.prod_weight,
+                                "hooks": sd.hooks.iter().map(|h| json!({"hookId": h.id, "stage": h.stage.as_str(), "status": h.status.as_str()})).collect::<Vec<_>>(),
+                            })).collect::<Vec<_>>(),
                         })
                     })
                     .collect();
@@ -87,6 +100,9 @@ impl State {
             "region": self.region,
             "repositories": repositories,
             "clusters": clusters,
+            "alarms": self.ecs.alarms.iter().map(|(n, a)| (n.clone(), json!(a.as_str()))).collect::<serde_json::Map<_, _>>(),
+            "firingAlarms": self.ecs.firing_alarms(),
+            "lambdaFunctions": self.ecs.lambdas.iter().map(|(n, r)| (n.clone(), json!(r.as_str()))).collect::<serde_json::Map<_, _>>(),
         })
     }
 }

@@ -36,12 +36,15 @@ pub mod ecs;
 pub mod faults;
 pub mod ids;
 mod load;
+pub mod logs;
 pub mod manifest;
 pub mod options;
 pub mod protocol;
 pub mod rate_limits;
+pub mod registry;
 mod server;
 mod state;
+pub mod tags;
 pub mod world;
 
 use std::future::Future;
@@ -52,6 +55,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use ecs::{AlarmState, LambdaResult};
 pub use faults::{FaultKind, FaultPlan, FaultPlanError, FaultRule};
 pub use options::{ClockMode, DEFAULT_STEP_MS, Options};
 pub use protocol::AwsService;
@@ -136,7 +140,10 @@ impl EmulatorHandle {
         self.shared.advance(steps)
     }
 
-    /// Runs as many steps as cover `ms` milliseconds (rounded up). Returns the total steps taken.
+    /// Passes `ms` milliseconds of emulated time: the manual clock takes as many one-second steps
+    /// as cover it (rounded up); the real clock jumps ahead by `ms` and takes as many steps as
+    /// its step length gives. Bake times and hook timeouts pass this way in one call. Returns the
+    /// total steps taken.
     pub fn advance_ms(&self, ms: u64) -> u64 {
         self.shared.advance_ms(ms)
     }
@@ -160,6 +167,18 @@ impl EmulatorHandle {
     /// The rate-limit table in force, if rate limits are on.
     pub fn rate_limits(&self) -> Option<RateLimits> {
         self.shared.rate_limits()
+    }
+
+    /// Sets a CloudWatch alarm's state. A service deployment that monitors an alarm in ALARM
+    /// fails (and rolls back when its `alarms.rollback` says so).
+    pub fn set_alarm(&self, alarm_name: &str, state: AlarmState) {
+        self.shared.set_alarm(alarm_name, state);
+    }
+
+    /// Sets what a Lambda function answers when a lifecycle hook invokes it: SUCCEEDED, FAILED,
+    /// or IN_PROGRESS (for ever, so the hook times out).
+    pub fn set_lambda_result(&self, function_arn: &str, result: LambdaResult) {
+        self.shared.set_lambda_result(function_arn, result);
     }
 
     /// Releases calls held by a `hold` fault for `operation` (`"*"`: all). Returns how many.

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::ecr::Ecr;
-use crate::ecs::{Ecs, ExternalImage};
+use crate::ecs::{AlarmState, Ecs, ExternalImage, LambdaResult};
 use crate::ids::SplitMix64;
 use crate::manifest;
 use crate::protocol::{AwsError, RequestContext};
@@ -41,6 +42,13 @@ fn invalid(what: &str, e: AwsError) -> WorldError {
     WorldError::Invalid(format!("{what}: {}", e.message))
 }
 
+/// A world-file enum value (`"ALARM"`, `"FAILED"`) as the emulator's type; `what` names it in
+/// the error.
+fn world_enum<T: DeserializeOwned>(value: &str, what: &str) -> Result<T, WorldError> {
+    serde_json::from_value(Value::String(value.to_string()))
+        .map_err(|e| WorldError::Invalid(format!("{what}: {e}")))
+}
+
 fn external_image(s: &ExternalImageSpec) -> ExternalImage {
     ExternalImage {
         image: s.image.clone(),
@@ -49,6 +57,7 @@ fn external_image(s: &ExternalImageSpec) -> ExternalImage {
             .clone()
             .unwrap_or_else(|| manifest::digest_of(s.image.as_bytes())),
         healthy: s.healthy,
+        alarms: s.triggers_alarms.clone(),
     }
 }
 
@@ -60,6 +69,7 @@ impl State {
         let ctx = RequestContext {
             region: world.region.clone(),
             account: world.account_id.clone(),
+            endpoint: None,
         };
         if world.account_id.len() != 12 || !world.account_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(WorldError::Invalid(format!(
@@ -75,6 +85,8 @@ impl State {
             ids: SplitMix64::new(world.seed),
             ecr: Ecr::default(),
             ecs: Ecs::default(),
+            ecs_records: Default::default(),
+            logs: Default::default(),
         };
         let total_images: usize = world.repositories.iter().map(|r| r.images.len()).sum();
         let mut pushed = 0usize;
@@ -90,6 +102,8 @@ impl State {
                     base - 86_400_000,
                 )
                 .map_err(|e| invalid(&what, e))?;
+            // Generated images name blobs that were never uploaded: no layer check here.
+            state.ecr.repositories[index].check_layers = false;
             for (n, image) in repo.images.iter().enumerate() {
                 let what = format!("repository '{}' image #{n}", repo.name);
                 let pushed_ms = image
@@ -153,6 +167,8 @@ impl State {
                 if tags.is_empty() {
                     tags.push(None);
                 }
+                // World-only traits of the image: tasks running it trip these alarms.
+                let alarms = image.triggers_alarms.clone();
                 for tag in tags {
                     let exists = state.ecr.repositories[index].by_digest(&digest).is_some();
                     if tag.is_none() && exists {
@@ -172,9 +188,27 @@ impl State {
                         )
                         .map_err(|e| invalid(&what, e))?;
                 }
+                if let Some(stored) = state.ecr.repositories[index]
+                    .images
+                    .iter_mut()
+                    .find(|i| i.digest == digest)
+                {
+                    stored.alarms = alarms;
+                }
             }
         }
         state.ecs.external = world.external_images.iter().map(external_image).collect();
+        for alarm in &world.alarms {
+            let what = format!("alarm '{}': state", alarm.alarm_name);
+            let parsed: AlarmState = world_enum(&alarm.state, &what)?;
+            state.ecs.alarms.insert(alarm.alarm_name.clone(), parsed);
+        }
+        for function in &world.lambda_functions {
+            let what = format!("lambda function '{}': result", function.function_arn);
+            let result: LambdaResult = world_enum(&function.result, &what)?;
+            let arn = function.function_arn.clone();
+            state.ecs.lambdas.insert(arn, result);
+        }
         for cluster in &world.clusters {
             state
                 .ecs

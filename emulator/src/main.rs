@@ -1,4 +1,4 @@
-//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N | --manual-clock] [--faults FILE]
+//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N [--time-scale N] | --manual-clock] [--faults FILE]
 //! [--aws-rate-limits[=FILE]]`
 //!
 //! Prints `listening on http://HOST:PORT` as its first stdout line, then serves until SIGINT or
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use tagdeploy_emulator::{ClockMode, FaultPlan, Options, RateLimits, World};
 
-const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N | --manual-clock] [--faults FILE] [--aws-rate-limits[=FILE]]";
+const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N] [--time-scale N | --manual-clock] [--faults FILE] [--aws-rate-limits[=FILE]]";
 
 /// Whether and how AWS's rate limits apply.
 #[derive(Debug, PartialEq)]
@@ -27,6 +27,7 @@ struct Args {
     listen: SocketAddr,
     world: String,
     clock: ClockMode,
+    time_scale: u32,
     faults: Option<String>,
     rate_limits: RateLimitsArg,
 }
@@ -36,6 +37,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut world = None;
     let mut step_ms = None;
     let mut manual = false;
+    let mut time_scale = None;
     let mut faults = None;
     let mut rate_limits = RateLimitsArg::Off;
     let mut it = args.iter();
@@ -58,6 +60,16 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 }
                 step_ms = Some(n);
             }
+            "--time-scale" => {
+                let v = value("--time-scale")?;
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("--time-scale: '{v}' is not a whole number"))?;
+                if n == 0 {
+                    return Err("--time-scale must be at least 1".into());
+                }
+                time_scale = Some(n);
+            }
             "--manual-clock" => manual = true,
             "--faults" => faults = Some(value("--faults")?),
             "--aws-rate-limits" => rate_limits = RateLimitsArg::Published,
@@ -74,6 +86,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
     }
     if manual && step_ms.is_some() {
         return Err("--step-ms and --manual-clock exclude each other".into());
+    }
+    if manual && time_scale.is_some() {
+        return Err(
+            "--time-scale and --manual-clock exclude each other (on the manual clock every step is one emulated second)"
+                .into(),
+        );
     }
     let listen = listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
     let listen: SocketAddr = listen
@@ -94,6 +112,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         listen,
         world,
         clock,
+        time_scale: time_scale.unwrap_or(1),
         faults,
         rate_limits,
     })
@@ -149,6 +168,7 @@ async fn main_inner(args: Args) -> Result<(), String> {
         clock: args.clock,
         faults,
         rate_limits,
+        time_scale: args.time_scale,
     };
     tagdeploy_emulator::run(listener, world, options, shutdown_signal())
         .await

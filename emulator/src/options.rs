@@ -28,7 +28,7 @@ impl Default for ClockMode {
 }
 
 /// Emulator options.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     /// Real or manual clock.
     pub clock: ClockMode,
@@ -37,4 +37,19 @@ pub struct Options {
     /// AWS's request throttling, per account and region; `None` (the default): no throttling.
     /// [`RateLimits::published`] gives AWS's published figures.
     pub rate_limits: Option<RateLimits>,
+    /// Real clock: emulated seconds per wall-clock second (default 1). At 60, a bake time of ten
+    /// minutes passes in ten seconds; timestamps then run ahead of the wall clock. Ignored on the
+    /// manual clock, where every step is one emulated second.
+    pub time_scale: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: ClockMode::default(),
+            faults: None,
+            rate_limits: None,
+            time_scale: 1,
+        }
+    }
 }

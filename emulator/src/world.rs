@@ -65,6 +65,12 @@ pub struct World {
     /// Services, each a `CreateService` request body; they start deployed and steady.
     #[serde(default)]
     pub services: Vec<Value>,
+    /// CloudWatch alarms deployments may watch, with their state at load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<AlarmSpec>,
+    /// Lambda functions lifecycle hooks may invoke, with what they answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lambda_functions: Vec<LambdaFunctionSpec>,
 }
 
 fn default_account() -> String {
@@ -91,6 +97,8 @@ impl Default for World {
             clusters: Vec::new(),
             task_definitions: Vec::new(),
             services: Vec::new(),
+            alarms: Vec::new(),
+            lambda_functions: Vec::new(),
         }
     }
 }
@@ -152,6 +160,9 @@ pub struct ImageSpec {
     /// Push time, epoch seconds (default: spaced one minute apart before the start time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushed_at: Option<f64>,
+    /// Alarms that go into ALARM while a task runs this image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers_alarms: Vec<String>,
 }
 
 /// Parameters of a generated manifest.
@@ -199,6 +210,9 @@ pub struct ExternalImageSpec {
     /// `false`: tasks fail to start.
     #[serde(default = "yes")]
     pub healthy: bool,
+    /// Alarms that go into ALARM while a task runs this image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers_alarms: Vec<String>,
 }
 
 /// An ECS cluster.
@@ -207,4 +221,34 @@ pub struct ExternalImageSpec {
 pub struct ClusterSpec {
     /// Cluster name.
     pub name: String,
+}
+
+/// A CloudWatch alarm and its state at load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlarmSpec {
+    /// The alarm name, as `deploymentConfiguration.alarms.alarmNames` lists it.
+    pub alarm_name: String,
+    /// `OK` (default), `ALARM` or `INSUFFICIENT_DATA`.
+    #[serde(default = "ok")]
+    pub state: String,
+}
+
+fn ok() -> String {
+    "OK".to_string()
+}
+
+/// A Lambda function a lifecycle hook may invoke, and the `hookStatus` it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LambdaFunctionSpec {
+    /// The function ARN, as `lifecycleHooks[].hookTargetArn` names it.
+    pub function_arn: String,
+    /// `SUCCEEDED` (default), `FAILED`, or `IN_PROGRESS` (never finishes: the hook times out).
+    #[serde(default = "succeeded")]
+    pub result: String,
+}
+
+fn succeeded() -> String {
+    "SUCCEEDED".to_string()
 }

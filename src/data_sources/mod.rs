@@ -4,8 +4,9 @@
 //! - [`task_digests`]: `data "tagdeploy_task_digests"`, the RFC's `check.sh` as data.
 //! - [`image`]: `data "tagdeploy_image"`, one image of a repository by tag or digest.
 //!
-//! The helpers below are shared by both: value conversions and the validators for ECR names
-//! (the rules are [`crate::names`]). Domain errors become diagnostics in [`crate::errors`].
+//! What both share is written once, below: reading under Terraform's stop signal and the
+//! repository a configuration names. Their validators are the naming rules of
+//! [`crate::names`]; domain errors become diagnostics in [`crate::errors`].
 
 pub mod image;
 pub mod task_digests;
@@ -13,48 +14,69 @@ pub mod task_digests;
 pub use image::Image;
 pub use task_digests::TaskDigests;
 
-use crate::tfplugin::value::{Number, Value};
+use std::future::Future;
 
-/// The configured string of an attribute (`None` when null; reads only see known values).
-fn config_str(config: &Value, name: &str) -> Option<String> {
-    config.attr(name).as_str().map(ToOwned::to_owned)
-}
+use crate::aws::image::RepositoryRef;
+use crate::errors;
+use crate::provider_data::ProviderData;
+use crate::tfplugin::diagnostics::Diagnostics;
+use crate::tfplugin::framework::Ctx;
+use crate::tfplugin::model::Tf;
 
-/// A string value, or null for `None`.
-fn opt_string(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, Value::string)
-}
-
-/// A string value, or null when ECS left the field empty (the SDK reports absent fields as "").
-fn non_empty_string(value: &str) -> Value {
-    if value.is_empty() {
-        Value::Null
-    } else {
-        Value::string(value)
+/// Runs `read` unless Terraform stops the provider first; then the read ends with an error
+/// titled `summary`.
+async fn unless_stopped<T>(
+    ctx: &Ctx<'_, ProviderData>,
+    summary: &str,
+    read: impl Future<Output = T>,
+) -> Result<T, Diagnostics> {
+    let cancel = ctx.cancellation().clone();
+    tokio::select! {
+        result = read => Ok(result),
+        () = cancel.cancelled() => Err(errors::cancelled(summary).into()),
     }
 }
 
-/// A whole number.
-fn int(value: impl Into<i64>) -> Value {
-    Value::Number(Number::Int(value.into()))
+/// The repository a configuration names (`repository` and optional `registry_id`), when it
+/// names one. Reads see wholly known configurations only.
+fn repository_ref(name: &Tf<String>, registry_id: &Tf<String>) -> Option<RepositoryRef> {
+    name.known().map(|name| RepositoryRef {
+        name: name.clone(),
+        registry_id: registry_id.known().cloned(),
+    })
 }
 
-/// True when `config` sets `name` to a known value other than null. An unknown value may still
-/// turn out null, so validation only judges "set" and "not set" on known values.
-fn is_set_and_known(config: &Value, name: &str) -> bool {
-    let v = config.attr(name);
-    !v.is_null() && v.is_wholly_known()
-}
-
+/// What the tests of both data sources need.
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod testing {
+    use crate::tfplugin::diagnostics::Diagnostics;
+    use crate::tfplugin::framework::{AnyDataSource, DataSource};
+    use crate::tfplugin::value::Value;
 
-    #[test]
-    fn empty_strings_become_null() {
-        assert_eq!(non_empty_string(""), Value::Null);
-        assert_eq!(non_empty_string("a"), Value::string("a"));
-        assert_eq!(opt_string(None), Value::Null);
-        assert_eq!(int(3), Value::Number(Number::Int(3)));
+    /// A configuration of `source`: its schema's null object with `pairs` set.
+    pub(super) fn config<S: DataSource>(source: &S, pairs: &[(&str, Value)]) -> Value {
+        let mut base = DataSource::schema(source).null_object();
+        if let Value::Map(fields) = &mut base {
+            for (k, v) in pairs {
+                fields.insert((*k).to_owned(), v.clone());
+            }
+        }
+        base
+    }
+
+    /// What ValidateDataResourceConfig reports for `config`: the declared validators, then the
+    /// type's own checks.
+    pub(super) fn validate<S: DataSource>(source: &S, config: &Value) -> Diagnostics {
+        let mut diags = DataSource::schema(source).validate(config);
+        diags.extend(AnyDataSource::validate(source, config));
+        diags
+    }
+
+    /// The attribute paths of `diags` (`""` for a diagnostic about no attribute).
+    pub(super) fn paths(diags: &Diagnostics) -> Vec<String> {
+        diags
+            .iter()
+            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+            .collect()
     }
 }

@@ -1,5 +1,6 @@
-//! Managed resources, one file each, plus what they share: the `timeouts` block
-//! ([`timeouts`]). Domain errors become diagnostics in [`crate::errors`].
+//! Managed resources, one module each (its model, plan, apply, upgrades), plus what they share:
+//! the `timeouts` block model ([`timeouts`]). Domain errors become diagnostics in
+//! [`crate::errors`].
 
 pub mod prod_tag;
 pub mod timeouts;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::protocol::{AwsError, RequestContext};
 
 use super::Handler;
-use super::model::{Cluster, Ecs, valid_name};
+use super::model::{Cluster, Ecs, short_name, valid_name};
 use super::wire::{cluster_json, describe_each};
 
 /// The cluster operations.
@@ -74,10 +74,10 @@ fn describe_clusters(
     Ok(describe_each(
         "clusters",
         &names,
-        |name| {
+        |reference| {
             ecs.clusters
                 .iter()
-                .find(|c| c.name == name)
+                .find(|c| c.name == short_name(reference))
                 .map(|c| cluster_json(c, ctx))
         },
         |name| format!("arn:aws:ecs:{}:{}:cluster/{name}", ctx.region, ctx.account),

@@ -3,7 +3,8 @@
 
 use crate::ecr::Ecr;
 
-use super::model::{ExternalImage, ResolvedContainer};
+use super::model::ExternalImage;
+use super::task::ResolvedContainer;
 
 /// Splits `registry/repo[:tag][@digest]` for an ECR registry host.
 fn parse_ecr_reference(image: &str) -> Option<(String, String, Option<String>, Option<String>)> {
@@ -47,12 +48,29 @@ pub fn resolve_image(
             "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref {image}: {image}: not found"
         )
     };
-    let unhealthy = "CannotStartContainerError: Error response from daemon: failed to create task for container: the image is marked unhealthy in the emulator world".to_string();
-    let mut out = ResolvedContainer {
+    let unhealthy = || {
+        "CannotStartContainerError: Error response from daemon: failed to create task for container: the image is marked unhealthy in the emulator world".to_string()
+    };
+    // What the image found (digest, alarms it trips, healthy) makes of the container.
+    let record = |mut out: ResolvedContainer, found: Option<(&String, &Vec<String>, bool)>| {
+        match found {
+            Some((digest, alarms, healthy)) => {
+                out.digest = Some(digest.clone());
+                out.alarms = alarms.clone();
+                if !healthy {
+                    out.failure = Some(unhealthy());
+                }
+            }
+            None => out.failure = Some(not_found()),
+        }
+        out
+    };
+    let out = ResolvedContainer {
         name: name.to_string(),
         image: image.to_string(),
         digest: None,
         failure: None,
+        alarms: Vec::new(),
     };
     if let Some((acct, repo_name, tag, digest)) = parse_ecr_reference(image)
         && acct == account
@@ -64,27 +82,14 @@ pub fn resolve_image(
                 (None, Some(t)) => repo.by_tag(t),
                 (None, None) => repo.by_tag("latest"),
             });
-        match found {
-            Some(i) => {
-                out.digest = Some(i.digest.clone());
-                if !i.healthy {
-                    out.failure = Some(unhealthy);
-                }
-            }
-            None => out.failure = Some(not_found()),
-        }
-        return out;
+        let found = found.map(|i| (&i.digest, &i.alarms, i.healthy));
+        return record(out, found);
     }
-    match external.iter().find(|e| e.image == image) {
-        Some(e) => {
-            out.digest = Some(e.digest.clone());
-            if !e.healthy {
-                out.failure = Some(unhealthy);
-            }
-        }
-        None => out.failure = Some(not_found()),
-    }
-    out
+    let found = external
+        .iter()
+        .find(|e| e.image == image)
+        .map(|e| (&e.digest, &e.alarms, e.healthy));
+    record(out, found)
 }
 
 #[cfg(test)]

@@ -2,183 +2,18 @@
 //! the lookups every operation shares. No wire encoding here (see [`super::wire`]), no operation
 //! (see the family modules) and no scheduling (see [`super::rollout`]).
 
-use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
 
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext};
 
-/// Identifies one task-definition revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TdKey {
-    /// Family name.
-    pub family: String,
-    /// Revision number (from 1).
-    pub revision: i64,
-}
-
-impl TdKey {
-    /// `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`.
-    pub fn arn(&self, ctx: &RequestContext) -> String {
-        format!(
-            "arn:aws:ecs:{}:{}:task-definition/{}:{}",
-            ctx.region, ctx.account, self.family, self.revision
-        )
-    }
-}
-
-/// A registered task definition.
-#[derive(Clone, Debug)]
-pub struct TaskDefinition {
-    /// Family and revision.
-    pub key: TdKey,
-    /// The request body as registered (without `tags`), defaults filled in.
-    pub body: Map<String, Value>,
-    /// Registration time (emulated ms).
-    pub registered_ms: i64,
-}
-
-impl TaskDefinition {
-    /// `(name, image)` of every container definition, in order.
-    pub fn containers(&self) -> Vec<(String, String)> {
-        self.body
-            .get("containerDefinitions")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|c| {
-                        let s =
-                            |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                        (s("name"), s("image"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// A top-level string member of the registered body (`cpu`, `memory`).
-    pub fn string(&self, key: &str) -> Option<String> {
-        self.body
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-}
-
-/// A container image as a deployment resolved it (once, when the deployment was created).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedContainer {
-    /// Container name.
-    pub name: String,
-    /// Image reference as written in the task definition.
-    pub image: String,
-    /// The digest the reference resolved to.
-    pub digest: Option<String>,
-    /// Why tasks with this container cannot start (`stoppedReason`), if they cannot.
-    pub failure: Option<String>,
-}
-
-/// Deployment status as ECS reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeploymentStatus {
-    /// The most recent deployment.
-    Primary,
-    /// Being replaced, still has tasks.
-    Active,
-    /// Completely replaced (no longer listed by DescribeServices).
-    Inactive,
-}
-
-impl DeploymentStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Primary => "PRIMARY",
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-        }
-    }
-}
-
-/// `rolloutState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RolloutState {
-    /// Rolling out.
-    InProgress,
-    /// Reached steady state.
-    Completed,
-    /// Stopped by the circuit breaker.
-    Failed,
-}
-
-impl RolloutState {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "IN_PROGRESS",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-        }
-    }
-}
-
-/// One service deployment.
-#[derive(Clone, Debug)]
-pub struct Deployment {
-    /// `ecs-svc/<19 digits>`.
-    pub id: String,
-    /// PRIMARY / ACTIVE / INACTIVE.
-    pub status: DeploymentStatus,
-    /// Task definition it runs.
-    pub task_definition: TdKey,
-    /// Images resolved once for the whole deployment.
-    pub containers: Vec<ResolvedContainer>,
-    /// Task cpu / memory from the task definition.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-    /// Desired tasks (for the PRIMARY: the service's desired count).
-    pub desired_count: i64,
-    /// Consecutive failed task starts.
-    pub failed_tasks: i64,
-    /// Rollout state.
-    pub rollout: RolloutState,
-    /// `rolloutStateReason`.
-    pub reason: String,
-    /// Created (emulated ms).
-    pub created_ms: i64,
-    /// Last change (emulated ms).
-    pub updated_ms: i64,
-    /// A task of this deployment reached RUNNING (ECS then stops counting failures).
-    pub had_running: bool,
-}
-
-/// What a rollback returns to: the last deployment that completed.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    /// Its id.
-    pub deployment_id: String,
-    /// Its task definition.
-    pub task_definition: TdKey,
-    /// Its resolved images (digests included: a rollback does not re-resolve tags).
-    pub containers: Vec<ResolvedContainer>,
-    /// Task cpu.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-}
-
-/// Deployment configuration we act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeployConfig {
-    /// `minimumHealthyPercent`.
-    pub minimum_healthy_percent: i64,
-    /// `maximumPercent`.
-    pub maximum_percent: i64,
-    /// Circuit breaker `enable`.
-    pub circuit_breaker: bool,
-    /// Circuit breaker `rollback`.
-    pub rollback: bool,
-}
+use super::config::DeployConfig;
+use super::deployment::{Deployment, LastCompleted, Revision};
+use super::externals::{AlarmState, LambdaResult, Outside};
+use super::service_deployment::ServiceDeployment;
+use super::task::{Task, TaskDefinition, TaskStatus, TdKey};
 
 /// A service event (newest first in `events`).
 #[derive(Clone, Debug)]
@@ -208,12 +43,21 @@ pub struct Service {
     pub launch_type: String,
     /// Network configuration, echoed back.
     pub network_configuration: Option<Value>,
+    /// Load balancers, echoed back (blue/green strategies shift traffic through them).
+    pub load_balancers: Vec<Value>,
+    /// `deploymentController.type`: `ECS`, `CODE_DEPLOY` or `EXTERNAL`. Only `ECS` services
+    /// deploy through UpdateService.
+    pub controller: String,
     /// Listed deployments, PRIMARY first.
     pub deployments: Vec<Deployment>,
     /// Deployments that became INACTIVE (kept for `/_emulator/state`).
     pub retired: Vec<Deployment>,
+    /// Every revision the service has run, oldest first.
+    pub revisions: Vec<Revision>,
+    /// Every service deployment, oldest first; the last one is `currentServiceDeployment`.
+    pub service_deployments: Vec<ServiceDeployment>,
     /// Last completed deployment, the rollback target.
-    pub last_completed: Option<Snapshot>,
+    pub last_completed: Option<LastCompleted>,
     /// Events, newest first.
     pub events: Vec<Event>,
 }
@@ -222,6 +66,16 @@ impl Service {
     /// The PRIMARY deployment (always the first).
     pub fn primary(&self) -> Option<&Deployment> {
         self.deployments.first()
+    }
+
+    /// The revision with `id`.
+    pub fn revision(&self, id: &str) -> Option<&Revision> {
+        self.revisions.iter().find(|r| r.id == id)
+    }
+
+    /// The current service deployment (the newest).
+    pub fn current(&self) -> Option<&ServiceDeployment> {
+        self.service_deployments.last()
     }
 
     /// Records an event (keeps the newest 100).
@@ -243,78 +97,6 @@ impl Service {
             "arn:aws:ecs:{}:{}:service/{cluster}/{}",
             ctx.region, ctx.account, self.name
         )
-    }
-}
-
-/// Task statuses we use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskStatus {
-    /// Launched, not yet running.
-    Pending,
-    /// Running.
-    Running,
-    /// Stopped.
-    Stopped,
-}
-
-impl TaskStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Running => "RUNNING",
-            Self::Stopped => "STOPPED",
-        }
-    }
-}
-
-/// One task.
-#[derive(Clone, Debug)]
-pub struct Task {
-    /// 32-hex task id.
-    pub id: String,
-    /// Owning service.
-    pub service: String,
-    /// `startedBy`: the deployment id.
-    pub deployment: String,
-    /// Task definition.
-    pub task_definition: TdKey,
-    /// Containers with their resolved images.
-    pub containers: Vec<ResolvedContainer>,
-    /// Container ids (one per container).
-    pub container_ids: Vec<String>,
-    /// `lastStatus`.
-    pub last: TaskStatus,
-    /// `desiredStatus`.
-    pub desired: TaskStatus,
-    /// Created.
-    pub created_ms: i64,
-    /// Reached RUNNING.
-    pub started_ms: Option<i64>,
-    /// Scheduler decided to stop it.
-    pub stopping_ms: Option<i64>,
-    /// Reached STOPPED.
-    pub stopped_ms: Option<i64>,
-    /// `stopCode`.
-    pub stop_code: Option<String>,
-    /// `stoppedReason`.
-    pub stopped_reason: Option<String>,
-    /// Bumped on every status change.
-    pub version: i64,
-    /// Launch type.
-    pub launch_type: String,
-    /// Task cpu.
-    pub cpu: Option<String>,
-    /// Task memory.
-    pub memory: Option<String>,
-    /// Why it will fail to start, if it will.
-    pub failure: Option<String>,
-}
-
-impl Task {
-    /// Desired RUNNING and not stopped: counts toward the deployment.
-    pub fn is_live(&self) -> bool {
-        self.desired == TaskStatus::Running && self.last != TaskStatus::Stopped
     }
 }
 
@@ -348,6 +130,8 @@ pub struct ExternalImage {
     pub digest: String,
     /// Whether it starts.
     pub healthy: bool,
+    /// Alarms that go into ALARM while a task runs it.
+    pub alarms: Vec<String>,
 }
 
 /// All of ECS.
@@ -359,6 +143,10 @@ pub struct Ecs {
     pub task_definitions: Vec<TaskDefinition>,
     /// Known images outside ECR.
     pub external: Vec<ExternalImage>,
+    /// The CloudWatch alarms deployments watch, as set by the world file or the admin API.
+    pub alarms: BTreeMap<String, AlarmState>,
+    /// What the Lambda functions that hooks invoke answer.
+    pub lambdas: BTreeMap<String, LambdaResult>,
 }
 
 impl Ecs {
@@ -396,6 +184,56 @@ impl Ecs {
     }
 }
 
+impl Ecs {
+    /// The alarms in ALARM: those set so, and those a RUNNING task's image trips.
+    pub fn firing_alarms(&self) -> BTreeSet<String> {
+        let mut firing: BTreeSet<String> = self
+            .alarms
+            .iter()
+            .filter(|(_, s)| **s == AlarmState::Alarm)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for task in self.clusters.iter().flat_map(|c| &c.tasks) {
+            if task.last == TaskStatus::Running && task.desired == TaskStatus::Running {
+                for c in &task.containers {
+                    firing.extend(c.alarms.iter().cloned());
+                }
+            }
+        }
+        firing
+    }
+
+    /// Puts every alarm that a running service deployment watches into ALARM (an `alarm` fault).
+    /// Returns the alarms it set.
+    pub fn trip_watched_alarms(&mut self) -> Vec<String> {
+        let mut tripped: Vec<String> = Vec::new();
+        for service in self.clusters.iter().flat_map(|c| &c.services) {
+            let Some(sd) = service.current().filter(|sd| !sd.status.is_final()) else {
+                continue;
+            };
+            if let Some(alarms) = sd.config.monitored_alarms() {
+                for name in &alarms.names {
+                    if !tripped.contains(name) {
+                        tripped.push(name.clone());
+                    }
+                }
+            }
+        }
+        for name in &tripped {
+            self.alarms.insert(name.clone(), AlarmState::Alarm);
+        }
+        tripped
+    }
+
+    /// What a scheduler step needs from outside ECS, as of now.
+    pub fn outside(&self) -> Outside {
+        Outside {
+            firing: self.firing_alarms(),
+            lambdas: self.lambdas.clone(),
+        }
+    }
+}
+
 /// Last path segment of an ARN (`…:cluster/name` → `name`), or the input itself.
 pub fn short_name(reference: &str) -> &str {
     if reference.starts_with("arn:") {
@@ -421,30 +259,6 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// `arn:aws:ecs:<region>:<account>:task/<cluster>/<id>`.
-pub fn task_arn(cluster: &str, id: &str, ctx: &RequestContext) -> String {
-    format!(
-        "arn:aws:ecs:{}:{}:task/{cluster}/{id}",
-        ctx.region, ctx.account
-    )
-}
-
-/// Counts of a deployment's tasks that are still wanted: (running, pending).
-pub fn deployment_counts(tasks: &[Task], service: &str, deployment: &str) -> (i64, i64) {
-    let mut running = 0;
-    let mut pending = 0;
-    for t in tasks {
-        if t.service == service && t.deployment == deployment && t.desired == TaskStatus::Running {
-            match t.last {
-                TaskStatus::Running => running += 1,
-                TaskStatus::Pending => pending += 1,
-                TaskStatus::Stopped => {}
-            }
-        }
-    }
-    (running, pending)
 }
 
 #[cfg(test)]

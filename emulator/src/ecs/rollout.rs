@@ -1,29 +1,26 @@
-//! The service scheduler: what happens to deployments and tasks on each clock step.
+//! The service scheduler: what happens to tasks on each clock step.
 //!
 //! One step, per service, in this order (deterministic: no wall clock, no randomness besides ids):
 //! 1. transitions decided on the previous step happen: PENDING tasks become RUNNING (or STOPPED
 //!    with `TaskFailedToStart` when their image cannot start), draining tasks become STOPPED;
 //! 2. non-PRIMARY deployments without unstopped tasks become INACTIVE and leave the list;
-//! 3. the circuit breaker trips when the PRIMARY has failed `threshold` task starts without ever
-//!    running one; with rollback, a new PRIMARY of the last COMPLETED deployment starts;
-//! 4. the PRIMARY launches tasks up to `desiredCount` within `maximumPercent`, and old tasks are
-//!    told to stop while at least `minimumHealthyPercent` stay RUNNING;
-//! 5. the PRIMARY becomes COMPLETED when it is alone and runs exactly `desiredCount` tasks.
+//! 3. the service deployment moves along its strategy ([`super::lifecycle`]): hooks, monitors
+//!    (circuit breaker, alarms), traffic shifts, bake times, rollbacks, completion. It says how
+//!    the scheduler treats the tasks in this step ([`Mode`]);
+//! 4. tasks are launched and stopped: rolling within `maximumPercent` and
+//!    `minimumHealthyPercent`, or blue/green (the PRIMARY grows beside the others, then the
+//!    others stop).
 
 use crate::ids::SplitMix64;
 
-use super::model::{
-    Cluster, Deployment, DeploymentStatus, RolloutState, Service, Snapshot, Task, TaskStatus,
-    deployment_counts,
-};
+use super::deployment::Deployment;
+use super::externals::Outside;
+use super::lifecycle::{self, Mode};
+use super::model::{Cluster, Service};
+use super::task::{Task, TaskStatus};
 
 /// How long stopped tasks stay describable (ECS: "at least one hour").
 const STOPPED_RETENTION_MS: i64 = 3_600_000;
-
-/// ECS's failed-task threshold for the deployment circuit breaker.
-pub fn failure_threshold(desired: i64) -> i64 {
-    ((desired + 1) / 2).clamp(3, 200)
-}
 
 fn launch(
     service: &Service,
@@ -33,13 +30,14 @@ fn launch(
     running: bool,
 ) -> Task {
     let id = ids.task_id();
-    let container_ids = d.containers.iter().map(|_| ids.uuid()).collect();
+    let containers = &d.revision.containers;
+    let container_ids = containers.iter().map(|_| ids.uuid()).collect();
     Task {
         id,
         service: service.name.clone(),
         deployment: d.id.clone(),
-        task_definition: d.task_definition.clone(),
-        containers: d.containers.clone(),
+        task_definition: d.revision.task_definition.clone(),
+        containers: containers.clone(),
         container_ids,
         last: if running {
             TaskStatus::Running
@@ -55,54 +53,26 @@ fn launch(
         stopped_reason: None,
         version: 1,
         launch_type: service.launch_type.clone(),
-        cpu: d.cpu.clone(),
-        memory: d.memory.clone(),
-        failure: d.containers.iter().find_map(|c| c.failure.clone()),
+        cpu: d.revision.cpu.clone(),
+        memory: d.revision.memory.clone(),
+        failure: containers.iter().find_map(|c| c.failure.clone()),
     }
-}
-
-fn snapshot(d: &Deployment) -> Snapshot {
-    Snapshot {
-        deployment_id: d.id.clone(),
-        task_definition: d.task_definition.clone(),
-        containers: d.containers.clone(),
-        cpu: d.cpu.clone(),
-        memory: d.memory.clone(),
-    }
-}
-
-fn complete(service: &mut Service, now_ms: i64, ids: &mut SplitMix64) {
-    let Some(p) = service.deployments.first_mut() else {
-        return;
-    };
-    p.rollout = RolloutState::Completed;
-    p.reason = format!("ECS deployment {} completed.", p.id);
-    p.updated_ms = now_ms;
-    let snap = snapshot(p);
-    let id = p.id.clone();
-    service.last_completed = Some(snap);
-    let name = service.name.clone();
-    service.event(
-        ids,
-        now_ms,
-        format!("(service {name}) ({id}) deployment completed."),
-    );
-    service.event(
-        ids,
-        now_ms,
-        format!("(service {name}) has reached a steady state."),
-    );
 }
 
 /// Brings a just-created service straight to steady state (world loading): its PRIMARY runs
-/// `desiredCount` tasks and is COMPLETED. A deployment whose images cannot start is left to the
-/// clock, like any other.
+/// `desiredCount` tasks and is COMPLETED, and its service deployment SUCCESSFUL. A deployment
+/// whose images cannot start is left to the clock, like any other.
 pub fn settle(cluster: &mut Cluster, service_index: usize, now_ms: i64, ids: &mut SplitMix64) {
     let service = &mut cluster.services[service_index];
     let Some(primary) = service.deployments.first_mut() else {
         return;
     };
-    if primary.containers.iter().any(|c| c.failure.is_some()) {
+    if primary
+        .revision
+        .containers
+        .iter()
+        .any(|c| c.failure.is_some())
+    {
         return;
     }
     primary.had_running = true;
@@ -111,7 +81,8 @@ pub fn settle(cluster: &mut Cluster, service_index: usize, now_ms: i64, ids: &mu
         let task = launch(service, &primary, now_ms, ids, true);
         cluster.tasks.push(task);
     }
-    complete(service, now_ms, ids);
+    lifecycle::complete(service, now_ms, ids);
+    lifecycle::succeed_at_once(service, now_ms);
 }
 
 fn stop(task: &mut Task, primary_id: &str, now_ms: i64) {
@@ -132,7 +103,7 @@ fn task_list(ids: &[String]) -> String {
 }
 
 /// One scheduler step for every service of the cluster.
-pub fn step(cluster: &mut Cluster, now_ms: i64, ids: &mut SplitMix64) {
+pub fn step(cluster: &mut Cluster, now_ms: i64, ids: &mut SplitMix64, outside: &Outside) {
     cluster.tasks.retain(|t| {
         !(t.last == TaskStatus::Stopped
             && t.stopped_ms
@@ -142,32 +113,15 @@ pub fn step(cluster: &mut Cluster, now_ms: i64, ids: &mut SplitMix64) {
         services, tasks, ..
     } = cluster;
     for service in services.iter_mut() {
-        step_service(service, tasks, now_ms, ids);
-    }
-}
-
-fn step_service(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: &mut SplitMix64) {
-    transitions(service, tasks, now_ms);
-    retire_drained(service, tasks, now_ms);
-    circuit_breaker(service, now_ms, ids);
-    schedule(service, tasks, now_ms, ids);
-    let Some(p) = service.deployments.first() else {
-        return;
-    };
-    if p.rollout == RolloutState::InProgress && service.deployments.len() == 1 {
-        let (running, pending) = deployment_counts(tasks, &service.name, &p.id);
-        let draining = tasks.iter().any(|t| {
-            t.service == service.name
-                && t.desired == TaskStatus::Stopped
-                && t.last != TaskStatus::Stopped
-        });
-        if running == service.desired_count && pending == 0 && !draining {
-            complete(service, now_ms, ids);
-        }
+        transitions(service, tasks, now_ms);
+        retire_drained(service, tasks, now_ms);
+        let mode = lifecycle::advance(service, tasks, now_ms, ids, outside);
+        schedule(service, tasks, now_ms, ids, mode);
     }
 }
 
 fn transitions(service: &mut Service, tasks: &mut [Task], now_ms: i64) {
+    let keep_counting = !service.config.circuit_breaker.resets_on_healthy_task();
     for t in tasks.iter_mut().filter(|t| t.service == service.name) {
         match (t.last, t.desired) {
             (TaskStatus::Pending, TaskStatus::Running) => {
@@ -184,8 +138,9 @@ fn transitions(service: &mut Service, tasks: &mut [Task], now_ms: i64) {
                     t.stopped_reason = Some(reason);
                     t.version += 1;
                     if let Some(d) = deployment {
-                        // ECS stops counting failures once a deployment has run a task.
-                        if !d.had_running {
+                        // ECS stops counting failures once a deployment has run a task, unless
+                        // the circuit breaker says not to reset on a healthy task.
+                        if !d.had_running || keep_counting {
                             d.failed_tasks += 1;
                             d.updated_ms = now_ms;
                         }
@@ -198,7 +153,9 @@ fn transitions(service: &mut Service, tasks: &mut [Task], now_ms: i64) {
                         && !d.had_running
                     {
                         d.had_running = true;
-                        d.failed_tasks = 0;
+                        if !keep_counting {
+                            d.failed_tasks = 0;
+                        }
                         d.updated_ms = now_ms;
                     }
                 }
@@ -224,102 +181,103 @@ fn retire_drained(service: &mut Service, tasks: &[Task], now_ms: i64) {
             index += 1;
         } else {
             let mut d = service.deployments.remove(index);
-            d.status = DeploymentStatus::Inactive;
+            d.status = super::deployment::DeploymentStatus::Inactive;
             d.updated_ms = now_ms;
             service.retired.push(d);
         }
     }
 }
 
-fn circuit_breaker(service: &mut Service, now_ms: i64, ids: &mut SplitMix64) {
-    let threshold = failure_threshold(service.desired_count);
-    let enabled = service.config.circuit_breaker;
-    let rollback = service.config.rollback;
-    let name = service.name.clone();
-    let target = service.last_completed.clone();
-    let Some(p) = service.deployments.first_mut() else {
-        return;
-    };
-    if !(enabled
-        && p.rollout == RolloutState::InProgress
-        && !p.had_running
-        && p.failed_tasks >= threshold)
-    {
-        return;
-    }
-    p.rollout = RolloutState::Failed;
-    p.reason = "ECS deployment circuit breaker: tasks failed to start.".to_string();
-    p.updated_ms = now_ms;
-    let failed_id = p.id.clone();
-    service.event(
-        ids,
-        now_ms,
-        format!("(service {name}) ({failed_id}) deployment failed: tasks failed to start."),
-    );
-    let Some(target) = target.filter(|t| rollback && t.deployment_id != failed_id) else {
-        return;
-    };
-    if let Some(p) = service.deployments.first_mut() {
-        p.status = DeploymentStatus::Active;
-    }
-    let id = ids.deployment_id();
-    service.deployments.insert(
-        0,
-        Deployment {
-            id: id.clone(),
-            status: DeploymentStatus::Primary,
-            task_definition: target.task_definition.clone(),
-            containers: target.containers.clone(),
-            cpu: target.cpu.clone(),
-            memory: target.memory.clone(),
-            desired_count: service.desired_count,
-            failed_tasks: 0,
-            rollout: RolloutState::InProgress,
-            reason: format!(
-                "ECS deployment circuit breaker: rolling back to deploymentId {}.",
-                target.deployment_id
-            ),
-            created_ms: now_ms,
-            updated_ms: now_ms,
-            had_running: false,
-        },
-    );
-    service.task_definition = target.task_definition;
-    service.event(
-        ids,
-        now_ms,
-        format!(
-            "(service {name}) rolling back to deployment {} ({id}).",
-            target.deployment_id
-        ),
-    );
+/// Indices of the service's live tasks (desired RUNNING, not stopped) that belong (or not) to
+/// `deployment`.
+fn live(tasks: &[Task], service: &str, deployment: &str, of_it: bool) -> Vec<usize> {
+    (0..tasks.len())
+        .filter(|&i| {
+            tasks[i].service == service
+                && (tasks[i].deployment == deployment) == of_it
+                && tasks[i].is_live()
+        })
+        .collect()
 }
 
-fn schedule(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: &mut SplitMix64) {
+fn schedule(
+    service: &mut Service,
+    tasks: &mut Vec<Task>,
+    now_ms: i64,
+    ids: &mut SplitMix64,
+    mode: Mode,
+) {
     let Some(primary) = service.deployments.first().cloned() else {
         return;
     };
-    if primary.rollout == RolloutState::Failed {
-        // A failed deployment launches nothing; without rollback the old tasks keep running.
-        return;
+    let (started, stopped) = match mode {
+        Mode::Hold => return,
+        Mode::Rolling => {
+            if primary.rollout == super::deployment::RolloutState::Failed {
+                // A failed deployment launches nothing; without rollback the old tasks keep
+                // running.
+                return;
+            }
+            rolling(service, &primary, tasks, now_ms, ids)
+        }
+        Mode::Beside | Mode::Replace => {
+            blue_green(service, &primary, tasks, now_ms, ids, mode == Mode::Replace)
+        }
+    };
+    let name = service.name.clone();
+    if !started.is_empty() {
+        service.event(
+            ids,
+            now_ms,
+            format!(
+                "(service {name}) has started {} tasks: {}.",
+                started.len(),
+                task_list(&started)
+            ),
+        );
     }
-    let desired = service.desired_count;
-    let mut stopped = Vec::new();
+    if !stopped.is_empty() {
+        service.event(
+            ids,
+            now_ms,
+            format!(
+                "(service {name}) has stopped {} running tasks: {}.",
+                stopped.len(),
+                task_list(&stopped)
+            ),
+        );
+    }
+}
 
-    // Scale-in of the PRIMARY itself (desired count lowered): pending tasks first, newest first.
-    let mut primary_live: Vec<usize> = (0..tasks.len())
-        .filter(|&i| {
-            tasks[i].service == service.name
-                && tasks[i].deployment == primary.id
-                && tasks[i].is_live()
-        })
-        .collect();
-    primary_live.sort_by_key(|&i| (tasks[i].last == TaskStatus::Running, std::cmp::Reverse(i)));
-    while primary_live.len() as i64 > desired {
-        let i = primary_live.remove(0);
+/// Stops the PRIMARY's tasks beyond the desired count (pending first, newest first). Returns the
+/// live tasks left and the ids stopped.
+fn scale_in(
+    service: &Service,
+    primary: &Deployment,
+    tasks: &mut [Task],
+    now_ms: i64,
+) -> (Vec<usize>, Vec<String>) {
+    let mut own = live(tasks, &service.name, &primary.id, true);
+    own.sort_by_key(|&i| (tasks[i].last == TaskStatus::Running, std::cmp::Reverse(i)));
+    let mut stopped = Vec::new();
+    while own.len() as i64 > service.desired_count {
+        let i = own.remove(0);
         stop(&mut tasks[i], &primary.id, now_ms);
         stopped.push(tasks[i].id.clone());
     }
+    (own, stopped)
+}
+
+/// The rolling scheduler. Returns the ids of the tasks started and stopped.
+fn rolling(
+    service: &Service,
+    primary: &Deployment,
+    tasks: &mut Vec<Task>,
+    now_ms: i64,
+    ids: &mut SplitMix64,
+) -> (Vec<String>, Vec<String>) {
+    let desired = service.desired_count;
+    let (primary_live, mut stopped) = scale_in(service, primary, tasks, now_ms);
 
     // Launch within maximumPercent; tasks still draining occupy capacity until they stop.
     let occupying = tasks
@@ -331,7 +289,7 @@ fn schedule(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: &mut
     let room = (max_total - occupying).max(0);
     let mut started = Vec::new();
     for _ in 0..need.min(room).max(0) {
-        let task = launch(service, &primary, now_ms, ids, false);
+        let task = launch(service, primary, now_ms, ids, false);
         started.push(task.id.clone());
         tasks.push(task);
     }
@@ -350,13 +308,7 @@ fn schedule(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: &mut
             .position(|d| d.id == deployment)
             .unwrap_or(0)
     };
-    let mut old: Vec<usize> = (0..tasks.len())
-        .filter(|&i| {
-            tasks[i].service == service.name
-                && tasks[i].deployment != primary.id
-                && tasks[i].is_live()
-        })
-        .collect();
+    let mut old = live(tasks, &service.name, &primary.id, false);
     // Pending tasks first (they serve nothing), then the oldest deployments, then launch order.
     old.sort_by_key(|&i| {
         (
@@ -377,42 +329,33 @@ fn schedule(service: &mut Service, tasks: &mut Vec<Task>, now_ms: i64, ids: &mut
             can_stop -= 1;
         }
     }
-    let name = service.name.clone();
-    if !started.is_empty() {
-        service.event(
-            ids,
-            now_ms,
-            format!(
-                "(service {name}) has started {} tasks: {}.",
-                started.len(),
-                task_list(&started)
-            ),
-        );
-    }
     stopped_running.extend(stopped);
-    if !stopped_running.is_empty() {
-        service.event(
-            ids,
-            now_ms,
-            format!(
-                "(service {name}) has stopped {} running tasks: {}.",
-                stopped_running.len(),
-                task_list(&stopped_running)
-            ),
-        );
-    }
+    (started, stopped_running)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn threshold_matches_ecs() {
-        assert_eq!(failure_threshold(1), 3);
-        assert_eq!(failure_threshold(2), 3);
-        assert_eq!(failure_threshold(7), 4);
-        assert_eq!(failure_threshold(10), 5);
-        assert_eq!(failure_threshold(1000), 200);
+/// The blue/green scheduler: the PRIMARY grows to its desired count regardless of
+/// `maximumPercent` (green runs beside blue); with `replace`, every other task stops.
+fn blue_green(
+    service: &Service,
+    primary: &Deployment,
+    tasks: &mut Vec<Task>,
+    now_ms: i64,
+    ids: &mut SplitMix64,
+    replace: bool,
+) -> (Vec<String>, Vec<String>) {
+    let (primary_live, mut stopped) = scale_in(service, primary, tasks, now_ms);
+    let need = service.desired_count - primary_live.len() as i64;
+    let mut started = Vec::new();
+    for _ in 0..need.max(0) {
+        let task = launch(service, primary, now_ms, ids, false);
+        started.push(task.id.clone());
+        tasks.push(task);
     }
+    if replace {
+        for i in live(tasks, &service.name, &primary.id, false) {
+            stop(&mut tasks[i], &primary.id, now_ms);
+            stopped.push(tasks[i].id.clone());
+        }
+    }
+    (started, stopped)
 }

@@ -8,12 +8,13 @@ use crate::ecr::Ecr;
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 
-use super::config::{DeploymentConfigurationIn, default_config, merge_config};
+use super::config::DeployConfig;
+use super::config_rules::{DeploymentConfigurationIn, merge_config, validate};
+use super::deployment::{Deployment, DeploymentStatus, Revision, revision_id};
 use super::images::resolve_image;
-use super::model::{
-    Deployment, DeploymentStatus, Ecs, ResolvedContainer, RolloutState, Service, service_not_found,
-    short_name, valid_name,
-};
+use super::lifecycle;
+use super::model::{Ecs, Service, service_not_found, short_name, valid_name};
+use super::task::ResolvedContainer;
 use super::wire::{check_batch, describe_each, service_json, wants_tags};
 use super::{Call, Handler};
 
@@ -43,6 +44,7 @@ struct CreateServiceIn {
     launch_type: Option<String>,
     deployment_configuration: Option<DeploymentConfigurationIn>,
     network_configuration: Option<Value>,
+    load_balancers: Option<Vec<Value>>,
     scheduling_strategy: Option<String>,
     deployment_controller: Option<Value>,
 }
@@ -56,6 +58,7 @@ struct UpdateServiceIn {
     task_definition: Option<String>,
     deployment_configuration: Option<DeploymentConfigurationIn>,
     network_configuration: Option<Value>,
+    load_balancers: Option<Vec<Value>>,
     force_new_deployment: Option<bool>,
 }
 
@@ -79,7 +82,8 @@ struct ListServicesIn {
 
 impl Ecs {
     /// Starts a new PRIMARY deployment of the service's current task definition, resolving every
-    /// container image once. The previous PRIMARY becomes ACTIVE.
+    /// container image once: a new service revision and its service deployment. The previous
+    /// PRIMARY becomes ACTIVE.
     pub fn new_deployment(
         &self,
         service: &mut Service,
@@ -107,22 +111,23 @@ impl Ecs {
                 d.updated_ms = now_ms;
             }
         }
-        let deployment = Deployment {
-            reason: format!("ECS deployment {id} in progress."),
-            id,
-            status: DeploymentStatus::Primary,
+        let revision = Revision {
+            id: revision_id(&id),
             task_definition: td.key.clone(),
             containers,
             cpu: td.string("cpu"),
             memory: td.string("memory"),
-            desired_count: service.desired_count,
-            failed_tasks: 0,
-            rollout: RolloutState::InProgress,
+            launch_type: service.launch_type.clone(),
+            network_configuration: service.network_configuration.clone(),
+            load_balancers: service.load_balancers.clone(),
             created_ms: now_ms,
-            updated_ms: now_ms,
-            had_running: false,
         };
+        service.revisions.push(revision.clone());
+        let reason = format!("ECS deployment {id} in progress.");
+        let deployment =
+            Deployment::new(id.clone(), revision, service.desired_count, reason, now_ms);
         service.deployments.insert(0, deployment);
+        lifecycle::begin(service, &id, now_ms);
         Ok(())
     }
 
@@ -157,12 +162,12 @@ impl Ecs {
             .as_ref()
             .and_then(|c| c.get("type"))
             .and_then(Value::as_str)
-            .unwrap_or("ECS");
-        if controller != "ECS" {
-            return Err(AwsError::client(
-                "UnsupportedFeatureException",
-                "The emulator supports the ECS (rolling update) deployment controller only.",
-            ));
+            .unwrap_or("ECS")
+            .to_string();
+        if !["ECS", "CODE_DEPLOY", "EXTERNAL"].contains(&controller.as_str()) {
+            return Err(AwsError::invalid(format!(
+                "1 validation error detected: Value '{controller}' at 'deploymentController.type' failed to satisfy constraint: Member must satisfy enum value set: [ECS, CODE_DEPLOY, EXTERNAL]"
+            )));
         }
         if self.clusters[ci]
             .services
@@ -182,7 +187,12 @@ impl Ecs {
         if desired < 0 {
             return Err(AwsError::invalid("desiredCount must be at least 0."));
         }
-        let config = merge_config(&default_config(), input.deployment_configuration.as_ref())?;
+        let load_balancers = input.load_balancers.unwrap_or_default();
+        let config = merge_config(
+            &DeployConfig::default(),
+            input.deployment_configuration.as_ref(),
+        )?;
+        let config = validate(config, &load_balancers)?;
         let mut service = Service {
             name: input.service_name.clone(),
             created_ms: now_ms,
@@ -191,8 +201,12 @@ impl Ecs {
             config,
             launch_type: input.launch_type.unwrap_or_else(|| "FARGATE".to_string()),
             network_configuration: input.network_configuration,
+            load_balancers,
+            controller,
             deployments: Vec::new(),
             retired: Vec::new(),
+            revisions: Vec::new(),
+            service_deployments: Vec::new(),
             last_completed: None,
             events: Vec::new(),
         };
@@ -259,7 +273,12 @@ fn update_service(
         return Err(AwsError::invalid("desiredCount must be at least 0."));
     }
     let mut service = ecs.clusters[ci].services[si].clone();
-    service.config = merge_config(&service.config, input.deployment_configuration.as_ref())?;
+    let load_balancers = input
+        .load_balancers
+        .clone()
+        .unwrap_or_else(|| service.load_balancers.clone());
+    let config = merge_config(&service.config, input.deployment_configuration.as_ref())?;
+    service.config = validate(config, &load_balancers)?;
     if let Some(n) = input.desired_count {
         service.desired_count = n;
         if let Some(p) = service.deployments.first_mut() {
@@ -267,20 +286,42 @@ fn update_service(
             p.updated_ms = now_ms;
         }
     }
-    let mut redeploy = input.force_new_deployment.unwrap_or(false);
+    let mut redeploy = None;
+    if input.force_new_deployment.unwrap_or(false) {
+        redeploy = Some("network parameters");
+    }
     if let Some(td) = new_td
         && td != service.task_definition
     {
         service.task_definition = td;
-        redeploy = true;
+        redeploy = Some("task definition");
     }
     if let Some(net) = input.network_configuration
         && service.network_configuration.as_ref() != Some(&net)
     {
         service.network_configuration = Some(net);
-        redeploy = true;
+        redeploy = Some("network parameters");
     }
-    if redeploy {
+    if load_balancers != service.load_balancers {
+        service.load_balancers = load_balancers;
+        redeploy = Some("load balancers");
+    }
+    if let Some(what) = redeploy
+        && service.controller != "ECS"
+    {
+        // Only the ECS controller deploys through UpdateService; the others deploy through
+        // CodeDeploy or task sets.
+        let how = if service.controller == "CODE_DEPLOY" {
+            "Use AWS CodeDeploy to trigger a new deployment."
+        } else {
+            "Use a task set to deploy."
+        };
+        return Err(AwsError::invalid(format!(
+            "Unable to update {what} on services with a {} deployment controller. {how}",
+            service.controller
+        )));
+    }
+    if redeploy.is_some() {
         ecs.new_deployment(&mut service, now_ms, call.ecr, call.ids, &ctx.account)?;
     }
     let cluster = &mut ecs.clusters[ci];
@@ -300,11 +341,11 @@ fn describe_services(
     Ok(describe_each(
         "services",
         &input.services,
-        |name| {
+        |reference| {
             cluster
                 .services
                 .iter()
-                .find(|s| s.name == name)
+                .find(|s| s.name == short_name(reference))
                 .map(|s| service_json(cluster, s, ctx, tags))
         },
         |name| {

@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::protocol::{AwsError, RequestContext};
 
 use super::Handler;
-use super::model::{Ecs, TaskDefinition, TdKey, valid_name};
+use super::model::{Ecs, valid_name};
+use super::task::{TaskDefinition, TdKey};
 use super::wire::{task_definition_json, wants_tags};
 
 /// The task-definition operations.

@@ -6,7 +6,8 @@ use serde_json::Value;
 use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 
 use super::Handler;
-use super::model::{Ecs, TaskStatus, service_not_found, short_name, task_arn};
+use super::model::{Ecs, service_not_found, short_name};
+use super::task::{TaskStatus, task_arn};
 use super::wire::{check_batch, describe_each, task_json, wants_tags};
 
 /// The task operations.
@@ -116,11 +117,11 @@ fn describe_tasks(
     Ok(describe_each(
         "tasks",
         &input.tasks,
-        |id| {
+        |reference| {
             cluster
                 .tasks
                 .iter()
-                .find(|t| t.id == id)
+                .find(|t| t.id == short_name(reference))
                 .map(|t| task_json(cluster, t, ctx, tags))
         },
         |id| task_arn(&cluster.name, id, ctx),

@@ -5,10 +5,11 @@ use serde_json::{Value, json};
 
 use crate::protocol::{AwsError, RequestContext, ts};
 
-use super::model::{
-    Cluster, Deployment, DeploymentStatus, Service, Task, TaskDefinition, TaskStatus,
-    deployment_counts, short_name, task_arn,
-};
+use super::deployment::{Deployment, DeploymentStatus};
+use super::deployment_wire::{config_json, current_revisions_json};
+use super::model::{Cluster, Service};
+use super::task::deployment_counts;
+use super::task::{Task, TaskDefinition, TaskStatus, task_arn};
 
 /// Checks the size of a Describe* call's list member (`services`, `tasks`, …): at least one
 /// item and at most `max`, with ECS's messages.
@@ -29,8 +30,8 @@ pub fn check_batch(member: &str, references: &[String], max: usize) -> Result<()
 }
 
 /// The answer of a Describe* call: `{ <key>: [found…], "failures": [{arn, reason: "MISSING"}…] }`.
-/// `find` looks an item up by the short name of each reference (an ARN's last segment);
-/// `arn_of` builds the ARN a plain name stands for, so a failure always names an ARN.
+/// `find` looks an item up by each reference as given (a name or an ARN); `arn_of` builds the
+/// ARN a plain name stands for, so a failure always names an ARN.
 pub fn describe_each(
     key: &str,
     references: &[String],
@@ -40,7 +41,7 @@ pub fn describe_each(
     let mut found = Vec::new();
     let mut failures = Vec::new();
     for reference in references {
-        match find(short_name(reference)) {
+        match find(reference) {
             Some(v) => found.push(v),
             None => {
                 let arn = if reference.starts_with("arn:") {
@@ -139,7 +140,7 @@ fn deployment_json(
     let mut v = json!({
         "id": d.id,
         "status": d.status.as_str(),
-        "taskDefinition": d.task_definition.arn(ctx),
+        "taskDefinition": d.revision.task_definition.arn(ctx),
         "desiredCount": desired,
         "pendingCount": pending,
         "runningCount": running,
@@ -154,7 +155,7 @@ fn deployment_json(
         v["platformVersion"] = json!(p);
         v["platformFamily"] = json!("Linux");
     }
-    if let Some(n) = &service.network_configuration {
+    if let Some(n) = &d.revision.network_configuration {
         v["networkConfiguration"] = n.clone();
     }
     v
@@ -185,7 +186,7 @@ pub fn service_json(cluster: &Cluster, s: &Service, ctx: &RequestContext, tags: 
         "serviceArn": s.arn(&cluster.name, ctx),
         "serviceName": s.name,
         "clusterArn": cluster.arn(ctx),
-        "loadBalancers": [],
+        "loadBalancers": s.load_balancers,
         "serviceRegistries": [],
         "status": "ACTIVE",
         "desiredCount": s.desired_count,
@@ -193,18 +194,15 @@ pub fn service_json(cluster: &Cluster, s: &Service, ctx: &RequestContext, tags: 
         "pendingCount": pending,
         "launchType": s.launch_type,
         "taskDefinition": s.task_definition.arn(ctx),
-        "deploymentConfiguration": {
-            "deploymentCircuitBreaker": { "enable": s.config.circuit_breaker, "rollback": s.config.rollback },
-            "maximumPercent": s.config.maximum_percent,
-            "minimumHealthyPercent": s.config.minimum_healthy_percent,
-        },
+        "deploymentConfiguration": config_json(&s.config),
+        "currentServiceRevisions": current_revisions_json(cluster, s, ctx),
         "deployments": deployments,
         "events": events,
         "createdAt": ts(s.created_ms),
         "placementConstraints": [],
         "placementStrategy": [],
         "schedulingStrategy": "REPLICA",
-        "deploymentController": { "type": "ECS" },
+        "deploymentController": { "type": s.controller },
         "enableECSManagedTags": false,
         "propagateTags": "NONE",
         "enableExecuteCommand": false,
@@ -216,6 +214,9 @@ pub fn service_json(cluster: &Cluster, s: &Service, ctx: &RequestContext, tags: 
     }
     if let Some(n) = &s.network_configuration {
         v["networkConfiguration"] = n.clone();
+    }
+    if let Some(sd) = s.current() {
+        v["currentServiceDeployment"] = json!(sd.arn(&cluster.name, &s.name, ctx));
     }
     if tags {
         v["tags"] = json!([]);
@@ -321,6 +322,7 @@ pub fn task_json(cluster: &Cluster, t: &Task, ctx: &RequestContext, tags: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecs::model::short_name;
 
     #[test]
     fn describe_each_splits_found_and_missing_with_arns() {
@@ -332,7 +334,10 @@ mod tests {
         let out = describe_each(
             "services",
             &refs,
-            |name| (name != "zz").then(|| json!(name)),
+            |reference| {
+                let name = short_name(reference);
+                (name != "zz").then(|| json!(name))
+            },
             |name| format!("arn:x/{name}"),
         );
         assert_eq!(

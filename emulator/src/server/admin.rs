@@ -1,10 +1,11 @@
 //! The admin API under `/_emulator/`: the request log, reset, worlds, faults, rate limits, the
-//! clock, held calls and the state dump. Documented in `emulator/README.md`.
+//! clock, held calls, alarms, Lambda answers and the state dump. Documented in `emulator/README.md`.
 
 use hyper::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::ecs::{AlarmState, LambdaResult};
 use crate::faults::FaultPlan;
 use crate::protocol;
 use crate::rate_limits::RateLimits;
@@ -14,9 +15,26 @@ use super::shared::Shared;
 use super::{Resp, admin_json};
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AdvanceIn {
     steps: Option<u64>,
     ms: Option<u64>,
+    seconds: Option<u64>,
+    minutes: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AlarmIn {
+    alarm_name: String,
+    state: AlarmState,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LambdaIn {
+    function_arn: String,
+    result: LambdaResult,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +103,15 @@ pub(super) fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) 
             admin_json(200, &json!({ "refilled": shared.refill_rate_limits() }))
         }
         ("POST", "clock/advance") => match parse_or_empty::<AdvanceIn>(body) {
-            Ok(AdvanceIn { steps, ms }) => {
+            Ok(AdvanceIn {
+                steps,
+                ms,
+                seconds,
+                minutes,
+            }) => {
+                let ms = ms
+                    .or(seconds.map(|s| s.saturating_mul(1000)))
+                    .or(minutes.map(|m| m.saturating_mul(60_000)));
                 let total = match (steps, ms) {
                     (Some(s), _) => shared.advance(s),
                     (None, Some(ms)) => shared.advance_ms(ms),
@@ -104,6 +130,22 @@ pub(super) fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) 
             Err(e) => bad(e),
         },
         ("GET", "state") => admin_json(200, &shared.state_json()),
+        ("GET", "alarms") => admin_json(200, &shared.alarms_json()),
+        ("POST", "alarms") => match parse_or_empty::<AlarmIn>(body) {
+            Ok(a) => {
+                shared.set_alarm(&a.alarm_name, a.state);
+                admin_json(200, &json!({ "ok": true }))
+            }
+            Err(e) => bad(e),
+        },
+        ("GET", "lambda-functions") => admin_json(200, &shared.lambdas_json()),
+        ("POST", "lambda-functions") => match parse_or_empty::<LambdaIn>(body) {
+            Ok(l) => {
+                shared.set_lambda_result(&l.function_arn, l.result);
+                admin_json(200, &json!({ "ok": true }))
+            }
+            Err(e) => bad(e),
+        },
         _ => admin_json(
             404,
             &json!({ "error": format!("no admin route {method} /_emulator/{path}") }),

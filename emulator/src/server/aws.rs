@@ -112,6 +112,11 @@ pub(super) async fn handle(
     } else {
         Some(FaultKind::Latency)
     };
+    if decision.alarm {
+        // The alarms go off before the call is served, whatever then happens to the call.
+        shared.trip_watched_alarms();
+        fault = Some(FaultKind::Alarm);
+    }
     match decision.action {
         Some(FaultKind::Throttle) => {
             return Ok(throttled_response(
@@ -140,7 +145,7 @@ pub(super) async fn handle(
             let _ = shared.hold(&target.operation).await;
             fault = Some(FaultKind::Hold);
         }
-        Some(FaultKind::Latency) | None => {}
+        Some(FaultKind::Latency | FaultKind::Alarm) | None => {}
     }
     match shared.call(target.service, &target.operation, &body, region) {
         Ok(value) => {

@@ -2,23 +2,24 @@
 //! clock, the fault plan, AWS's rate limits, the request log and the calls held by `hold` faults.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::ecs::{AlarmState, LambdaResult};
 use crate::faults::{Decision, FaultKind, FaultPlan, FaultState};
 use crate::ids::SplitMix64;
 use crate::options::{ClockMode, Options};
 use crate::protocol::{AwsError, AwsService, RequestContext, Target};
 use crate::rate_limits::{Admission, RateLimits, Throttle};
+use crate::registry::{RegistryRequest, RegistryResponse};
 use crate::state::State;
 use crate::world::{World, WorldError};
 
-/// Emulated time one manual-clock step represents.
-pub(crate) const MANUAL_STEP_MS: u64 = 1000;
+use super::clock::{Clock, MANUAL_STEP_MS, wall_ms};
 
 /// One served AWS call, as `GET /_emulator/requests` lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,7 +56,7 @@ struct Held {
 pub(crate) struct Shared {
     world: Mutex<World>,
     state: Mutex<State>,
-    clock: ClockMode,
+    clock: Clock,
     faults: Mutex<FaultState>,
     /// AWS's request throttling; `None` when off.
     throttle: Mutex<Option<Throttle>>,
@@ -63,6 +64,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     held: Mutex<Vec<Held>>,
     request_ids: AtomicU64,
+    /// The server's own URL, once it listens (GetAuthorizationToken's `proxyEndpoint`).
+    endpoint: OnceLock<String>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (the state stays usable:
@@ -71,52 +74,41 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-pub(crate) fn wall_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 impl Shared {
     pub(crate) fn new(world: World, options: &Options) -> Result<Arc<Shared>, WorldError> {
         let state = State::load(&world, wall_ms())?;
+        let clock = Clock::new(options, state.now_ms);
         Ok(Arc::new(Shared {
             world: Mutex::new(world),
             state: Mutex::new(state),
-            clock: options.clock.clone(),
+            clock,
             faults: Mutex::new(FaultState::new(options.faults.clone().unwrap_or_default())),
             throttle: Mutex::new(options.rate_limits.clone().map(Throttle::new)),
             log: Mutex::new(Vec::new()),
             seq: AtomicU64::new(0),
             held: Mutex::new(Vec::new()),
             request_ids: AtomicU64::new(0),
+            endpoint: OnceLock::new(),
         }))
-    }
-
-    fn step_ms(&self) -> u64 {
-        match self.clock {
-            ClockMode::Real { step_ms } => step_ms.max(1),
-            ClockMode::Manual => MANUAL_STEP_MS,
-        }
     }
 
     /// Runs `steps` rollout steps now.
     pub(crate) fn advance(&self, steps: u64) -> u64 {
         let mut state = lock(&self.state);
         for _ in 0..steps {
-            match self.clock {
-                ClockMode::Manual => state.now_ms += MANUAL_STEP_MS as i64,
-                ClockMode::Real { .. } => state.now_ms = state.now_ms.max(wall_ms()),
-            }
+            state.now_ms = self.clock.next_step(state.now_ms);
             state.step();
         }
         state.steps
     }
 
-    /// Steps covering `ms` of emulated time (rounded up).
+    /// Passes `ms` of emulated time: the manual clock takes the steps that cover it (rounded
+    /// up); the real clock jumps `ms` ahead and takes as many steps as it would have taken.
     pub(crate) fn advance_ms(&self, ms: u64) -> u64 {
-        let step = self.step_ms();
-        self.advance(ms.div_ceil(step))
+        if let ClockMode::Real { .. } = self.clock.mode() {
+            self.clock.skip(ms);
+        }
+        self.advance(ms.div_ceil(self.clock.step_ms()))
     }
 
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
@@ -160,12 +152,14 @@ impl Shared {
         let world = lock(&self.world).clone();
         // The stored world was validated when it was loaded, so it loads again.
         if let Ok(state) = State::load(&world, wall_ms()) {
+            self.clock.restart(state.now_ms);
             *lock(&self.state) = state;
         }
     }
 
     pub(crate) fn load_world(&self, world: World) -> Result<(), WorldError> {
         let state = State::load(&world, wall_ms())?;
+        self.clock.restart(state.now_ms);
         *lock(&self.world) = world;
         *lock(&self.state) = state;
         Ok(())
@@ -174,8 +168,10 @@ impl Shared {
     pub(crate) fn state_json(&self) -> Value {
         let mut v = lock(&self.state).dump();
         v["held"] = json!(self.held());
-        v["clock"] = match self.clock {
-            ClockMode::Real { step_ms } => json!({ "mode": "real", "stepMs": step_ms }),
+        v["clock"] = match self.clock.mode() {
+            ClockMode::Real { step_ms } => {
+                json!({ "mode": "real", "stepMs": step_ms, "timeScale": self.clock.scale() })
+            }
             ClockMode::Manual => json!({ "mode": "manual", "stepMs": MANUAL_STEP_MS }),
         };
         v
@@ -289,24 +285,100 @@ impl Shared {
         region: Option<String>,
     ) -> Result<Value, AwsError> {
         let mut state = lock(&self.state);
-        if let ClockMode::Real { .. } = self.clock {
-            state.now_ms = state.now_ms.max(wall_ms());
-        }
+        state.now_ms = self.clock.now(state.now_ms);
         let ctx = RequestContext {
             region: region.unwrap_or_else(|| state.region.clone()),
             account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
         };
         state.call(service, operation, body, &ctx)
     }
 
+    /// Serves one registry API call against the account, at the current emulated time.
+    pub(super) fn registry(&self, req: &RegistryRequest) -> RegistryResponse {
+        let mut state = lock(&self.state);
+        state.now_ms = self.clock.now(state.now_ms);
+        // Registry calls carry no SigV4 scope: ARNs and URIs use the world's region.
+        let ctx = RequestContext {
+            region: state.region.clone(),
+            account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
+        };
+        let now_ms = state.now_ms;
+        crate::registry::serve(&mut state.ecr, req, &ctx, now_ms)
+    }
+
+    /// The world's account id.
+    pub(super) fn account(&self) -> String {
+        lock(&self.state).account.clone()
+    }
+
+    /// Records the URL the server listens on (the first call wins: one server per `Shared`).
+    pub(super) fn set_endpoint(&self, url: String) {
+        let _ = self.endpoint.set(url);
+    }
+
     /// The clock the server runs on.
     pub(super) fn clock(&self) -> &ClockMode {
-        &self.clock
+        self.clock.mode()
     }
 
     /// Emulated time now, epoch milliseconds.
     pub(super) fn now_ms(&self) -> i64 {
         lock(&self.state).now_ms
+    }
+
+    /// Puts every alarm a running service deployment watches into ALARM (an `alarm` fault).
+    pub(super) fn trip_watched_alarms(&self) -> Vec<String> {
+        lock(&self.state).ecs.trip_watched_alarms()
+    }
+
+    /// Sets a CloudWatch alarm's state (created if new).
+    pub(crate) fn set_alarm(&self, name: &str, alarm: AlarmState) {
+        lock(&self.state).ecs.alarms.insert(name.to_string(), alarm);
+    }
+
+    /// Sets what a Lambda function answers when a lifecycle hook invokes it.
+    pub(crate) fn set_lambda_result(&self, function_arn: &str, result: LambdaResult) {
+        lock(&self.state)
+            .ecs
+            .lambdas
+            .insert(function_arn.to_string(), result);
+    }
+
+    /// The alarms known to the emulator: the state set, and the state deployments see (ALARM
+    /// also while a task runs an image that trips it).
+    pub(super) fn alarms_json(&self) -> Value {
+        let state = lock(&self.state);
+        let firing = state.ecs.firing_alarms();
+        let mut names: Vec<&String> = state.ecs.alarms.keys().chain(&firing).collect();
+        names.sort();
+        names.dedup();
+        let alarms: Vec<Value> = names
+            .into_iter()
+            .map(|name| {
+                let set = state.ecs.alarms.get(name).copied().unwrap_or_default();
+                let seen = if firing.contains(name) {
+                    AlarmState::Alarm
+                } else {
+                    set
+                };
+                json!({ "alarmName": name, "state": seen.as_str(), "setState": set.as_str() })
+            })
+            .collect();
+        json!({ "alarms": alarms })
+    }
+
+    /// The scripted Lambda functions.
+    pub(super) fn lambdas_json(&self) -> Value {
+        let state = lock(&self.state);
+        let functions: Vec<Value> = state
+            .ecs
+            .lambdas
+            .iter()
+            .map(|(arn, result)| json!({ "functionArn": arn, "result": result.as_str() }))
+            .collect();
+        json!({ "lambdaFunctions": functions })
     }
 
     /// The fault plan in force and how often each rule fired, as `GET /_emulator/faults` shows it.

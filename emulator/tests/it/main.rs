@@ -8,5 +8,7 @@ mod faults;
 mod prop;
 mod rate_limits;
 mod rfc_flow;
+mod stack;
+mod strategies;
 mod support;
 mod wire;

@@ -1,24 +1,11 @@
-//! The [`Runtime`]: one provider instance with its registered types and configured data. It
-//! implements every protocol operation on plain values (the gRPC layer only decodes and
-//! encodes) and applies the rules of `plan` and `apply` around each resource call.
+//! The resource operations of the [`Runtime`]: upgrade, read, plan, apply and import, each
+//! with Terraform's rules applied around the resource's own call.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
-
-use tokio_util::sync::CancellationToken;
-
-use super::shape::{nullify_unknowns, to_diagnostics};
-use super::{
-    AnyDataSource, AnyResource, Change, Ctx, Function, FunctionError, Plan, Provider, apply, plan,
-};
+use super::{Runtime, unknown_type};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::schema::Schema;
+use crate::tfplugin::framework::shape::{nullify_unknowns, to_diagnostics};
+use crate::tfplugin::framework::{Change, Plan, Provider, apply, plan};
 use crate::tfplugin::value::{Value, json};
-
-struct Entry<T: ?Sized> {
-    item: Arc<T>,
-    schema: Schema,
-}
 
 /// A PlanResourceChange call, decoded.
 #[derive(Debug, Clone)]
@@ -96,199 +83,7 @@ pub struct ImportOutcome {
     pub diagnostics: Diagnostics,
 }
 
-/// One provider instance: its types (schemas computed once), its configured data and the
-/// cancellation token StopProvider fires.
-pub struct Runtime<P: Provider> {
-    provider: P,
-    provider_schema: Schema,
-    resources: BTreeMap<&'static str, Entry<dyn AnyResource<P::Data>>>,
-    data_sources: BTreeMap<&'static str, Entry<dyn AnyDataSource<P::Data>>>,
-    functions: BTreeMap<&'static str, Arc<dyn Function>>,
-    data: OnceLock<P::Data>,
-    stop: CancellationToken,
-}
-
 impl<P: Provider> Runtime<P> {
-    /// Registers everything `provider` offers.
-    pub fn new(provider: P) -> Self {
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|item| {
-                (
-                    item.type_name(),
-                    Entry {
-                        schema: item.schema(),
-                        item,
-                    },
-                )
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|item| {
-                (
-                    item.type_name(),
-                    Entry {
-                        schema: item.schema(),
-                        item,
-                    },
-                )
-            })
-            .collect();
-        let functions = provider
-            .functions()
-            .into_iter()
-            .map(|f| (f.name(), f))
-            .collect();
-        Self {
-            provider_schema: provider.schema(),
-            provider,
-            resources,
-            data_sources,
-            functions,
-            data: OnceLock::new(),
-            stop: CancellationToken::new(),
-        }
-    }
-
-    /// The provider type name.
-    pub fn type_name(&self) -> &'static str {
-        self.provider.type_name()
-    }
-
-    /// The provider block schema.
-    pub fn provider_schema(&self) -> &Schema {
-        &self.provider_schema
-    }
-
-    /// Every resource type with its schema.
-    pub fn resource_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
-        self.resources.iter().map(|(name, e)| (*name, &e.schema))
-    }
-
-    /// Every data source type with its schema.
-    pub fn data_source_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
-        self.data_sources.iter().map(|(name, e)| (*name, &e.schema))
-    }
-
-    /// The schema of one resource type.
-    pub fn resource_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
-        self.resources
-            .get(type_name)
-            .map(|e| &e.schema)
-            .ok_or_else(|| unknown_type("resource", type_name))
-    }
-
-    /// The schema of one data source type.
-    pub fn data_source_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
-        self.data_sources
-            .get(type_name)
-            .map(|e| &e.schema)
-            .ok_or_else(|| unknown_type("data source", type_name))
-    }
-
-    /// Every function.
-    pub fn functions(&self) -> impl Iterator<Item = (&'static str, &Arc<dyn Function>)> {
-        self.functions.iter().map(|(name, f)| (*name, f))
-    }
-
-    /// One function by name.
-    pub fn function(&self, name: &str) -> Option<&Arc<dyn Function>> {
-        self.functions.get(name)
-    }
-
-    /// Problems in the declared schemas (reported with GetProviderSchema, so a bad declaration
-    /// fails loudly in the first test that loads the provider).
-    pub fn schema_diagnostics(&self) -> Diagnostics {
-        let all = std::iter::once(("provider", &self.provider_schema))
-            .chain(self.resource_schemas())
-            .chain(self.data_source_schemas());
-        let mut diags = Diagnostics::new();
-        for (name, schema) in all {
-            if let Err(problems) = schema.check() {
-                for p in problems {
-                    diags.error(
-                        "Invalid Provider Schema",
-                        format!("{name}: {p}. This is a bug in the provider."),
-                    );
-                }
-            }
-        }
-        diags
-    }
-
-    /// StopProvider: cancels every in-flight and future resource call's token.
-    pub fn stop(&self) {
-        self.stop.cancel();
-    }
-
-    fn ctx<'a, D>(&self, data: &'a D, private: Vec<u8>) -> Ctx<'a, D> {
-        Ctx::new(data, self.stop.child_token(), private)
-    }
-
-    fn data(&self) -> Result<&P::Data, Diagnostics> {
-        self.data.get().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider Not Configured",
-                "Terraform called the provider before configuring it. This is a bug in the provider or in Terraform.",
-            )
-            .into()
-        })
-    }
-
-    /// ValidateProviderConfig: declared validators plus the provider's own checks.
-    pub fn validate_provider(&self, config: &Value) -> Diagnostics {
-        let mut diags = self.provider_schema.validate(config);
-        diags.extend(self.provider.validate(config));
-        diags
-    }
-
-    /// ConfigureProvider: builds the provider data once.
-    pub async fn configure(&self, terraform_version: &str, config: &Value) -> Diagnostics {
-        tracing::debug!(terraform_version, "configuring provider");
-        let mut ctx = self.ctx(&(), Vec::new());
-        let result = self.provider.configure(&mut ctx, config).await;
-        let (mut diags, _) = ctx.finish();
-        match result {
-            Ok(data) => {
-                if self.data.set(data).is_err() {
-                    diags.error(
-                        "Provider Already Configured",
-                        "ConfigureProvider was called twice on one provider process.",
-                    );
-                }
-            }
-            Err(errors) => diags.extend(errors),
-        }
-        diags
-    }
-
-    /// ValidateResourceConfig.
-    pub fn validate_resource(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match self.resources.get(type_name) {
-            None => unknown_type("resource", type_name),
-            Some(e) => {
-                let mut diags = e.schema.validate(config);
-                diags.extend(e.item.validate(config));
-                diags
-            }
-        }
-    }
-
-    /// ValidateDataResourceConfig.
-    pub fn validate_data_source(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match self.data_sources.get(type_name) {
-            None => unknown_type("data source", type_name),
-            Some(e) => {
-                let mut diags = e.schema.validate(config);
-                diags.extend(e.item.validate(config));
-                diags
-            }
-        }
-    }
-
     /// UpgradeResourceState: raw JSON state at `version` to a value of the current schema.
     pub fn upgrade_resource(
         &self,
@@ -422,7 +217,7 @@ impl<P: Provider> Runtime<P> {
         }
         let planned = plan::propose(&e.schema, &prior, &config, proposed);
         let mut draft = Plan {
-            prior,
+            prior: (!prior.is_null()).then_some(prior),
             config,
             planned,
             requires_replace: Vec::new(),
@@ -433,7 +228,8 @@ impl<P: Provider> Runtime<P> {
             diags.extend(errors);
             return fail(diags, private);
         }
-        let problems = plan::check(&e.schema, &draft.prior, &draft.config, &draft.planned);
+        let prior = draft.prior.unwrap_or_default();
+        let problems = plan::check(&e.schema, &prior, &draft.config, &draft.planned);
         if !problems.is_empty() {
             diags.extend(to_diagnostics(
                 "Provider Produced Invalid Plan",
@@ -442,8 +238,8 @@ impl<P: Provider> Runtime<P> {
             ));
             return fail(diags, private);
         }
-        let mut requires_replace = plan::replace_paths(&e.schema, &draft.prior, &draft.planned);
-        if !draft.prior.is_null() {
+        let mut requires_replace = plan::replace_paths(&e.schema, &prior, &draft.planned);
+        if !prior.is_null() {
             for path in draft.requires_replace {
                 if !requires_replace.contains(&path) {
                     requires_replace.push(path);
@@ -509,7 +305,7 @@ impl<P: Provider> Runtime<P> {
             };
         }
         let change = Change {
-            prior: &prior,
+            prior: (!prior.is_null()).then_some(&prior),
             planned: &planned,
             config: &config,
         };
@@ -604,71 +400,4 @@ impl<P: Provider> Runtime<P> {
             }
         }
     }
-
-    /// ReadDataSource: a wholly known object that keeps every configured value.
-    pub async fn read_data_source(&self, type_name: &str, config: &Value) -> (Value, Diagnostics) {
-        let Some(e) = self.data_sources.get(type_name) else {
-            return (Value::Null, unknown_type("data source", type_name));
-        };
-        let data = match self.data() {
-            Ok(d) => d,
-            Err(d) => return (Value::Null, d),
-        };
-        let mut ctx = self.ctx(data, Vec::new());
-        let result = e.item.read(&mut ctx, config).await;
-        let (mut diags, _) = ctx.finish();
-        match result {
-            Ok(value) => {
-                let mut problems = apply::check_known_object(&e.schema, &value);
-                for a in e.schema.root().attributes() {
-                    let (c, v) = (config.attr(a.name()), value.attr(a.name()));
-                    if !c.is_null() && c.is_wholly_known() && c != v {
-                        problems.push((
-                            AttributePath::attr(a.name()),
-                            "the result changed a configured value".into(),
-                        ));
-                    }
-                }
-                if problems.is_empty() {
-                    (value, diags)
-                } else {
-                    diags.extend(to_diagnostics(
-                        "Provider Produced Invalid Data",
-                        &format!("{type_name} read"),
-                        problems,
-                    ));
-                    (Value::Null, diags)
-                }
-            }
-            Err(errors) => {
-                diags.extend(errors);
-                (Value::Null, diags)
-            }
-        }
-    }
-
-    /// CallFunction (on an unconfigured provider: functions get no provider data).
-    pub fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, FunctionError> {
-        let f = self.functions.get(name).ok_or_else(|| FunctionError {
-            text: format!("This provider has no function named {name:?}."),
-            argument: None,
-        })?;
-        let sig = f.signature();
-        let fixed = sig.parameters.len();
-        if args.len() < fixed || (sig.variadic.is_none() && args.len() > fixed) {
-            return Err(FunctionError {
-                text: format!("{name} takes {fixed} argument(s); got {}.", args.len()),
-                argument: None,
-            });
-        }
-        f.call(args)
-    }
-}
-
-fn unknown_type(kind: &str, type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("Unknown {kind} type"),
-        format!("This provider has no {kind} type named {type_name:?}."),
-    )
-    .into()
 }
