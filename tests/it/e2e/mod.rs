@@ -4,3 +4,4 @@
 mod data_sources;
 mod foundation;
 mod prod_tag;
+mod schema;
