@@ -24,9 +24,11 @@
 #
 # With TAGDEPLOY_GPG_KEY=KEYID set, SHA256SUMS is also signed (…_SHA256SUMS.sig), which the public
 # registry requires; the key and its publication are the publisher's.
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 
 name=terraform-provider-tagdeploy
 source_dir=terraform.local/tagdeploy/tagdeploy
@@ -46,6 +48,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+require cargo "install Rust with rustup (https://rustup.rs), which puts cargo on PATH"
+require python3 "install Python 3.9 or later"
+hint "cargo metadata failed; its error is above."
 version=$(cargo metadata --no-deps --format-version 1 \
   | python3 -c 'import json,sys; print([p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="terraform-provider-tagdeploy"][0])')
 
@@ -85,10 +90,11 @@ else
     exe=$name; case "$p" in windows_*) exe=$name.exe ;; esac
     if [ "$target" = "$host_triple" ]; then
       echo "building $name $version for $p (cargo build --release)"
+      hint "the release build failed; the compiler's error is above."
       cargo build --release --quiet --bin "$name"
-      pairs+=("target/release/$exe $p")
+      pairs+=("${CARGO_TARGET_DIR:-target}/release/$exe $p")
     elif cargo build --release --quiet --bin "$name" --target "$target"; then
-      pairs+=("target/$target/release/$exe $p")
+      pairs+=("${CARGO_TARGET_DIR:-target}/$target/release/$exe $p")
     else
       echo "SKIPPED $p: cargo build --target $target failed (is its linker installed?)" >&2
     fi
