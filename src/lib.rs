@@ -7,16 +7,26 @@
 //!   enforces Terraform's plan/apply rules for every resource. Knows nothing about AWS.
 //! - [`provider`] — the `tagdeploy` provider block, its validation, and the registry of
 //!   resources, data sources and functions (one line each).
+//! - [`provider_data`] — what the configured provider hands to every resource and data source
+//!   (the AWS clients).
 //! - [`functions`] — provider-defined functions, one file each (`parse_image_uri`).
-//! - [`aws`] — the domain: AWS client construction (`aws::config`) and, later, the ECR/ECS
-//!   operations. Plain Rust: no Terraform types, no unknown values.
-//! - `resources/`, `data_sources/` (to come) — one file per Terraform type, translating between
-//!   Terraform values and the domain.
+//! - [`aws`] — the domain: AWS clients, retag, redeploy, wait, roll back, the digest report,
+//!   and what a failed AWS call says. Plain Rust: no Terraform types, no unknown values.
+//! - [`names`] — the naming rules (account id, region, repository, tag, digest, cluster and
+//!   service references, role ARN), and their schema validators.
+//! - [`errors`] — the one mapper from domain errors to diagnostics, used by every resource,
+//!   data source and function.
+//! - [`resources`], [`data_sources`] — one module per Terraform type: its model (declared
+//!   with [`model!`], which is also its schema), plan and CRUD, translating between Terraform
+//!   values and the domain.
 //! - `main.rs` — wiring only; stdout belongs to the handshake.
 
 pub mod aws;
 pub mod data_sources;
+pub mod errors;
 pub mod functions;
+pub mod names;
 pub mod provider;
+pub mod provider_data;
 pub mod resources;
 pub mod tfplugin;

@@ -1,21 +1,23 @@
-//! The `tagdeploy` provider: its configuration block, how that becomes AWS clients, and the
-//! registry of resources, data sources and functions (one line each).
+//! The `tagdeploy` provider: its configuration block (a model, which is also its schema), how
+//! that becomes AWS clients, and the registry of resources, data sources and functions (one
+//! line each).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::aws::config::{
-    AssumeRole, AwsSettings, Clients, build_clients, check_region_name as check_region,
-};
+use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
 use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
+use crate::model;
+use crate::names;
+use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
-use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
 };
-use crate::tfplugin::log;
-use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Presence, Schema, validators};
+use crate::tfplugin::model::{Model, Object, Tf, block, optional, required};
+use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
 
 /// The source address for local installs (never resolvable in a public registry).
@@ -25,133 +27,95 @@ pub const SOURCE_ADDRESS: &str = "terraform.local/tagdeploy/tagdeploy";
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TagdeployProvider;
 
-/// What every resource and data source call receives: the AWS clients, or why they are not
-/// available yet (provider settings unknown until apply).
-#[derive(Debug)]
-pub struct ProviderData {
-    clients: Result<Clients, Vec<String>>,
+model! {
+    /// The `provider "tagdeploy"` block.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct ProviderModel {
+        /// The AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION` or
+        /// the profile's region.
+        pub region: Tf<String> => optional().validate(names::validators::region()),
+        /// The named profile of the shared configuration files to use. Defaults to
+        /// `AWS_PROFILE`, then `default`.
+        pub profile: Tf<String> => optional().validate(validators::non_empty()),
+        /// Paths of shared configuration files used instead of `~/.aws/config`.
+        pub shared_config_files: Tf<Vec<String>> => optional()
+            .validate(validators::each(validators::non_empty())),
+        /// Paths of shared credentials files used instead of `~/.aws/credentials`.
+        pub shared_credentials_files: Tf<Vec<String>> => optional()
+            .validate(validators::each(validators::non_empty())),
+        /// An IAM role to assume on top of the base credentials.
+        pub assume_role: Tf<AssumeRoleModel> => block(),
+        /// Custom service endpoints (VPC endpoints, or a local emulator).
+        pub endpoints: Tf<EndpointsModel> => block(),
+    }
 }
 
-impl ProviderData {
-    /// The AWS clients, or an error diagnostic naming the provider settings that are still
-    /// unknown (Terraform configures providers during plan with whatever is known).
-    pub fn clients(&self) -> Result<&Clients, Diagnostics> {
-        self.clients.as_ref().map_err(|unknown| {
-            Diagnostic::error(
-                "Provider Configuration Not Known Yet",
-                format!(
-                    "The tagdeploy provider setting(s) {} depend on values known only after apply, so the provider cannot talk to AWS during this plan. Use known values for the provider block (or apply the resources they depend on first with -target).",
-                    unknown.join(", ")
-                ),
-            )
-            .into()
-        })
+model! {
+    /// The `assume_role` block.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct AssumeRoleModel {
+        /// The ARN of the role, e.g. `arn:aws:iam::123456789012:role/deploy`.
+        pub role_arn: Tf<String> => required().validate(names::validators::role_arn()),
+        /// The session name recorded in CloudTrail (2 to 64 characters of letters, digits and
+        /// `+=,.@_-`).
+        pub session_name: Tf<String> => optional().validate(names::validators::session_name()),
+        /// The external ID the role's trust policy requires.
+        pub external_id: Tf<String> => optional().validate(validators::length_between(2, 1224)),
+    }
+}
+
+model! {
+    /// The `endpoints` block.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct EndpointsModel {
+        /// The Amazon ECR endpoint URL, e.g. `http://127.0.0.1:4566`.
+        pub ecr: Tf<String> => optional()
+            .validate(validators::matches("an http:// or https:// URL", check_endpoint_url)),
+        /// The Amazon ECS endpoint URL.
+        pub ecs: Tf<String> => optional()
+            .validate(validators::matches("an http:// or https:// URL", check_endpoint_url)),
     }
 }
 
 impl Provider for TagdeployProvider {
     type Data = ProviderData;
+    type Model = ProviderModel;
 
     fn type_name(&self) -> &'static str {
         "tagdeploy"
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(0)
+        ProviderModel::schema(0)
             .description("Promotes environment tags in Amazon ECR and redeploys the Amazon ECS services that run them. With an empty block the standard AWS configuration chain applies (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_ECS`, shared files, instance roles).")
-            .attribute(
-                Attribute::string("region", Presence::Optional)
-                    .description("The AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION`/`AWS_DEFAULT_REGION` or the profile's region.")
-                    .validate(validators::matches("an AWS region name such as eu-west-1", check_region)),
-            )
-            .attribute(
-                Attribute::string("profile", Presence::Optional)
-                    .description("The named profile of the shared configuration files to use. Defaults to `AWS_PROFILE`, then `default`.")
-                    .validate(validators::non_empty()),
-            )
-            .attribute(
-                Attribute::string_list("shared_config_files", Presence::Optional)
-                    .description("Paths of shared configuration files used instead of `~/.aws/config`.")
-                    .validate(validators::each(validators::non_empty())),
-            )
-            .attribute(
-                Attribute::string_list("shared_credentials_files", Presence::Optional)
-                    .description("Paths of shared credentials files used instead of `~/.aws/credentials`.")
-                    .validate(validators::each(validators::non_empty())),
-            )
-            .block(NestedBlock::single(
-                "assume_role",
-                Block::new()
-                    .description("An IAM role to assume on top of the base credentials.")
-                    .attribute(
-                        Attribute::string("role_arn", Presence::Required)
-                            .description("The ARN of the role, e.g. `arn:aws:iam::123456789012:role/deploy`.")
-                            .validate(validators::matches("an IAM role ARN such as arn:aws:iam::123456789012:role/deploy", check_role_arn)),
-                    )
-                    .attribute(
-                        Attribute::string("session_name", Presence::Optional)
-                            .description("The session name recorded in CloudTrail (2 to 64 characters of letters, digits and `+=,.@_-`).")
-                            .validate(validators::matches("2 to 64 characters of letters, digits and +=,.@_-", check_session_name)),
-                    )
-                    .attribute(
-                        Attribute::string("external_id", Presence::Optional)
-                            .description("The external ID the role's trust policy requires.")
-                            .validate(validators::length_between(2, 1224)),
-                    ),
-            ))
-            .block(NestedBlock::single(
-                "endpoints",
-                Block::new()
-                    .description("Custom service endpoints (VPC endpoints, or a local emulator).")
-                    .attribute(
-                        Attribute::string("ecr", Presence::Optional)
-                            .description("The Amazon ECR endpoint URL, e.g. `http://127.0.0.1:4566`.")
-                            .validate(validators::matches("an http:// or https:// URL", check_endpoint_url)),
-                    )
-                    .attribute(
-                        Attribute::string("ecs", Presence::Optional)
-                            .description("The Amazon ECS endpoint URL.")
-                            .validate(validators::matches("an http:// or https:// URL", check_endpoint_url)),
-                    ),
-            ))
     }
 
     async fn configure(
         &self,
         _ctx: &mut Ctx<'_, ()>,
-        config: &Value,
+        config: ProviderModel,
     ) -> Result<ProviderData, Diagnostics> {
-        let unknown = unknown_settings(config);
+        let unknown = unknown_settings(&config.to_value());
         if !unknown.is_empty() {
-            log::info(
-                "provider settings unknown at configure time",
-                &[("settings", &unknown.join(","))],
+            tracing::info!(
+                settings = unknown.join(","),
+                "provider settings unknown at configure time"
             );
-            return Ok(ProviderData {
-                clients: Err(unknown),
-            });
+            return Ok(ProviderData::unknown_settings(unknown));
         }
-        let settings = settings_from(config);
+        let settings = settings_from(&config);
         let clients = build_clients(&settings).await;
         // Only non-secret settings are logged.
-        log::debug(
-            "configured AWS clients",
-            &[
-                ("region", &clients.region.clone().unwrap_or_default()),
-                ("profile", &settings.profile.clone().unwrap_or_default()),
-                (
-                    "assume_role",
-                    &settings
-                        .assume_role
-                        .as_ref()
-                        .map(|r| r.role_arn.as_str())
-                        .unwrap_or(""),
-                ),
-            ],
+        tracing::debug!(
+            region = clients.region.as_deref().unwrap_or_default(),
+            profile = settings.profile.as_deref().unwrap_or_default(),
+            assume_role = settings
+                .assume_role
+                .as_ref()
+                .map_or("", |r| r.role_arn.as_str()),
+            "configured AWS clients"
         );
-        Ok(ProviderData {
-            clients: Ok(clients),
-        })
+        Ok(ProviderData::configured(clients))
     }
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
@@ -169,101 +133,59 @@ impl Provider for TagdeployProvider {
     }
 }
 
-/// Names of settings whose value is (partly) unknown.
+/// The settings of a provider configuration that are (partly) unknown: a top-level setting by
+/// its name, a setting inside a block as `block.setting`, a block unknown as a whole by its
+/// name. Read off the configuration's own value, so no setting name is written twice.
 fn unknown_settings(config: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for name in [
-        "region",
-        "profile",
-        "shared_config_files",
-        "shared_credentials_files",
-    ] {
-        if !config.attr(name).is_wholly_known() {
-            out.push(name.to_owned());
-        }
-    }
-    for (block, attrs) in [
-        (
-            "assume_role",
-            &["role_arn", "session_name", "external_id"][..],
-        ),
-        ("endpoints", &["ecr", "ecs"][..]),
-    ] {
-        let b = config.attr(block);
-        if b.is_unknown() {
-            out.push(block.to_owned());
-            continue;
-        }
-        for a in attrs {
-            if !b.attr(a).is_wholly_known() {
-                out.push(format!("{block}.{a}"));
+    let Value::Map(settings) = config else {
+        return out;
+    };
+    for (name, value) in settings {
+        match value {
+            Value::Map(inner) if !value.is_wholly_known() => {
+                for (member, v) in inner {
+                    if !v.is_wholly_known() {
+                        out.push(format!("{name}.{member}"));
+                    }
+                }
             }
+            v if !v.is_wholly_known() => out.push(name.clone()),
+            _ => {}
         }
     }
     out
 }
 
-fn opt_string(v: &Value) -> Option<String> {
-    v.as_str().map(ToOwned::to_owned)
+fn paths(files: &Tf<Vec<String>>) -> Vec<PathBuf> {
+    files
+        .known()
+        .map(|files| files.iter().map(PathBuf::from).collect())
+        .unwrap_or_default()
 }
 
-fn paths(v: &Value) -> Vec<PathBuf> {
-    v.elements()
-        .iter()
-        .filter_map(|e| e.as_str().map(PathBuf::from))
-        .collect()
+fn owned(value: &Tf<String>) -> Option<String> {
+    value.known().cloned()
 }
 
 /// The AWS settings of a wholly known provider configuration.
-fn settings_from(config: &Value) -> AwsSettings {
-    let role = config.attr("assume_role");
-    let endpoints = config.attr("endpoints");
+fn settings_from(config: &ProviderModel) -> AwsSettings {
+    let role = config.assume_role.known();
+    let endpoints = config.endpoints.known();
     AwsSettings {
-        region: opt_string(config.attr("region")),
-        profile: opt_string(config.attr("profile")),
-        shared_config_files: paths(config.attr("shared_config_files")),
-        shared_credentials_files: paths(config.attr("shared_credentials_files")),
-        assume_role: opt_string(role.attr("role_arn")).map(|role_arn| AssumeRole {
-            role_arn,
-            session_name: opt_string(role.attr("session_name")),
-            external_id: opt_string(role.attr("external_id")),
+        region: owned(&config.region),
+        profile: owned(&config.profile),
+        shared_config_files: paths(&config.shared_config_files),
+        shared_credentials_files: paths(&config.shared_credentials_files),
+        assume_role: role.and_then(|r| {
+            owned(&r.role_arn).map(|role_arn| AssumeRole {
+                role_arn,
+                session_name: owned(&r.session_name),
+                external_id: owned(&r.external_id),
+            })
         }),
-        ecr_endpoint: opt_string(endpoints.attr("ecr")),
-        ecs_endpoint: opt_string(endpoints.attr("ecs")),
-    }
-}
-
-/// `arn:<partition>:iam::<12 digits>:role/<path and name>`.
-fn check_role_arn(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return Err(format!(
-            "{s:?} does not have the six colon-separated ARN fields"
-        ));
-    };
-    if arn != "arn" || !partition.starts_with("aws") {
-        return Err(format!("{s:?} does not start with arn:aws"));
-    }
-    if service != "iam" || !region.is_empty() {
-        return Err(format!(
-            "{s:?} is not an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-        ));
-    }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the account id {account:?} is not 12 digits"));
-    }
-    match resource.strip_prefix("role/") {
-        Some(name) if !name.is_empty() && !name.ends_with('/') => Ok(()),
-        _ => Err(format!("{resource:?} is not role/NAME")),
-    }
-}
-
-fn check_session_name(s: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if (2..=64).contains(&s.len()) && s.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!("{s:?} is not a valid session name"))
+        ecr_endpoint: endpoints.and_then(|e| owned(&e.ecr)),
+        ecs_endpoint: endpoints.and_then(|e| owned(&e.ecs)),
     }
 }
 
@@ -303,6 +225,10 @@ mod tests {
         base
     }
 
+    fn model(pairs: Vec<(&str, Value)>) -> ProviderModel {
+        ProviderModel::from_value(&config(pairs)).expect("a provider configuration")
+    }
+
     fn paths_of(d: &Diagnostics) -> Vec<String> {
         d.iter()
             .map(|d| d.attribute.clone().unwrap_or_default().to_string())
@@ -314,43 +240,63 @@ mod tests {
         assert!(TagdeployProvider.schema().check().is_ok());
     }
 
+    /// Every registered type, generically: its schema is valid and its model reads the schema's
+    /// null object and configurations with every configurable value unknown (at the top and in
+    /// nested objects) and gives them back unchanged, with exactly the schema's attribute names.
     #[test]
-    fn region_shapes() {
-        for ok in [
-            "eu-west-1",
-            "us-gov-west-1",
-            "cn-north-1",
-            "us-isob-east-1",
-            "ap-southeast-3",
-        ] {
-            assert!(check_region(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "eu",
-            "EU-west-1",
-            "eu-west",
-            "eu-west-x",
-            "europe-west-1",
-            "eu--1",
-        ] {
-            assert!(check_region(bad).is_err(), "{bad}");
-        }
+    fn every_registered_type_is_its_model() {
+        let runtime = crate::tfplugin::framework::Runtime::new(TagdeployProvider);
+        let diags = runtime.schema_diagnostics();
+        assert!(diags.is_empty(), "{diags}");
+        let types: Vec<&str> = runtime
+            .resource_schemas()
+            .chain(runtime.data_source_schemas())
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "tagdeploy_prod_tag",
+                "tagdeploy_image",
+                "tagdeploy_task_digests"
+            ]
+        );
     }
 
+    /// Every attribute, nested member and block of every type says what it is, in a sentence.
     #[test]
-    fn role_arns() {
-        assert!(check_role_arn("arn:aws:iam::123456789012:role/deploy").is_ok());
-        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/path/deploy").is_ok());
-        for bad in [
-            "arn:aws:iam::12345:role/deploy",
-            "arn:aws:s3:::bucket",
-            "arn:aws:iam::123456789012:user/me",
-            "arn:aws:iam::123456789012:role/",
-            "deploy",
-        ] {
-            assert!(check_role_arn(bad).is_err(), "{bad}");
+    fn every_attribute_is_documented() {
+        use crate::tfplugin::schema::Block;
+        fn walk(block: &Block, path: &str, missing: &mut Vec<String>) {
+            for a in block.attributes() {
+                let here = format!("{path}.{}", a.name());
+                if !a.description_text().ends_with('.') {
+                    missing.push(here.clone());
+                }
+                if let Some(nested) = a.nested_type() {
+                    walk(nested.object(), &here, missing);
+                }
+            }
+            for b in block.blocks() {
+                let here = format!("{path}.{}", b.name());
+                if !b.block().description.ends_with('.') {
+                    missing.push(here.clone());
+                }
+                walk(b.block(), &here, missing);
+            }
         }
+        let runtime = crate::tfplugin::framework::Runtime::new(TagdeployProvider);
+        let mut missing = Vec::new();
+        for (name, schema) in std::iter::once(("provider", runtime.provider_schema()))
+            .chain(runtime.resource_schemas())
+            .chain(runtime.data_source_schemas())
+        {
+            if !schema.root().description.ends_with('.') {
+                missing.push(name.to_owned());
+            }
+            walk(schema.root(), name, &mut missing);
+        }
+        assert_eq!(missing, Vec::<String>::new());
     }
 
     #[test]
@@ -420,16 +366,36 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_settings_defer_the_error_to_resources() {
-        let c = config(vec![("region", Value::Unknown)]);
+        let c = model(vec![
+            ("region", Value::Unknown),
+            (
+                "shared_config_files",
+                Value::List(vec![Value::string("a"), Value::Unknown]),
+            ),
+            (
+                "endpoints",
+                Value::object([("ecr", Value::Unknown), ("ecs", Value::string("http://x"))]),
+            ),
+            ("assume_role", Value::Unknown),
+        ]);
+        assert_eq!(
+            unknown_settings(&c.to_value()),
+            [
+                "assume_role",
+                "endpoints.ecr",
+                "region",
+                "shared_config_files"
+            ]
+        );
         let mut ctx = Ctx::new(&(), tokio_util::sync::CancellationToken::new(), Vec::new());
-        let data = TagdeployProvider.configure(&mut ctx, &c).await.unwrap();
+        let data = TagdeployProvider.configure(&mut ctx, c).await.unwrap();
         let err = data.clients().unwrap_err();
         assert!(err.to_string().contains("region"), "{err}");
     }
 
     #[tokio::test]
     async fn known_settings_build_clients() {
-        let c = config(vec![
+        let c = model(vec![
             ("region", Value::string("eu-west-1")),
             (
                 "endpoints",
@@ -440,7 +406,7 @@ mod tests {
             ),
         ]);
         let mut ctx = Ctx::new(&(), tokio_util::sync::CancellationToken::new(), Vec::new());
-        let data = TagdeployProvider.configure(&mut ctx, &c).await.unwrap();
+        let data = TagdeployProvider.configure(&mut ctx, c).await.unwrap();
         assert_eq!(data.clients().unwrap().region.as_deref(), Some("eu-west-1"));
     }
 }

@@ -22,6 +22,9 @@ pub enum FaultKind {
     Drop,
     /// Do not answer until the operation is released (admin `release` / `EmulatorHandle::release`).
     Hold,
+    /// Put every alarm that a running service deployment watches into ALARM (the call then
+    /// proceeds). Not terminal, like `Latency`.
+    Alarm,
 }
 
 fn star() -> String {
@@ -141,7 +144,9 @@ impl FaultPlan {
 pub struct Decision {
     /// Total added latency.
     pub latency: Duration,
-    /// The terminal fault, if any (never `Latency`).
+    /// Whether an `alarm` rule fired.
+    pub alarm: bool,
+    /// The terminal fault, if any (never `Latency` or `Alarm`).
     pub action: Option<FaultKind>,
 }
 
@@ -173,8 +178,8 @@ impl FaultState {
         &self.counts
     }
 
-    /// Decides what happens to one call. Latency rules add up; the first terminal rule that fires
-    /// ends the evaluation.
+    /// Decides what happens to one call. Latency rules add up and alarm rules mark the call; the
+    /// first terminal rule that fires ends the evaluation.
     pub fn decide(&mut self, service: AwsService, operation: &str) -> Decision {
         let mut decision = Decision::default();
         for (i, rule) in self.plan.rules.iter().enumerate() {
@@ -191,6 +196,8 @@ impl FaultState {
             self.counts[i] += 1;
             if rule.kind == FaultKind::Latency {
                 decision.latency += Duration::from_millis(rule.latency_ms);
+            } else if rule.kind == FaultKind::Alarm {
+                decision.alarm = true;
             } else {
                 decision.action = Some(rule.kind);
                 break;
@@ -237,6 +244,19 @@ mod tests {
         assert_eq!(d.action, Some(FaultKind::Drop));
         let d = s.decide(AwsService::Ecr, "ListImages");
         assert_eq!(d.latency, Duration::from_millis(5));
+    }
+
+    #[test]
+    fn alarm_rules_mark_the_call_and_do_not_end_the_evaluation() {
+        let p = plan(
+            r#"{"rules": [{"operation": "DescribeServiceDeployments", "kind": "alarm", "max_faults": 1}, {"kind": "throttle", "rate": 1}]}"#,
+        );
+        let mut s = FaultState::new(p);
+        let d = s.decide(AwsService::Ecs, "DescribeServiceDeployments");
+        assert!(d.alarm);
+        assert_eq!(d.action, Some(FaultKind::Throttle));
+        let d = s.decide(AwsService::Ecs, "DescribeServiceDeployments");
+        assert!(!d.alarm, "max_faults bounds alarm rules too");
     }
 
     #[test]

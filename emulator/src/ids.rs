@@ -40,6 +40,13 @@ impl SplitMix64 {
         format!("{:016x}{:016x}", self.next_u64(), self.next_u64())
     }
 
+    /// `len` characters drawn from `alphabet` (service deployment ids, hook ids).
+    pub fn token(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(alphabet[(self.next_u64() % alphabet.len() as u64) as usize]))
+            .collect()
+    }
+
     /// A UUID-shaped string (container ids, event ids).
     pub fn uuid(&mut self) -> String {
         let a = self.next_u64();
@@ -53,6 +60,22 @@ impl SplitMix64 {
             b & 0xffff_ffff_ffff
         )
     }
+}
+
+/// Letters and digits: the alphabet of service deployment ids (`ejGvqq2ilnbKT9qj0vLJe`).
+pub const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// The URL-safe base64 alphabet: pause hook ids (`ecs-pause-e7tK9G_WRJqNF_…`).
+pub const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// An id derived from `key` alone, without drawing from the world's generator: ids added to
+/// the emulator later must not shift the ids (task ids, deployment ids) that existing worlds
+/// produce.
+pub fn derived_token(key: &str, alphabet: &[u8], len: usize) -> String {
+    let seed = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    SplitMix64::new(seed).token(alphabet, len)
 }
 
 #[cfg(test)]
@@ -72,5 +95,9 @@ mod tests {
         assert_eq!(a.uuid().len(), 36);
         let f = a.next_f64();
         assert!((0.0..1.0).contains(&f));
+        let t = derived_token("ecs-svc/1", ALPHANUMERIC, 21);
+        assert_eq!(t, derived_token("ecs-svc/1", ALPHANUMERIC, 21));
+        assert_ne!(t, derived_token("ecs-svc/2", ALPHANUMERIC, 21));
+        assert!(t.len() == 21 && t.chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }

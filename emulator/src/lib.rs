@@ -14,22 +14,30 @@
 //! ```
 //!
 //! # Layout
-//! - [`world`]: the world-file format (what the emulator starts with).
-//! - [`protocol`]: AWS JSON 1.1 details: targets, typed errors, pagination tokens, timestamps.
-//! - [`ecr`]: repositories, images, tags, tag mutability, the ECR operations.
-//! - [`ecs`]: clusters, task definitions, services, deployments, tasks, the ECS operations.
-//! - [`rollout`]: the scheduler step that moves deployments and tasks along.
-//! - [`manifest`]: digests, media types, generated manifests.
-//! - [`faults`]: the seeded fault plan.
-//! - `state`: the account (ECR + ECS + emulated time); `server`: HTTP, admin API, request log.
+//! Dependencies point down this list; nothing points back up.
+//! - [`options`]: how the emulator runs (clock, starting fault plan).
+//! - `server`: HTTP: the AWS endpoint with faults, the admin API under `/_emulator/`, the request
+//!   log, the clock task.
+//! - `state`: the account (ECR + ECS + emulated time), dispatching each call to its service;
+//!   `load`: builds it from a world; `dump`: its JSON view for the admin API.
+//! - [`ecs`]: clusters, task definitions, services, deployments, tasks: the model, one module per
+//!   family of operations, the wire shapes, and the rollout scheduler.
+//! - [`ecr`]: repositories, images, tags, tag mutability: the model, its rules, one module per
+//!   family of operations, the wire shapes.
+//! - [`faults`]: the seeded fault plan; [`manifest`]: digests, media types, generated manifests;
+//!   [`protocol`]: AWS JSON 1.1 details (targets, typed errors, pagination, timestamps, the
+//!   operation tables); [`ids`]: deterministic ids.
+//! - [`world`]: the world-file format (what the emulator starts with), a leaf.
 
+mod dump;
 pub mod ecr;
 pub mod ecs;
 pub mod faults;
 pub mod ids;
+mod load;
 pub mod manifest;
+pub mod options;
 pub mod protocol;
-pub mod rollout;
 mod server;
 mod state;
 pub mod world;
@@ -42,43 +50,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use ecs::{AlarmState, LambdaResult};
 pub use faults::{FaultKind, FaultPlan, FaultPlanError, FaultRule};
+pub use options::{ClockMode, DEFAULT_STEP_MS, Options};
 pub use protocol::AwsService;
 pub use server::RequestRecord;
 pub use world::{World, WorldError};
-
-/// How rollouts advance.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClockMode {
-    /// One rollout step every `step_ms` milliseconds of wall time; timestamps follow the wall clock.
-    Real {
-        /// Milliseconds per step.
-        step_ms: u64,
-    },
-    /// Steps happen only when asked (`EmulatorHandle::advance`, `POST /_emulator/clock/advance`);
-    /// each step moves emulated time by one second. Fully deterministic.
-    Manual,
-}
-
-/// Default real-clock step: a demo rollout (three steps) takes about three seconds.
-pub const DEFAULT_STEP_MS: u64 = 1000;
-
-impl Default for ClockMode {
-    fn default() -> Self {
-        ClockMode::Real {
-            step_ms: DEFAULT_STEP_MS,
-        }
-    }
-}
-
-/// Emulator options.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Options {
-    /// Real or manual clock.
-    pub clock: ClockMode,
-    /// Fault plan in force from the start.
-    pub faults: Option<FaultPlan>,
-}
 
 fn invalid_world(e: WorldError) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
@@ -157,7 +134,10 @@ impl EmulatorHandle {
         self.shared.advance(steps)
     }
 
-    /// Runs as many steps as cover `ms` milliseconds (rounded up). Returns the total steps taken.
+    /// Passes `ms` milliseconds of emulated time: the manual clock takes as many one-second steps
+    /// as cover it (rounded up); the real clock jumps ahead by `ms` and takes as many steps as
+    /// its step length gives. Bake times and hook timeouts pass this way in one call. Returns the
+    /// total steps taken.
     pub fn advance_ms(&self, ms: u64) -> u64 {
         self.shared.advance_ms(ms)
     }
@@ -165,6 +145,18 @@ impl EmulatorHandle {
     /// Replaces the fault plan (counters and generator start afresh).
     pub fn set_faults(&self, plan: FaultPlan) {
         self.shared.set_faults(plan);
+    }
+
+    /// Sets a CloudWatch alarm's state. A service deployment that monitors an alarm in ALARM
+    /// fails (and rolls back when its `alarms.rollback` says so).
+    pub fn set_alarm(&self, alarm_name: &str, state: AlarmState) {
+        self.shared.set_alarm(alarm_name, state);
+    }
+
+    /// Sets what a Lambda function answers when a lifecycle hook invokes it: SUCCEEDED, FAILED,
+    /// or IN_PROGRESS (for ever, so the hook times out).
+    pub fn set_lambda_result(&self, function_arn: &str, result: LambdaResult) {
+        self.shared.set_lambda_result(function_arn, result);
     }
 
     /// Releases calls held by a `hold` fault for `operation` (`"*"`: all). Returns how many.

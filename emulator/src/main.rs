@@ -1,4 +1,4 @@
-//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N | --manual-clock] [--faults FILE]`
+//! `tagdeploy-emulator --listen 127.0.0.1:0 --world FILE [--step-ms N [--time-scale N] | --manual-clock] [--faults FILE]`
 //!
 //! Prints `listening on http://HOST:PORT` as its first stdout line, then serves until SIGINT or
 //! SIGTERM.
@@ -9,12 +9,13 @@ use std::process::ExitCode;
 
 use tagdeploy_emulator::{ClockMode, FaultPlan, Options, World};
 
-const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N | --manual-clock] [--faults FILE]";
+const USAGE: &str = "usage: tagdeploy-emulator --listen 127.0.0.1:PORT --world FILE [--step-ms N] [--time-scale N | --manual-clock] [--faults FILE]";
 
 struct Args {
     listen: SocketAddr,
     world: String,
     clock: ClockMode,
+    time_scale: u32,
     faults: Option<String>,
 }
 
@@ -23,6 +24,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let mut world = None;
     let mut step_ms = None;
     let mut manual = false;
+    let mut time_scale = None;
     let mut faults = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -44,6 +46,16 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 }
                 step_ms = Some(n);
             }
+            "--time-scale" => {
+                let v = value("--time-scale")?;
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("--time-scale: '{v}' is not a whole number"))?;
+                if n == 0 {
+                    return Err("--time-scale must be at least 1".into());
+                }
+                time_scale = Some(n);
+            }
             "--manual-clock" => manual = true,
             "--faults" => faults = Some(value("--faults")?),
             "-h" | "--help" => return Err(USAGE.into()),
@@ -52,6 +64,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
     }
     if manual && step_ms.is_some() {
         return Err("--step-ms and --manual-clock exclude each other".into());
+    }
+    if manual && time_scale.is_some() {
+        return Err(
+            "--time-scale and --manual-clock exclude each other (on the manual clock every step is one emulated second)"
+                .into(),
+        );
     }
     let listen = listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
     let listen: SocketAddr = listen
@@ -72,6 +90,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         listen,
         world,
         clock,
+        time_scale: time_scale.unwrap_or(1),
         faults,
     })
 }
@@ -120,6 +139,7 @@ async fn main_inner(args: Args) -> Result<(), String> {
     let options = Options {
         clock: args.clock,
         faults,
+        time_scale: args.time_scale,
     };
     tagdeploy_emulator::run(listener, world, options, shutdown_signal())
         .await

@@ -133,6 +133,43 @@ pub struct RequestContext {
     pub account: String,
 }
 
+/// One AWS call as an operation handler sees it: the body still to decode, who asks, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The JSON body as received.
+    pub body: &'a [u8],
+    /// Region and account.
+    pub ctx: &'a RequestContext,
+    /// Emulated time, epoch milliseconds.
+    pub now_ms: i64,
+}
+
+impl Request<'_> {
+    /// The body decoded into the operation's input type (see [`decode`]).
+    pub fn input<T: DeserializeOwned>(&self) -> Result<T, AwsError> {
+        decode(self.body)
+    }
+}
+
+/// The handler of operation `name` in the first family that lists it; `None` when no family does
+/// (the caller answers `UnknownOperationException`). A family is one module's table of
+/// `(operation, handler)` pairs, so a new family is one more entry in the caller's list.
+pub fn find_operation<H: Copy>(families: &[&[(&'static str, H)]], name: &str) -> Option<H> {
+    families
+        .iter()
+        .flat_map(|family| family.iter())
+        .find(|(op, _)| *op == name)
+        .map(|(_, handler)| *handler)
+}
+
+/// Every operation name in `families`, in table order.
+pub fn operation_names<H>(families: &[&[(&'static str, H)]]) -> Vec<&'static str> {
+    families
+        .iter()
+        .flat_map(|family| family.iter().map(|(op, _)| *op))
+        .collect()
+}
+
 /// Decodes a request body into a typed input. A missing required member becomes
 /// `InvalidParameterException`; any other shape error is a `SerializationException` (what the
 /// AWS JSON front end answers for bodies it cannot read).
@@ -195,6 +232,24 @@ pub fn paginate<T: Clone>(
     let end = start.saturating_add(page_size).min(items.len());
     let next = (end < items.len()).then(|| encode_token(operation, end));
     Ok((items[start..end].to_vec(), next))
+}
+
+/// The output of a paginated list operation: `{ <key>: [page], "nextToken": … }`, the token only
+/// when more items follow.
+pub fn paginated<T: Clone + Serialize>(
+    operation: &str,
+    key: &str,
+    items: &[T],
+    token: Option<&str>,
+    page_size: usize,
+) -> Result<Value, AwsError> {
+    let (page, next) = paginate(operation, items, token, page_size)?;
+    let mut out = serde_json::Map::new();
+    out.insert(key.to_string(), serde_json::json!(page));
+    if let Some(n) = next {
+        out.insert("nextToken".to_string(), Value::String(n));
+    }
+    Ok(Value::Object(out))
 }
 
 /// Validates an optional `maxResults` against the model's range and returns the page size.

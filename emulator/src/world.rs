@@ -4,8 +4,12 @@
 //! Member names are lowerCamel like the AWS APIs, and task definitions / services are written as
 //! the bodies of `RegisterTaskDefinition` / `CreateService` requests, so anything valid there is
 //! valid here.
+//!
+//! This module is only the format (a leaf: it depends on nothing else in the crate). Reading a
+//! world with validation (`World::from_file`, `World::from_json`) lives in the `load` module,
+//! because validating a world means building the account it describes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -61,6 +65,12 @@ pub struct World {
     /// Services, each a `CreateService` request body; they start deployed and steady.
     #[serde(default)]
     pub services: Vec<Value>,
+    /// CloudWatch alarms deployments may watch, with their state at load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<AlarmSpec>,
+    /// Lambda functions lifecycle hooks may invoke, with what they answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lambda_functions: Vec<LambdaFunctionSpec>,
 }
 
 fn default_account() -> String {
@@ -87,33 +97,13 @@ impl Default for World {
             clusters: Vec::new(),
             task_definitions: Vec::new(),
             services: Vec::new(),
+            alarms: Vec::new(),
+            lambda_functions: Vec::new(),
         }
     }
 }
 
 impl World {
-    /// Reads and validates a world file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<World, WorldError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        World::from_json(&text)
-    }
-
-    /// Parses and validates a world from JSON text.
-    pub fn from_json(text: &str) -> Result<World, WorldError> {
-        let world: World = serde_json::from_str(text)?;
-        world.validate()?;
-        Ok(world)
-    }
-
-    /// Checks that the world can be loaded (builds it once and throws the result away).
-    pub fn validate(&self) -> Result<(), WorldError> {
-        crate::state::State::load(self, 0).map(|_| ())
-    }
-
     /// The registry host of this world's ECR in its default region
     /// (`<account>.dkr.ecr.<region>.amazonaws.com`).
     pub fn registry(&self) -> String {
@@ -170,6 +160,9 @@ pub struct ImageSpec {
     /// Push time, epoch seconds (default: spaced one minute apart before the start time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushed_at: Option<f64>,
+    /// Alarms that go into ALARM while a task runs this image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers_alarms: Vec<String>,
 }
 
 /// Parameters of a generated manifest.
@@ -217,6 +210,9 @@ pub struct ExternalImageSpec {
     /// `false`: tasks fail to start.
     #[serde(default = "yes")]
     pub healthy: bool,
+    /// Alarms that go into ALARM while a task runs this image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers_alarms: Vec<String>,
 }
 
 /// An ECS cluster.
@@ -225,4 +221,34 @@ pub struct ExternalImageSpec {
 pub struct ClusterSpec {
     /// Cluster name.
     pub name: String,
+}
+
+/// A CloudWatch alarm and its state at load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlarmSpec {
+    /// The alarm name, as `deploymentConfiguration.alarms.alarmNames` lists it.
+    pub alarm_name: String,
+    /// `OK` (default), `ALARM` or `INSUFFICIENT_DATA`.
+    #[serde(default = "ok")]
+    pub state: String,
+}
+
+fn ok() -> String {
+    "OK".to_string()
+}
+
+/// A Lambda function a lifecycle hook may invoke, and the `hookStatus` it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LambdaFunctionSpec {
+    /// The function ARN, as `lifecycleHooks[].hookTargetArn` names it.
+    pub function_arn: String,
+    /// `SUCCEEDED` (default), `FAILED`, or `IN_PROGRESS` (never finishes: the hook times out).
+    #[serde(default = "succeeded")]
+    pub result: String,
+}
+
+fn succeeded() -> String {
+    "SUCCEEDED".to_string()
 }

@@ -18,6 +18,10 @@
 //!
 //! The shared calls run in tasks of their own, so a caller that gives up (Terraform stopping)
 //! does not cancel the call other callers wait for.
+//!
+//! Both are generic: they know nothing of ECR or ECS. Which calls are shared, and with what
+//! batch sizes, is said by [`super::ecr::SharedImageLookups`], [`super::ecs::SharedEcsReads`]
+//! and the process-wide bundle beside the clients, [`super::config::SharedReads`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -27,11 +31,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
-
-use super::ecr::ImageDetails;
-use super::ecs::{DESCRIBE_SERVICES_BATCH, DESCRIBE_TASKS_BATCH, ServiceState, TaskState};
-use super::error::{EcrError, EcsError};
-use super::image::{ImageSelector, RepositoryRef};
 
 /// How long a batch waits for another caller after the last one joined, unless it is full.
 /// Short against an AWS round trip, long enough for the reads Terraform starts together.
@@ -293,38 +292,6 @@ where
             Ok(answer) => answer.clone().unwrap_or(abandoned),
             Err(_) => abandoned,
         }
-    }
-}
-
-/// A repository and the image ids asked for: identical lookups share a call.
-pub type ImagesKey = (RepositoryRef, Vec<ImageSelector>);
-
-/// The coalescers of one provider process, shared by every resource and data source call
-/// through [`super::config::Clients`].
-#[derive(Debug)]
-pub struct Coalescer {
-    /// DescribeServices, by cluster, 10 services a call.
-    pub services: Batcher<ServiceState, EcsError>,
-    /// DescribeTasks, by cluster, 100 tasks a call.
-    pub tasks: Batcher<TaskState, EcsError>,
-    /// DescribeImages, identical lookups only.
-    pub images: SingleFlight<ImagesKey, Result<Vec<Option<ImageDetails>>, EcrError>>,
-}
-
-impl Coalescer {
-    /// Coalescers whose batches wait `window` for another caller, `max_wait` at most.
-    pub fn new(window: Duration, max_wait: Duration) -> Coalescer {
-        Coalescer {
-            services: Batcher::new(window, max_wait, DESCRIBE_SERVICES_BATCH),
-            tasks: Batcher::new(window, max_wait, DESCRIBE_TASKS_BATCH),
-            images: SingleFlight::default(),
-        }
-    }
-}
-
-impl Default for Coalescer {
-    fn default() -> Self {
-        Coalescer::new(DEFAULT_WINDOW, DEFAULT_MAX_WAIT)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Client construction: provider settings → `aws_config::SdkConfig` → ECR and ECS clients.
+//! Client construction: provider settings → `aws_config::SdkConfig` → ECR and ECS clients,
+//! with the reads their users share ([`SharedReads`]).
 //!
 //! Nothing here touches the network: credentials are resolved lazily on the first request, and
 //! the region comes from the settings, `AWS_REGION`/`AWS_DEFAULT_REGION` or the profile files
@@ -7,7 +8,6 @@
 //! `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL_ECS` / `AWS_ENDPOINT_URL`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
@@ -16,9 +16,10 @@ use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
 };
 
-use super::coalesce::Coalescer;
-use super::ecr::Ecr;
-use super::ecs::Ecs;
+use super::coalesce::{DEFAULT_MAX_WAIT, DEFAULT_WINDOW};
+use super::ecr::{Ecr, SharedImageLookups};
+use super::ecs::{Ecs, SharedEcsReads};
+use super::telemetry::CallObserver;
 
 /// Attempts per call for ECR (standard retry mode: exponential backoff with jitter).
 pub const ECR_MAX_ATTEMPTS: u32 = 5;
@@ -87,20 +88,39 @@ pub struct Clients {
     /// The region the clients talk to, if one was found.
     pub region: Option<String>,
     /// Shares reads between the concurrent calls of this provider process.
-    pub coalescer: Arc<Coalescer>,
+    pub shared: SharedReads,
+}
+
+/// The reads the concurrent calls of one provider process share (see [`super::coalesce`]):
+/// batched DescribeServices and DescribeTasks, single-flight DescribeImages.
+#[derive(Debug, Clone)]
+pub struct SharedReads {
+    /// DescribeServices and DescribeTasks, batched by cluster.
+    pub ecs: SharedEcsReads,
+    /// Identical DescribeImages lookups in flight.
+    pub ecr: SharedImageLookups,
+}
+
+impl Default for SharedReads {
+    fn default() -> Self {
+        SharedReads {
+            ecs: SharedEcsReads::new(DEFAULT_WINDOW, DEFAULT_MAX_WAIT),
+            ecr: SharedImageLookups::default(),
+        }
+    }
 }
 
 impl Clients {
     /// The ECR operations, sharing identical concurrent image lookups with every other user of
     /// these clients.
     pub fn shared_ecr(&self) -> Ecr {
-        Ecr::coalesced(self.ecr.clone(), Arc::clone(&self.coalescer))
+        Ecr::coalesced(self.ecr.clone(), self.shared.ecr.clone())
     }
 
     /// The ECS operations, batching DescribeServices and DescribeTasks with every other user of
     /// these clients.
     pub fn shared_ecs(&self) -> Ecs {
-        Ecs::coalesced(self.ecs.clone(), Arc::clone(&self.coalescer))
+        Ecs::coalesced(self.ecs.clone(), self.shared.ecs.clone())
     }
 }
 
@@ -177,16 +197,19 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
     }
 }
 
-/// Builds the ECR and ECS clients (cheap; no network).
+/// Builds the ECR and ECS clients (cheap; no network). Every call they make is observed
+/// ([`CallObserver`]): logged at DEBUG, and recorded for the error message if it fails.
 pub async fn build_clients(settings: &AwsSettings) -> Clients {
     let sdk = load_sdk_config(settings).await;
     let mut ecr = aws_sdk_ecr::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(ECR_MAX_ATTEMPTS))
+        .interceptor(CallObserver);
     if let Some(url) = &settings.ecr_endpoint {
         ecr = ecr.endpoint_url(url);
     }
     let mut ecs = aws_sdk_ecs::config::Builder::from(&sdk)
-        .retry_config(RetryConfig::standard().with_max_attempts(ECS_MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(ECS_MAX_ATTEMPTS))
+        .interceptor(CallObserver);
     if let Some(url) = &settings.ecs_endpoint {
         ecs = ecs.endpoint_url(url);
     }
@@ -194,27 +217,7 @@ pub async fn build_clients(settings: &AwsSettings) -> Clients {
         ecr: aws_sdk_ecr::Client::from_conf(ecr.build()),
         ecs: aws_sdk_ecs::Client::from_conf(ecs.build()),
         region: sdk.region().map(ToString::to_string),
-        coalescer: Arc::new(Coalescer::default()),
-    }
-}
-
-/// Checks that `s` is shaped like an AWS region name: `eu-west-1`, `us-gov-west-1`,
-/// `cn-north-1`, `us-isob-east-1` (lowercase words joined by dashes, a two-letter first word,
-/// a number last). Existence is not checked: new regions appear all the time.
-pub fn check_region_name(s: &str) -> Result<(), String> {
-    let parts: Vec<&str> = s.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{s:?} is not shaped like a region name"))
+        shared: SharedReads::default(),
     }
 }
 

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use aws_sdk_ecr::types::{ImageFailureCode, ImageIdentifier};
 use aws_smithy_types::date_time::Format;
 
-use super::coalesce::Coalescer;
-use super::error::{ApiError, EcrError};
+use super::call;
+use super::coalesce::SingleFlight;
+use super::error::{ApiError, EcrError, Service};
 use super::image::{Digest, ImageSelector, RepositoryRef, TagMutability};
 
 /// Every manifest type we accept back from BatchGetImage. Without this list ECR may answer with
@@ -55,12 +56,25 @@ pub enum RetagOutcome {
     AlreadyThere,
 }
 
+/// A repository and the image ids asked for: identical lookups share a call.
+pub type ImagesKey = (RepositoryRef, Vec<ImageSelector>);
+
+/// What one [`Ecr::images`] lookup answers.
+type ImagesAnswer = Result<Vec<Option<ImageDetails>>, EcrError>;
+
+/// DescribeImages lookups shared by the concurrent callers of one provider process: identical
+/// lookups in flight share one call (see [`super::coalesce`]).
+#[derive(Debug, Clone, Default)]
+pub struct SharedImageLookups {
+    flights: Arc<SingleFlight<ImagesKey, ImagesAnswer>>,
+}
+
 /// ECR operations of the domain, over an SDK client.
 #[derive(Debug, Clone)]
 pub struct Ecr {
     client: aws_sdk_ecr::Client,
     /// Shares identical concurrent [`Ecr::images`] lookups, when set.
-    coalescer: Option<Arc<Coalescer>>,
+    shared: Option<SharedImageLookups>,
 }
 
 impl Ecr {
@@ -68,34 +82,29 @@ impl Ecr {
     pub fn new(client: aws_sdk_ecr::Client) -> Ecr {
         Ecr {
             client,
-            coalescer: None,
+            shared: None,
         }
     }
 
     /// Wraps a configured client whose [`Ecr::images`] lookups share the call in flight with
-    /// identical concurrent lookups by other users of `coalescer` (see [`super::coalesce`]).
-    pub fn coalesced(client: aws_sdk_ecr::Client, coalescer: Arc<Coalescer>) -> Ecr {
+    /// identical concurrent lookups by other users of `shared`.
+    pub fn coalesced(client: aws_sdk_ecr::Client, shared: SharedImageLookups) -> Ecr {
         Ecr {
             client,
-            coalescer: Some(coalescer),
+            shared: Some(shared),
         }
     }
 
     /// The repository's URI and tag mutability (one DescribeRepositories call).
     pub async fn repository(&self, repository: &RepositoryRef) -> Result<Repository, EcrError> {
-        let output = self
+        let request = self
             .client
             .describe_repositories()
             .set_registry_id(repository.registry_id.clone())
-            .repository_names(&repository.name)
-            .send()
+            .repository_names(&repository.name);
+        let output = call::send(Service::Ecr, "DescribeRepositories", request.send())
             .await
-            .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_repository_not_found_exception() => EcrError::RepositoryNotFound {
-                    repository: repository.clone(),
-                },
-                _ => ApiError::from_sdk("DescribeRepositories", &err).into(),
-            })?;
+            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         let found = output
             .repositories()
             .iter()
@@ -149,13 +158,13 @@ impl Ecr {
         repository: &RepositoryRef,
         selectors: &[ImageSelector],
     ) -> Result<Vec<Option<ImageDetails>>, EcrError> {
-        let Some(coalescer) = &self.coalescer else {
+        let Some(shared) = &self.shared else {
             return self.lookup(repository, selectors).await;
         };
         let own = Ecr::new(self.client.clone());
         let (repo, wanted) = (repository.clone(), selectors.to_vec());
-        coalescer
-            .images
+        shared
+            .flights
             .run(
                 (repository.clone(), selectors.to_vec()),
                 move || async move { own.lookup(&repo, &wanted).await },
@@ -201,22 +210,22 @@ impl Ecr {
         selectors: &[ImageSelector],
     ) -> Result<Vec<Option<ImageDetails>>, DescribeFailure> {
         let ids = selectors.iter().map(image_identifier).collect::<Vec<_>>();
-        let output = self
+        let request = self
             .client
             .describe_images()
             .set_registry_id(repository.registry_id.clone())
             .repository_name(&repository.name)
-            .set_image_ids(Some(ids))
-            .send()
+            .set_image_ids(Some(ids));
+        let output = call::send(Service::Ecr, "DescribeImages", request.send())
             .await
-            .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_image_not_found_exception() => DescribeFailure::ImageMissing,
-                Some(e) if e.is_repository_not_found_exception() => {
-                    DescribeFailure::Other(EcrError::RepositoryNotFound {
-                        repository: repository.clone(),
-                    })
-                }
-                _ => DescribeFailure::Other(ApiError::from_sdk("DescribeImages", &err).into()),
+            .map_err(|failed| {
+                failed.interpret(|e| {
+                    if e.is_image_not_found_exception() {
+                        Some(DescribeFailure::ImageMissing)
+                    } else {
+                        missing_repository(repository)(e).map(DescribeFailure::Other)
+                    }
+                })
             })?;
         let mut details = Vec::new();
         for detail in output.image_details() {
@@ -264,7 +273,7 @@ impl Ecr {
         digest: &Digest,
         tag: &str,
     ) -> Result<RetagOutcome, EcrError> {
-        let output = self
+        let request = self
             .client
             .batch_get_image()
             .set_registry_id(repository.registry_id.clone())
@@ -279,15 +288,10 @@ impl Ecr {
                     .iter()
                     .map(|s| (*s).to_owned())
                     .collect(),
-            ))
-            .send()
+            ));
+        let output = call::send(Service::Ecr, "BatchGetImage", request.send())
             .await
-            .map_err(|err| match err.as_service_error() {
-                Some(e) if e.is_repository_not_found_exception() => EcrError::RepositoryNotFound {
-                    repository: repository.clone(),
-                },
-                _ => ApiError::from_sdk("BatchGetImage", &err).into(),
-            })?;
+            .map_err(|failed| failed.interpret(missing_repository(repository)))?;
         if let Some(failure) = output.failures().first() {
             return Err(match failure.failure_code() {
                 Some(ImageFailureCode::ImageNotFound) => EcrError::DigestNotFound {
@@ -316,7 +320,7 @@ impl Ecr {
             detail: "the image has no manifest".to_owned(),
         })?;
 
-        let put = self
+        let request = self
             .client
             .put_image()
             .set_registry_id(repository.registry_id.clone())
@@ -324,32 +328,35 @@ impl Ecr {
             .image_manifest(manifest)
             .set_image_manifest_media_type(image.image_manifest_media_type().map(str::to_owned))
             .image_digest(digest.as_str())
-            .image_tag(tag)
-            .send()
-            .await;
+            .image_tag(tag);
+        let put = call::send(Service::Ecr, "PutImage", request.send()).await;
         let outcome = match put {
             Ok(_) => RetagOutcome::Moved,
-            Err(err) => match err.as_service_error() {
-                Some(e) if e.is_image_already_exists_exception() => RetagOutcome::AlreadyThere,
-                Some(e) if e.is_image_tag_already_exists_exception() => {
-                    return Err(EcrError::TagImmutable {
-                        repository: repository.clone(),
-                        tag: tag.to_owned(),
-                    });
-                }
-                Some(e) if e.is_referenced_images_not_found_exception() => {
-                    return Err(EcrError::ReferencedImagesMissing {
-                        repository: repository.clone(),
-                        digest: digest.clone(),
-                    });
-                }
-                Some(e) if e.is_repository_not_found_exception() => {
-                    return Err(EcrError::RepositoryNotFound {
-                        repository: repository.clone(),
-                    });
-                }
-                _ => return Err(ApiError::from_sdk("PutImage", &err).into()),
-            },
+            // The tag is already on this very image: nothing to move.
+            Err(failed)
+                if failed
+                    .service_error()
+                    .is_some_and(|e| e.is_image_already_exists_exception()) =>
+            {
+                RetagOutcome::AlreadyThere
+            }
+            Err(failed) => {
+                return Err(failed.interpret(|e| {
+                    if e.is_image_tag_already_exists_exception() {
+                        Some(EcrError::TagImmutable {
+                            repository: repository.clone(),
+                            tag: tag.to_owned(),
+                        })
+                    } else if e.is_referenced_images_not_found_exception() {
+                        Some(EcrError::ReferencedImagesMissing {
+                            repository: repository.clone(),
+                            digest: digest.clone(),
+                        })
+                    } else {
+                        missing_repository(repository)(e)
+                    }
+                }));
+            }
         };
 
         // A call of its own: a lookup that was in flight before the PutImage would be stale.
@@ -376,6 +383,49 @@ enum DescribeFailure {
     ImageMissing,
     /// Anything else.
     Other(EcrError),
+}
+
+impl From<ApiError> for DescribeFailure {
+    fn from(error: ApiError) -> Self {
+        DescribeFailure::Other(error.into())
+    }
+}
+
+/// A modelled ECR error that may say the repository does not exist.
+trait RepositoryMissing {
+    /// RepositoryNotFoundException.
+    fn repository_missing(&self) -> bool;
+}
+
+macro_rules! repository_missing {
+    ($($error:ty),+) => {
+        $(impl RepositoryMissing for $error {
+            fn repository_missing(&self) -> bool {
+                self.is_repository_not_found_exception()
+            }
+        })+
+    };
+}
+
+repository_missing!(
+    aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError,
+    aws_sdk_ecr::operation::describe_images::DescribeImagesError,
+    aws_sdk_ecr::operation::batch_get_image::BatchGetImageError,
+    aws_sdk_ecr::operation::put_image::PutImageError
+);
+
+/// For [`call::Failed::interpret`]: [`EcrError::RepositoryNotFound`] when the modelled error
+/// says so.
+fn missing_repository<E: RepositoryMissing>(
+    repository: &RepositoryRef,
+) -> impl Fn(&E) -> Option<EcrError> + '_ {
+    move |error| {
+        error
+            .repository_missing()
+            .then(|| EcrError::RepositoryNotFound {
+                repository: repository.clone(),
+            })
+    }
 }
 
 fn image_identifier(selector: &ImageSelector) -> ImageIdentifier {

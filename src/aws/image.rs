@@ -2,25 +2,17 @@
 
 use std::fmt;
 
+use crate::names::{self, Invalid};
+
 /// An image digest, `sha256:` followed by 64 lowercase hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Digest(String);
 
 impl Digest {
-    /// Parses a digest, refusing anything but `sha256:<64 lowercase hex>`.
-    pub fn parse(text: &str) -> Result<Digest, InvalidDigest> {
-        let Some(hex) = text.strip_prefix("sha256:") else {
-            return Err(InvalidDigest(text.to_owned()));
-        };
-        let well_formed = hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if well_formed {
-            Ok(Digest(text.to_owned()))
-        } else {
-            Err(InvalidDigest(text.to_owned()))
-        }
+    /// Parses a digest, refusing anything but `sha256:<64 lowercase hex>` ([`names::DIGEST`]).
+    pub fn parse(text: &str) -> Result<Digest, Invalid> {
+        names::DIGEST.check(text)?;
+        Ok(Digest(text.to_owned()))
     }
 
     /// The digest as text.
@@ -34,11 +26,6 @@ impl fmt::Display for Digest {
         f.write_str(&self.0)
     }
 }
-
-/// Text that is not a `sha256:` digest.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an image digest (expected sha256: followed by 64 lowercase hex digits)")]
-pub struct InvalidDigest(pub String);
 
 /// A repository in a registry: by default the caller's own account's registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

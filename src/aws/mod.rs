@@ -1,15 +1,23 @@
 //! The AWS domain: plain Rust, no Terraform types and no unknown values.
 //!
-//! - [`config`]: from provider settings to an `SdkConfig` and the ECR/ECS clients.
+//! - [`config`]: from provider settings to an `SdkConfig`, the ECR/ECS clients and the reads
+//!   their users share.
 //! - [`image`], [`uri`]: digests, repository references, tag selectors and mutability rules, and
-//!   ECR image URIs.
+//!   ECR image URIs (their naming rules are [`crate::names`]).
 //! - [`ecr`]: image lookups and the digest-preserving retag.
-//! - [`ecs`]: describing services, forcing deployments, waiting for rollouts.
+//! - [`ecs`]: describing services, forcing deployments, waiting for rollouts; ECS states as
+//!   enums.
 //! - [`promote`]: the promotion itself (retag, redeploy, wait, roll back), idempotent.
 //! - [`report`]: the per-task digest report.
-//! - [`coalesce`]: concurrent reads in one provider process sharing AWS calls.
-//! - [`error`]: typed errors with context.
+//! - [`coalesce`]: generic batching and single-flight, so concurrent reads share AWS calls.
+//! - [`call`], [`telemetry`]: sending an SDK call, observing its attempts (logs), and saying
+//!   what happened when it fails.
+//! - [`error`]: typed errors with context, as sentences.
+//!
+//! Dependencies run one way: `config` → `ecr`/`ecs` → `coalesce`, `call` → `error`;
+//! `telemetry` → `call`; `promote`/`report` → `ecr`/`ecs`.
 
+pub mod call;
 pub mod coalesce;
 pub mod config;
 pub mod ecr;
@@ -18,4 +26,5 @@ pub mod error;
 pub mod image;
 pub mod promote;
 pub mod report;
+pub mod telemetry;
 pub mod uri;

@@ -8,7 +8,10 @@
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecr::{Ecr, RetagOutcome};
-use super::ecs::{Ecs, Progress, RecordedDeployment, ServiceState, WaitError, WaitOptions};
+use super::ecs::{
+    DeploymentStatus, Ecs, Progress, RecordedDeployment, RolloutState, ServiceState, WaitError,
+    WaitOptions,
+};
 use super::error::{EcrError, EcsError};
 use super::image::{Digest, ImageSelector, RepositoryRef};
 
@@ -53,10 +56,10 @@ pub struct DeploymentReport {
     pub deployment: RecordedDeployment,
     /// Whether this provider started it (false: adopted an in-flight or finished one).
     pub started: bool,
-    /// The deployment's status when last seen (PRIMARY, ACTIVE, …; empty if not seen).
-    pub status: String,
-    /// Its rollout state when last seen.
-    pub rollout_state: String,
+    /// The deployment's status when last seen (`None`: not seen since it was adopted).
+    pub status: Option<DeploymentStatus>,
+    /// Its rollout state when last seen (`None`: not seen, or ECS reported none).
+    pub rollout_state: Option<RolloutState>,
 }
 
 /// A promotion that did not complete, with the truthful state of things.
@@ -197,8 +200,8 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
             Ok(deployment) => outcome.deployments.push(DeploymentReport {
                 deployment,
                 started: true,
-                status: "PRIMARY".to_owned(),
-                rollout_state: "IN_PROGRESS".to_owned(),
+                status: Some(DeploymentStatus::Primary),
+                rollout_state: Some(RolloutState::InProgress),
             }),
             Err(err) => failures.push((service.clone(), err)),
         }
@@ -208,8 +211,8 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         outcome.deployments.push(DeploymentReport {
             deployment,
             started: false,
-            status: String::new(),
-            rollout_state: String::new(),
+            status: None,
+            rollout_state: None,
         });
     }
     sort_like(&mut outcome.deployments, &promotion.services);
@@ -413,12 +416,13 @@ fn record_states(outcome: &mut Outcome, services: &[ServiceState]) {
             .and_then(|s| s.deployment(&report.deployment.deployment_id));
         match seen {
             Some(d) => {
-                report.status = d.status.clone();
+                report.status = Some(d.status.clone());
                 report.rollout_state = d.rollout_state.clone();
             }
             None => {
-                report.status = "INACTIVE".to_owned();
-                report.rollout_state = String::new();
+                // No longer listed: ECS has retired it.
+                report.status = Some(DeploymentStatus::Inactive);
+                report.rollout_state = None;
             }
         }
     }

@@ -4,7 +4,7 @@
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecr::Ecr;
-use super::ecs::{Ecs, ServiceState, TaskState};
+use super::ecs::{Ecs, ServiceState, TaskState, TaskStatus};
 use super::error::{EcrError, EcsError};
 use super::image::{Digest, ImageSelector, RepositoryRef};
 use super::uri::EcrImageUri;
@@ -48,12 +48,7 @@ impl DigestReport {
 
     /// The release is done: one deployment, COMPLETED, running == desired, every task matches.
     pub fn complete(&self) -> bool {
-        let service = &self.service;
-        let settled = match service.deployments.as_slice() {
-            [only] => only.rollout_state == "COMPLETED" && only.running_count == only.desired_count,
-            _ => false,
-        };
-        settled && service.running_count == service.desired_count && self.all_match()
+        self.service.is_settled() && self.all_match()
     }
 }
 
@@ -69,9 +64,9 @@ pub struct TaskDigest {
     /// Whether `digest` is the environment digest.
     pub matches: bool,
     /// The task's lastStatus.
-    pub last_status: String,
+    pub last_status: TaskStatus,
     /// The task's desiredStatus (STOPPED while draining).
-    pub desired_status: String,
+    pub desired_status: TaskStatus,
     /// The deployment that started it.
     pub deployment_id: String,
 }
@@ -122,7 +117,7 @@ pub async fn task_digest_report(
         .tasks(&request.cluster, &arns)
         .await?
         .into_iter()
-        .filter(|t| t.last_status != "STOPPED")
+        .filter(|t| t.last_status != TaskStatus::Stopped)
         .collect();
     tasks.sort_by(|a, b| a.arn.cmp(&b.arn));
 

@@ -1,6 +1,8 @@
 //! ECR image URIs: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]`.
+//! Each part follows its rule in [`crate::names`].
 
-use super::config::check_region_name;
+use crate::names::{self, Invalid};
+
 use super::image::Digest;
 
 /// A parsed ECR image URI.
@@ -34,25 +36,21 @@ pub enum UriError {
         "registry host {0:?} is not an ECR registry (<12-digit account>.dkr.ecr.<region>.amazonaws.com)"
     )]
     NotEcrHost(String),
-    /// The account id is not 12 digits.
-    #[error("registry account id {0:?} must be 12 digits")]
-    BadAccount(String),
-    /// The region is not shaped like one.
-    #[error("{0:?} is not an AWS region name")]
-    BadRegion(String),
-    /// The repository name breaks ECR's naming rules.
-    #[error(
-        "repository name {0:?} is invalid: 2-256 characters, lowercase letters, digits and . _ - / separators"
-    )]
-    BadRepository(String),
-    /// The tag breaks ECR's tag rules.
-    #[error(
-        "tag {0:?} is invalid: 1-128 characters, letters, digits, _ . - (not starting with . or -)"
-    )]
-    BadTag(String),
-    /// The digest is not a sha256 digest.
-    #[error("digest {0:?} is invalid: expected sha256: followed by 64 lowercase hex digits")]
-    BadDigest(String),
+    /// The account id breaks [`names::ACCOUNT_ID`].
+    #[error("registry account id {0}")]
+    BadAccount(Invalid),
+    /// The region breaks [`names::REGION`].
+    #[error("region {0}")]
+    BadRegion(Invalid),
+    /// The repository name breaks [`names::REPOSITORY`].
+    #[error("repository {0}")]
+    BadRepository(Invalid),
+    /// The tag breaks [`names::TAG`].
+    #[error("tag {0}")]
+    BadTag(Invalid),
+    /// The digest breaks [`names::DIGEST`].
+    #[error("digest {0}")]
+    BadDigest(Invalid),
 }
 
 impl EcrImageUri {
@@ -66,26 +64,23 @@ impl EcrImageUri {
             .ok_or_else(|| UriError::NoRegistry(text.to_owned()))?;
         let (registry_id, region) = parse_host(host)?;
         let (rest, digest) = match path.split_once('@') {
-            Some((rest, digest)) => {
-                let parsed =
-                    Digest::parse(digest).map_err(|_| UriError::BadDigest(digest.to_owned()))?;
-                (rest, Some(parsed))
-            }
+            Some((rest, digest)) => (
+                rest,
+                Some(Digest::parse(digest).map_err(UriError::BadDigest)?),
+            ),
             None => (path, None),
         };
         // A ':' after the last '/' starts the tag (a repository name cannot contain ':').
         let (repository, tag) = match rest.rsplit_once(':') {
             Some((repository, tag)) => {
-                if !is_valid_tag(tag) {
-                    return Err(UriError::BadTag(tag.to_owned()));
-                }
+                names::TAG.check(tag).map_err(UriError::BadTag)?;
                 (repository, Some(tag.to_owned()))
             }
             None => (rest, None),
         };
-        if !is_valid_repository(repository) {
-            return Err(UriError::BadRepository(repository.to_owned()));
-        }
+        names::REPOSITORY
+            .check(repository)
+            .map_err(UriError::BadRepository)?;
         Ok(EcrImageUri {
             registry_id,
             region,
@@ -108,42 +103,11 @@ fn parse_host(host: &str) -> Result<(String, String), UriError> {
         .strip_prefix("dkr.ecr.")
         .or_else(|| rest.strip_prefix("dkr.ecr-fips."))
         .ok_or_else(not_ecr)?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UriError::BadAccount(account.to_owned()));
-    }
-    if check_region_name(region).is_err() {
-        return Err(UriError::BadRegion(region.to_owned()));
-    }
+    names::ACCOUNT_ID
+        .check(account)
+        .map_err(UriError::BadAccount)?;
+    names::REGION.check(region).map_err(UriError::BadRegion)?;
     Ok((account.to_owned(), region.to_owned()))
-}
-
-/// ECR repository names: 2-256 characters; components of lowercase letters and digits joined by
-/// single `.`, `_` or `-`, separated by `/`.
-pub fn is_valid_repository(name: &str) -> bool {
-    (2..=256).contains(&name.len())
-        && name.split('/').all(|component| {
-            !component.is_empty()
-                && component
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-                && component
-                    .as_bytes()
-                    .first()
-                    .is_some_and(u8::is_ascii_alphanumeric)
-                && component
-                    .as_bytes()
-                    .last()
-                    .is_some_and(u8::is_ascii_alphanumeric)
-        })
-}
-
-/// Image tags: 1-128 characters of letters, digits, `_`, `.`, `-`, not starting with `.` or `-`.
-pub fn is_valid_tag(tag: &str) -> bool {
-    (1..=128).contains(&tag.len())
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
-        && !tag.starts_with(['.', '-'])
 }
 
 #[cfg(test)]
@@ -174,44 +138,49 @@ mod tests {
         assert_eq!(fips.region, "us-gov-west-1");
     }
 
+    /// Whether an error is the expected kind.
+    type Expect = fn(&UriError) -> bool;
+
     #[test]
     fn refuses_each_malformation_with_its_reason() {
-        assert_eq!(EcrImageUri::parse(""), Err(UriError::Empty));
-        assert!(matches!(
-            EcrImageUri::parse("app:v1"),
-            Err(UriError::NoRegistry(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse("docker.io/library/nginx"),
-            Err(UriError::NotEcrHost(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse("12345.dkr.ecr.eu-west-1.amazonaws.com/app"),
-            Err(UriError::BadAccount(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse("123456789012.dkr.ecr.EU.amazonaws.com/app"),
-            Err(UriError::BadRegion(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse(&format!("{HOST}/App")),
-            Err(UriError::BadRepository(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse(&format!("{HOST}/a//b")),
-            Err(UriError::BadRepository(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse(&format!("{HOST}/app:")),
-            Err(UriError::BadTag(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse(&format!("{HOST}/app:{}", "x".repeat(129))),
-            Err(UriError::BadTag(_))
-        ));
-        assert!(matches!(
-            EcrImageUri::parse(&format!("{HOST}/app@sha256:xyz")),
-            Err(UriError::BadDigest(_))
-        ));
+        let cases: [(String, Expect); 10] = [
+            (String::new(), |e| *e == UriError::Empty),
+            ("app:v1".into(), |e| matches!(e, UriError::NoRegistry(_))),
+            ("docker.io/library/nginx".into(), |e| {
+                matches!(e, UriError::NotEcrHost(_))
+            }),
+            ("12345.dkr.ecr.eu-west-1.amazonaws.com/app".into(), |e| {
+                matches!(e, UriError::BadAccount(_))
+            }),
+            ("123456789012.dkr.ecr.EU.amazonaws.com/app".into(), |e| {
+                matches!(e, UriError::BadRegion(_))
+            }),
+            (format!("{HOST}/App"), |e| {
+                matches!(e, UriError::BadRepository(_))
+            }),
+            (format!("{HOST}/a//b"), |e| {
+                matches!(e, UriError::BadRepository(_))
+            }),
+            (format!("{HOST}/app:"), |e| matches!(e, UriError::BadTag(_))),
+            (format!("{HOST}/app:{}", "x".repeat(129)), |e| {
+                matches!(e, UriError::BadTag(_))
+            }),
+            (format!("{HOST}/app@sha256:xyz"), |e| {
+                matches!(e, UriError::BadDigest(_))
+            }),
+        ];
+        for (uri, expected) in cases {
+            let err = EcrImageUri::parse(&uri).expect_err(&uri);
+            assert!(expected(&err), "{uri}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_part_reads_as_its_rule() {
+        let err = EcrImageUri::parse("12345.dkr.ecr.eu-west-1.amazonaws.com/app").expect_err("bad");
+        assert_eq!(
+            err.to_string(),
+            "registry account id \"12345\" has 5 characters; expected a 12-digit AWS account id"
+        );
     }
 }

@@ -5,18 +5,17 @@
 //! the repository URI (exact, rather than guessed from account and region).
 
 use crate::aws::ecr::{Ecr, ImageDetails, Repository};
-use crate::aws::error::EcrError;
-use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
-use crate::provider::ProviderData;
+use crate::aws::image::{Digest, ImageSelector};
+use crate::errors::{self, Attributes};
+use crate::model;
+use crate::names;
+use crate::provider_data::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
-use crate::tfplugin::schema::{Attribute, Presence, Schema};
-use crate::tfplugin::value::Value;
+use crate::tfplugin::model::{Object, Tf, computed, optional, optional_computed, required};
+use crate::tfplugin::schema::Schema;
 
-use super::{
-    config_str, ecr_diagnostic, image_digest, image_tag, int, is_set_and_known, opt_string,
-    registry_id, repository_name,
-};
+use super::{repository_ref, unless_stopped};
 
 const SUMMARY: &str = "Read Image Error";
 
@@ -24,74 +23,68 @@ const SUMMARY: &str = "Read Image Error";
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Image;
 
+model! {
+    /// The configuration and result of `data "tagdeploy_image"`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct ImageModel {
+        /// The name of the ECR repository, e.g. `example` or `team/app`.
+        pub repository: Tf<String> => required().validate(names::validators::repository()),
+        /// The AWS account id of the registry that holds the repository, when it is not the
+        /// caller's own account.
+        pub registry_id: Tf<String> => optional().validate(names::validators::account_id()),
+        /// A tag of the image to look up, e.g. `prod` or `hash_2`. Exactly one of `tag` and
+        /// `digest` must be set.
+        pub tag: Tf<String> => optional().validate(names::validators::tag()),
+        /// The image's digest (`sha256:` followed by 64 lowercase hex digits). Set it to look the
+        /// image up by digest, or leave it out and read the digest `tag` points at. Exactly one
+        /// of `tag` and `digest` must be set.
+        pub digest: Tf<String> => optional_computed().validate(names::validators::digest()),
+        /// The image's digest.
+        pub id: Option<String> => computed(),
+        /// Every tag on the image, sorted.
+        pub tags: Option<Vec<String>> => computed(),
+        /// The media type of the image's manifest, e.g.
+        /// `application/vnd.docker.distribution.manifest.v2+json`, or
+        /// `application/vnd.oci.image.index.v1+json` for a multi-architecture image. Null when
+        /// ECR does not report one.
+        pub media_type: Option<String> => computed(),
+        /// When the image was pushed, as an RFC 3339 timestamp. Null when ECR does not report
+        /// it.
+        pub pushed_at: Option<String> => computed(),
+        /// The image's size in bytes as ECR reports it. Null when ECR does not report it.
+        pub size_bytes: Option<i64> => computed(),
+        /// The image's URI pinned to its digest:
+        /// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…`, with the repository
+        /// URI as ECR reports it.
+        pub image_uri: Option<String> => computed(),
+    }
+}
+
 impl DataSource for Image {
     type Data = ProviderData;
+    type Model = ImageModel;
 
     fn type_name(&self) -> &'static str {
         "tagdeploy_image"
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(0)
+        ImageModel::schema(0)
             .description("Looks up one image of an Amazon ECR repository by tag or by digest: its digest, every tag it carries, its media type, push time, size and a URI pinned to its digest. With `tag = \"prod\"` it answers which release hash is in production right now.")
-            .attribute(
-                Attribute::string("repository", Presence::Required)
-                    .description("The name of the ECR repository, e.g. `example` or `team/app`.")
-                    .validate(repository_name()),
-            )
-            .attribute(
-                Attribute::string("registry_id", Presence::Optional)
-                    .description("The AWS account id of the registry that holds the repository, when it is not the caller's own account.")
-                    .validate(registry_id()),
-            )
-            .attribute(
-                Attribute::string("tag", Presence::Optional)
-                    .description("A tag of the image to look up, e.g. `prod` or `hash_2`. Exactly one of `tag` and `digest` must be set.")
-                    .validate(image_tag()),
-            )
-            .attribute(
-                Attribute::string("digest", Presence::OptionalComputed)
-                    .description("The image's digest (`sha256:` followed by 64 lowercase hex digits). Set it to look the image up by digest, or leave it out and read the digest `tag` points at. Exactly one of `tag` and `digest` must be set.")
-                    .validate(image_digest()),
-            )
-            .attribute(
-                Attribute::string("id", Presence::Computed)
-                    .description("The image's digest."),
-            )
-            .attribute(
-                Attribute::string_list("tags", Presence::Computed)
-                    .description("Every tag on the image, sorted."),
-            )
-            .attribute(
-                Attribute::string("media_type", Presence::Computed)
-                    .description("The media type of the image's manifest, e.g. `application/vnd.docker.distribution.manifest.v2+json`, or `application/vnd.oci.image.index.v1+json` for a multi-architecture image. Null when ECR does not report one."),
-            )
-            .attribute(
-                Attribute::string("pushed_at", Presence::Computed)
-                    .description("When the image was pushed, as an RFC 3339 timestamp. Null when ECR does not report it."),
-            )
-            .attribute(
-                Attribute::number("size_bytes", Presence::Computed)
-                    .description("The image's size in bytes as ECR reports it. Null when ECR does not report it."),
-            )
-            .attribute(
-                Attribute::string("image_uri", Presence::Computed)
-                    .description("The image's URI pinned to its digest: `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…`, with the repository URI as ECR reports it."),
-            )
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let (tag, digest) = (config.attr("tag"), config.attr("digest"));
+    fn validate(&self, config: &ImageModel) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if is_set_and_known(config, "tag") && is_set_and_known(config, "digest") {
+        // An unknown value may still turn out null or set: only known values are judged.
+        if config.tag.is_known() && config.digest.is_known() {
             diags.push(
                 Diagnostic::error(
                     "Conflicting Image Selectors",
                     "Set either `tag` or `digest`, not both: the image is looked up by one of them.",
                 )
-                .at(AttributePath::attr("digest")),
+                .at(AttributePath::attr(ImageModel::digest)),
             );
-        } else if tag.is_null() && digest.is_null() {
+        } else if config.tag.is_null() && config.digest.is_null() {
             diags.push(Diagnostic::error(
                 "Missing Image Selector",
                 "Set `tag` (e.g. `prod`) or `digest` (`sha256:…`) to say which image to look up.",
@@ -103,118 +96,87 @@ impl DataSource for Image {
     async fn read(
         &self,
         ctx: &mut Ctx<'_, ProviderData>,
-        config: &Value,
-    ) -> Result<Value, Diagnostics> {
+        config: ImageModel,
+    ) -> Result<ImageModel, Diagnostics> {
         let clients = ctx.data().clients()?;
-        let repository = RepositoryRef {
-            name: config_str(config, "repository").unwrap_or_default(),
-            registry_id: config_str(config, "registry_id"),
-        };
-        let selector = selector_from(config)?;
+        let repository = repository_ref(&config.repository, &config.registry_id)
+            .ok_or_else(|| Diagnostic::error(SUMMARY, "`repository` is not set."))?;
+        let selector = selector_from(&config)?;
         let ecr = Ecr::new(clients.ecr.clone());
-        let cancel = ctx.cancellation().clone();
         let lookups = async {
             tokio::try_join!(
                 ecr.image(&repository, &selector),
                 ecr.repository(&repository)
             )
         };
-        let (image, repo) = tokio::select! {
-            result = lookups => result.map_err(|err| read_diagnostic(&err))?,
-            () = cancel.cancelled() => {
-                return Err(Diagnostic::error(SUMMARY, "The read was cancelled (Terraform is stopping).").into());
-            }
-        };
-        Ok(to_value(config, &image, &repo))
+        let (image, repo) = unless_stopped(ctx, SUMMARY, lookups)
+            .await?
+            .map_err(|err| errors::ecr(SUMMARY, &err, &attributes()))?;
+        Ok(result(config, &image, &repo))
     }
 }
 
 /// The image a (wholly known) configuration asks for. Validation has already refused "both"
 /// and "neither"; this repeats the check so a read never guesses.
-fn selector_from(config: &Value) -> Result<ImageSelector, Diagnostics> {
-    match (config_str(config, "tag"), config_str(config, "digest")) {
-        (Some(tag), None) => Ok(ImageSelector::Tag(tag)),
-        (None, Some(digest)) => Digest::parse(&digest)
+fn selector_from(config: &ImageModel) -> Result<ImageSelector, Diagnostics> {
+    match (config.tag.known(), config.digest.known()) {
+        (Some(tag), None) => Ok(ImageSelector::Tag(tag.clone())),
+        (None, Some(digest)) => Digest::parse(digest)
             .map(ImageSelector::Digest)
             .map_err(|e| {
                 Diagnostic::error(SUMMARY, format!("{e}."))
-                    .at(AttributePath::attr("digest"))
+                    .at(AttributePath::attr(ImageModel::digest))
                     .into()
             }),
         _ => Err(Diagnostic::error(SUMMARY, "Set exactly one of `tag` and `digest`.").into()),
     }
 }
 
-/// A failed lookup as a diagnostic on the attribute at fault.
-fn read_diagnostic(err: &EcrError) -> Diagnostic {
-    ecr_diagnostic(SUMMARY, err)
+/// Where each kind of error points in this data source's configuration.
+fn attributes() -> Attributes {
+    Attributes::new()
+        .repository(AttributePath::attr(ImageModel::repository))
+        .registry_id(AttributePath::attr(ImageModel::registry_id))
+        .image_tag(AttributePath::attr(ImageModel::tag))
+        .image_digest(AttributePath::attr(ImageModel::digest))
 }
 
-/// The data source's value: configured values unchanged, the rest from ECR.
-fn to_value(config: &Value, image: &ImageDetails, repository: &Repository) -> Value {
-    Value::object([
-        ("repository", config.attr("repository").clone()),
-        ("registry_id", config.attr("registry_id").clone()),
-        ("tag", config.attr("tag").clone()),
-        ("digest", Value::string(image.digest.as_str())),
-        ("id", Value::string(image.digest.as_str())),
-        (
-            "tags",
-            Value::List(image.tags.iter().map(Value::string).collect()),
-        ),
-        ("media_type", opt_string(image.media_type.as_deref())),
-        ("pushed_at", opt_string(image.pushed_at.as_deref())),
-        ("size_bytes", image.size_bytes.map_or(Value::Null, int)),
-        (
-            "image_uri",
-            Value::string(format!("{}@{}", repository.uri, image.digest)),
-        ),
-    ])
+/// The data source's result: configured values unchanged, the rest from ECR.
+fn result(config: ImageModel, image: &ImageDetails, repository: &Repository) -> ImageModel {
+    ImageModel {
+        digest: Tf::Known(image.digest.to_string()),
+        id: Some(image.digest.to_string()),
+        tags: Some(image.tags.clone()),
+        media_type: image.media_type.clone(),
+        pushed_at: image.pushed_at.clone(),
+        size_bytes: image.size_bytes,
+        image_uri: Some(format!("{}@{}", repository.uri, image.digest)),
+        ..config
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{self, paths};
     use super::*;
     use crate::aws::image::TagMutability;
-    use crate::tfplugin::value::Type;
+    use crate::tfplugin::model::Model;
+    use crate::tfplugin::value::{Type, Value};
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut base = Image.schema().null_object();
-        if let Value::Map(fields) = &mut base {
-            for (k, v) in pairs {
-                fields.insert((*k).to_owned(), v.clone());
-            }
-        }
-        base
+        testing::config(&Image, pairs)
+    }
+
+    fn validate(config: &Value) -> Diagnostics {
+        testing::validate(&Image, config)
     }
 
     fn digest() -> String {
         format!("sha256:{}", "ab".repeat(32))
     }
 
-    fn paths(d: &Diagnostics) -> Vec<String> {
-        d.iter()
-            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    fn validate(config: &Value) -> Diagnostics {
-        let mut diags = Image.schema().validate(config);
-        diags.extend(Image.validate(config));
-        diags
-    }
-
-    #[test]
-    fn schema_is_valid_and_documented() {
-        let schema = Image.schema();
-        assert!(schema.check().is_ok());
-        for a in schema.root().attributes() {
-            assert!(
-                a.description.ends_with('.'),
-                "{} lacks a sentence",
-                a.name()
-            );
-        }
+    fn model(value: &Value) -> ImageModel {
+        ImageModel::from_value(value).expect("an image configuration")
     }
 
     #[test]
@@ -272,15 +234,15 @@ mod tests {
     fn selector_follows_the_configuration() {
         let by_tag = config(&[("tag", Value::string("hash_2"))]);
         assert_eq!(
-            selector_from(&by_tag).ok(),
+            selector_from(&model(&by_tag)).ok(),
             Some(ImageSelector::Tag("hash_2".into()))
         );
         let by_digest = config(&[("digest", Value::string(digest()))]);
         assert!(matches!(
-            selector_from(&by_digest),
+            selector_from(&model(&by_digest)),
             Ok(ImageSelector::Digest(_))
         ));
-        assert!(selector_from(&config(&[])).is_err());
+        assert!(selector_from(&model(&config(&[]))).is_err());
     }
 
     #[test]
@@ -302,7 +264,7 @@ mod tests {
             ("repository", Value::string("example")),
             ("tag", Value::string("prod")),
         ]);
-        let value = to_value(&cfg, &image, &repository);
+        let value = result(model(&cfg), &image, &repository).to_value();
         let Value::Map(fields) = &value else {
             panic!("not an object")
         };
@@ -316,7 +278,7 @@ mod tests {
         assert_eq!(value.attr("tag"), &Value::string("prod"));
         assert_eq!(value.attr("digest"), &Value::string(digest()));
         assert_eq!(value.attr("id"), value.attr("digest"));
-        assert_eq!(value.attr("size_bytes"), &int(1234));
+        assert_eq!(value.attr("size_bytes"), &Value::Number(1234.into()));
         assert_eq!(value.attr("pushed_at"), &Value::Null);
         assert_eq!(
             value.attr("image_uri"),

@@ -9,23 +9,21 @@
 //! data sources at a time) share their DescribeServices, DescribeTasks and DescribeImages calls
 //! (see [`crate::aws::coalesce`]); the two ListTasks calls stay per service.
 
-use std::collections::BTreeMap;
-
-use crate::aws::ecs::{DeploymentState, rfc_status};
-use crate::aws::image::RepositoryRef;
+use crate::aws::ecs::DeploymentState;
 use crate::aws::report::{
     DigestReport, ReportError, ReportRequest, TaskDigest, task_digest_report,
 };
-use crate::provider::ProviderData;
+use crate::errors::{self, Attributes};
+use crate::model;
+use crate::names;
+use crate::provider_data::ProviderData;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
-use crate::tfplugin::schema::{Attribute, Presence, Schema, validators};
-use crate::tfplugin::value::{Type, Value};
+use crate::tfplugin::model::{Object, Tf, computed, optional, optional_computed, required};
+use crate::tfplugin::schema::{Schema, validators};
+use crate::tfplugin::value::Value;
 
-use super::{
-    config_str, ecr_diagnostic, ecs_diagnostic, image_tag, int, is_set_and_known, non_empty_string,
-    opt_string, registry_id, repository_name,
-};
+use super::{repository_ref, unless_stopped};
 
 /// The environment tag looked up when `tag` is not set.
 pub const DEFAULT_TAG: &str = "prod";
@@ -36,124 +34,128 @@ const SUMMARY: &str = "Read Task Digests Error";
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TaskDigests;
 
-/// The fields of one element of `tasks`.
-const TASK_FIELDS: [(&str, Type); 7] = [
-    ("task_arn", Type::String),
-    ("container", Type::String),
-    ("digest", Type::String),
-    ("matches", Type::Bool),
-    ("last_status", Type::String),
-    ("desired_status", Type::String),
-    ("deployment_id", Type::String),
-];
+model! {
+    /// The configuration and result of `data "tagdeploy_task_digests"`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct TaskDigestsModel {
+        /// The name or ARN of the ECS cluster that runs the service.
+        pub cluster: Tf<String> => required().validate(names::validators::cluster()),
+        /// The name or ARN of the ECS service to report on.
+        pub service: Tf<String> => required().validate(names::validators::service()),
+        /// The environment tag whose digest the tasks are compared with. Defaults to `prod`.
+        pub tag: Tf<String> => optional_computed()
+            .default(Value::string(DEFAULT_TAG))
+            .validate(names::validators::tag()),
+        /// The ECR repository the environment tag is looked up in. Defaults to the repository
+        /// of the reported container's image; after the read it holds the repository that was
+        /// used.
+        pub repository: Tf<String> => optional_computed().validate(names::validators::repository()),
+        /// The AWS account id of the registry that holds `repository`, when it is not the
+        /// caller's own account. Requires `repository`.
+        pub registry_id: Tf<String> => optional().validate(names::validators::account_id()),
+        /// The name of the container whose digest is reported. Defaults to the task's only
+        /// container, or to the only container whose image is in `repository`; after the read it
+        /// holds the container that was used.
+        pub container: Tf<String> => optional_computed().validate(validators::non_empty()),
+        /// The id of a deployment to report the RFC 013 status of in `status`, e.g. one recorded
+        /// by `tagdeploy_prod_tag` (`ecs-svc/1234567890123456789`).
+        pub deployment_id: Tf<String> => optional().validate(validators::non_empty()),
+        /// The identifier of this report: `<cluster>/<service>`.
+        pub id: Option<String> => computed(),
+        /// The digest (`sha256:…`) the environment tag points at now; null when no image carries
+        /// the tag.
+        pub env_digest: Option<String> => computed(),
+        /// Every task of the service that is running or still draining (desired status
+        /// `STOPPED`, last status not yet `STOPPED`), sorted by ARN.
+        pub tasks: Option<Vec<TaskModel>> => computed(),
+        /// Whether every listed task runs `env_digest`. False when the service has no task or
+        /// the tag does not exist.
+        pub all_match: Option<bool> => computed(),
+        /// The service's deployments as ECS lists them.
+        pub deployments: Option<Vec<DeploymentModel>> => computed(),
+        /// Whether the release is done: the service has exactly one deployment, its rollout is
+        /// `COMPLETED`, it runs as many tasks as desired, and every task runs `env_digest`.
+        pub complete: Option<bool> => computed(),
+        /// The RFC 013 status of `deployment_id`: `COMPLETE` (the only deployment, running every
+        /// desired task), `IN_PROGRESS` (the primary deployment while older ones still run),
+        /// `NOT_STABLE` (the only deployment, running fewer or more tasks than desired),
+        /// `RETIRING` (replaced, its tasks still stopping), `RETIRED` (replaced and drained) or
+        /// `DEAD` (no longer listed by ECS). Null when `deployment_id` is not set.
+        pub status: Option<String> => computed(),
+    }
+}
 
-/// The fields of one element of `deployments`.
-const DEPLOYMENT_FIELDS: [(&str, Type); 10] = [
-    ("id", Type::String),
-    ("status", Type::String),
-    ("rollout_state", Type::String),
-    ("rollout_state_reason", Type::String),
-    ("task_definition", Type::String),
-    ("desired_count", Type::Number),
-    ("running_count", Type::Number),
-    ("pending_count", Type::Number),
-    ("failed_tasks", Type::Number),
-    ("created_at", Type::String),
-];
+model! {
+    /// One element of `tasks`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct TaskModel {
+        /// The task's ARN.
+        pub task_arn: String => computed(),
+        /// The container looked at.
+        pub container: String => computed(),
+        /// The digest the container runs; null until ECS has resolved it.
+        pub digest: Option<String> => computed(),
+        /// Whether `digest` is `env_digest`.
+        pub matches: bool => computed(),
+        /// The task's last status, e.g. `RUNNING`.
+        pub last_status: String => computed(),
+        /// The task's desired status: `STOPPED` while it drains.
+        pub desired_status: String => computed(),
+        /// The deployment that started the task (from `startedBy`).
+        pub deployment_id: Option<String> => computed(),
+    }
+}
 
-fn list_of_objects(fields: &[(&str, Type)]) -> Type {
-    let fields: BTreeMap<String, Type> = fields
-        .iter()
-        .map(|(name, ty)| ((*name).to_owned(), ty.clone()))
-        .collect();
-    Type::List(Box::new(Type::Object(fields)))
+model! {
+    /// One element of `deployments`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DeploymentModel {
+        /// The deployment id, `ecs-svc/…`.
+        pub id: String => computed(),
+        /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
+        pub status: String => computed(),
+        /// `IN_PROGRESS`, `COMPLETED` or `FAILED`; null when ECS reports none.
+        pub rollout_state: Option<String> => computed(),
+        /// Why the rollout is in that state.
+        pub rollout_state_reason: Option<String> => computed(),
+        /// The deployment's task definition ARN.
+        pub task_definition: String => computed(),
+        /// Tasks the deployment wants.
+        pub desired_count: i64 => computed(),
+        /// Tasks of the deployment that are running.
+        pub running_count: i64 => computed(),
+        /// Tasks of the deployment that are starting.
+        pub pending_count: i64 => computed(),
+        /// Tasks of the deployment that failed to start.
+        pub failed_tasks: i64 => computed(),
+        /// When the deployment was created (RFC 3339).
+        pub created_at: Option<String> => computed(),
+    }
 }
 
 impl DataSource for TaskDigests {
     type Data = ProviderData;
+    type Model = TaskDigestsModel;
 
     fn type_name(&self) -> &'static str {
         "tagdeploy_task_digests"
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(0)
+        TaskDigestsModel::schema(0)
             .description("Reports which image digest every task of an Amazon ECS service runs, against the digest the environment tag points at in Amazon ECR: the `check.sh` of RFC 013 as data. Tasks that are still draining (desired status `STOPPED`, last status not yet `STOPPED`) are listed too. While a rolling deployment is under way both digests are visible; `complete` says when the release is done.")
-            .attribute(
-                Attribute::string("cluster", Presence::Required)
-                    .description("The name or ARN of the ECS cluster that runs the service.")
-                    .validate(validators::non_empty()),
-            )
-            .attribute(
-                Attribute::string("service", Presence::Required)
-                    .description("The name or ARN of the ECS service to report on.")
-                    .validate(validators::non_empty()),
-            )
-            .attribute(
-                Attribute::string("tag", Presence::OptionalComputed)
-                    .description("The environment tag whose digest the tasks are compared with. Defaults to `prod`.")
-                    .default(Value::string(DEFAULT_TAG))
-                    .validate(image_tag()),
-            )
-            .attribute(
-                Attribute::string("repository", Presence::OptionalComputed)
-                    .description("The ECR repository the environment tag is looked up in. Defaults to the repository of the reported container's image; after the read it holds the repository that was used.")
-                    .validate(repository_name()),
-            )
-            .attribute(
-                Attribute::string("registry_id", Presence::Optional)
-                    .description("The AWS account id of the registry that holds `repository`, when it is not the caller's own account. Requires `repository`.")
-                    .validate(registry_id()),
-            )
-            .attribute(
-                Attribute::string("container", Presence::OptionalComputed)
-                    .description("The name of the container whose digest is reported. Defaults to the task's only container, or to the only container whose image is in `repository`; after the read it holds the container that was used.")
-                    .validate(validators::non_empty()),
-            )
-            .attribute(
-                Attribute::string("deployment_id", Presence::Optional)
-                    .description("The id of a deployment to report the RFC 013 status of in `status`, e.g. one recorded by `tagdeploy_prod_tag` (`ecs-svc/1234567890123456789`).")
-                    .validate(validators::non_empty()),
-            )
-            .attribute(
-                Attribute::string("id", Presence::Computed)
-                    .description("The identifier of this report: `<cluster>/<service>`."),
-            )
-            .attribute(
-                Attribute::string("env_digest", Presence::Computed)
-                    .description("The digest (`sha256:…`) the environment tag points at now; null when no image carries the tag."),
-            )
-            .attribute(
-                Attribute::new("tasks", list_of_objects(&TASK_FIELDS), Presence::Computed)
-                    .description("Every task of the service that is running or still draining, sorted by ARN. Each has `task_arn`; `container` (the container looked at); `digest` (the digest the container runs, null until ECS has resolved it); `matches` (whether `digest` is `env_digest`); `last_status` and `desired_status` (`desired_status` is `STOPPED` while a task drains); and `deployment_id` (the deployment that started the task, from `startedBy`)."),
-            )
-            .attribute(
-                Attribute::bool("all_match", Presence::Computed)
-                    .description("Whether every listed task runs `env_digest`. False when the service has no task or the tag does not exist."),
-            )
-            .attribute(
-                Attribute::new("deployments", list_of_objects(&DEPLOYMENT_FIELDS), Presence::Computed)
-                    .description("The service's deployments as ECS lists them. Each has `id`; `status` (`PRIMARY`, `ACTIVE` or `INACTIVE`); `rollout_state` (`IN_PROGRESS`, `COMPLETED` or `FAILED`) and `rollout_state_reason`; `task_definition` (ARN); `desired_count`, `running_count`, `pending_count` and `failed_tasks`; and `created_at` (RFC 3339)."),
-            )
-            .attribute(
-                Attribute::bool("complete", Presence::Computed)
-                    .description("Whether the release is done: the service has exactly one deployment, its rollout is `COMPLETED`, it runs as many tasks as desired, and every task runs `env_digest`."),
-            )
-            .attribute(
-                Attribute::string("status", Presence::Computed)
-                    .description("The RFC 013 status of `deployment_id`: `COMPLETE` (the only deployment, running every desired task), `IN_PROGRESS` (the primary deployment while older ones still run), `NOT_STABLE` (the only deployment, running fewer or more tasks than desired), `RETIRING` (replaced, its tasks still stopping), `RETIRED` (replaced and drained) or `DEAD` (no longer listed by ECS). Null when `deployment_id` is not set."),
-            )
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(&self, config: &TaskDigestsModel) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        if is_set_and_known(config, "registry_id") && config.attr("repository").is_null() {
+        // An unknown repository may still be set: only a known null is judged.
+        if config.registry_id.is_known() && config.repository.is_null() {
             diags.push(
                 Diagnostic::error(
                     "Missing Repository",
                     "`registry_id` names the registry of `repository`; set `repository` too (without it, the repository and its registry come from the service's container image).",
                 )
-                .at(AttributePath::attr("registry_id")),
+                .at(AttributePath::attr(TaskDigestsModel::registry_id)),
             );
         }
         diags
@@ -162,155 +164,114 @@ impl DataSource for TaskDigests {
     async fn read(
         &self,
         ctx: &mut Ctx<'_, ProviderData>,
-        config: &Value,
-    ) -> Result<Value, Diagnostics> {
+        config: TaskDigestsModel,
+    ) -> Result<TaskDigestsModel, Diagnostics> {
         let clients = ctx.data().clients()?;
-        let request = request_from(config);
+        let request = request_from(&config);
         // The shared clients: concurrent reads of this process share their calls.
         let ecr = clients.shared_ecr();
         let ecs = clients.shared_ecs();
-        let cancel = ctx.cancellation().clone();
-        let report = tokio::select! {
-            report = task_digest_report(&ecr, &ecs, &request) => report,
-            () = cancel.cancelled() => {
-                return Err(Diagnostic::error(SUMMARY, "The read was cancelled (Terraform is stopping).").into());
-            }
-        };
-        let report = report.map_err(|err| report_diagnostic(&err, &request))?;
-        Ok(to_value(
-            &request,
-            config_str(config, "deployment_id").as_deref(),
-            config.attr("registry_id"),
-            &report,
-        ))
+        let report = unless_stopped(ctx, SUMMARY, task_digest_report(&ecr, &ecs, &request))
+            .await?
+            .map_err(|err| report_diagnostic(&err, &request))?;
+        Ok(result(config, &request, &report))
     }
 }
 
 /// The domain request a (wholly known) configuration asks for.
-fn request_from(config: &Value) -> ReportRequest {
+fn request_from(config: &TaskDigestsModel) -> ReportRequest {
     ReportRequest {
-        cluster: config_str(config, "cluster").unwrap_or_default(),
-        service: config_str(config, "service").unwrap_or_default(),
-        tag: config_str(config, "tag").unwrap_or_else(|| DEFAULT_TAG.to_owned()),
-        repository: config_str(config, "repository").map(|name| RepositoryRef {
-            name,
-            registry_id: config_str(config, "registry_id"),
-        }),
-        container: config_str(config, "container"),
+        cluster: config.cluster.known().cloned().unwrap_or_default(),
+        service: config.service.known().cloned().unwrap_or_default(),
+        tag: config
+            .tag
+            .known()
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_TAG.to_owned()),
+        repository: repository_ref(&config.repository, &config.registry_id),
+        container: config.container.known().cloned(),
     }
 }
 
 /// A failed report as a diagnostic on the attribute at fault.
 fn report_diagnostic(err: &ReportError, request: &ReportRequest) -> Diagnostic {
-    match err {
-        ReportError::Ecs(e) => ecs_diagnostic(SUMMARY, e),
-        ReportError::Ecr(e) => {
-            let d = ecr_diagnostic(SUMMARY, e);
-            if request.repository.is_none() && d.attribute.is_some() {
-                // The user did not name the repository: say where it came from.
-                Diagnostic {
-                    detail: format!(
-                        "The repository was taken from the image of the service's container. {}",
-                        d.detail
-                    ),
-                    ..d
-                }
-            } else {
-                d
-            }
-        }
-        ReportError::Container(reason) => Diagnostic::error(
-            SUMMARY,
-            format!("Cannot choose the container to report on: {reason}."),
-        )
-        .at(AttributePath::attr("container")),
-        ReportError::Repository { .. } => {
-            Diagnostic::error(SUMMARY, format!("{err}.")).at(AttributePath::attr("repository"))
-        }
+    let at = Attributes::new()
+        .repository(AttributePath::attr(TaskDigestsModel::repository))
+        .registry_id(AttributePath::attr(TaskDigestsModel::registry_id))
+        .cluster(AttributePath::attr(TaskDigestsModel::cluster))
+        .services(AttributePath::attr(TaskDigestsModel::service))
+        .container(AttributePath::attr(TaskDigestsModel::container));
+    errors::report(SUMMARY, err, request, &at)
+}
+
+/// The data source's result: the configuration as given (defaults filled in) plus the report.
+fn result(
+    config: TaskDigestsModel,
+    request: &ReportRequest,
+    report: &DigestReport,
+) -> TaskDigestsModel {
+    let status = config
+        .deployment_id
+        .known()
+        .map(|id| report.service.rfc_status(id).to_string());
+    TaskDigestsModel {
+        cluster: Tf::Known(request.cluster.clone()),
+        service: Tf::Known(request.service.clone()),
+        tag: Tf::Known(request.tag.clone()),
+        repository: Tf::Known(report.repository.name.clone()),
+        container: Tf::Known(report.container.clone()),
+        id: Some(format!("{}/{}", request.cluster, request.service)),
+        env_digest: report.env_digest.as_ref().map(ToString::to_string),
+        tasks: Some(report.tasks.iter().map(task).collect()),
+        all_match: Some(report.all_match()),
+        deployments: Some(report.service.deployments.iter().map(deployment).collect()),
+        complete: Some(report.complete()),
+        status,
+        ..config
     }
 }
 
-/// The data source's value: the configuration as given (defaults filled in) plus the report.
-fn to_value(
-    request: &ReportRequest,
-    deployment_id: Option<&str>,
-    registry_id: &Value,
-    report: &DigestReport,
-) -> Value {
-    let env_digest = report.env_digest.as_ref().map(|d| d.as_str());
-    Value::object([
-        ("cluster", Value::string(&request.cluster)),
-        ("service", Value::string(&request.service)),
-        ("tag", Value::string(&request.tag)),
-        ("repository", Value::string(&report.repository.name)),
-        ("registry_id", registry_id.clone()),
-        ("container", Value::string(&report.container)),
-        ("deployment_id", opt_string(deployment_id)),
-        (
-            "id",
-            Value::string(format!("{}/{}", request.cluster, request.service)),
-        ),
-        ("env_digest", opt_string(env_digest)),
-        (
-            "tasks",
-            Value::List(report.tasks.iter().map(task_value).collect()),
-        ),
-        ("all_match", Value::Bool(report.all_match())),
-        (
-            "deployments",
-            Value::List(
-                report
-                    .service
-                    .deployments
-                    .iter()
-                    .map(deployment_value)
-                    .collect(),
-            ),
-        ),
-        ("complete", Value::Bool(report.complete())),
-        (
-            "status",
-            opt_string(deployment_id.map(|id| rfc_status(&report.service, id))),
-        ),
-    ])
+/// `None` for a field ECS left empty (the SDK reports absent fields as "").
+fn non_empty(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
-fn task_value(task: &TaskDigest) -> Value {
-    Value::object([
-        ("task_arn", Value::string(&task.task_arn)),
-        ("container", Value::string(&task.container)),
-        ("digest", opt_string(task.digest.as_deref())),
-        ("matches", Value::Bool(task.matches)),
-        ("last_status", Value::string(&task.last_status)),
-        ("desired_status", Value::string(&task.desired_status)),
-        ("deployment_id", non_empty_string(&task.deployment_id)),
-    ])
+fn task(task: &TaskDigest) -> TaskModel {
+    TaskModel {
+        task_arn: task.task_arn.clone(),
+        container: task.container.clone(),
+        digest: task.digest.clone(),
+        matches: task.matches,
+        last_status: task.last_status.to_string(),
+        desired_status: task.desired_status.to_string(),
+        deployment_id: non_empty(&task.deployment_id),
+    }
 }
 
-fn deployment_value(d: &DeploymentState) -> Value {
-    Value::object([
-        ("id", Value::string(&d.id)),
-        ("status", Value::string(&d.status)),
-        ("rollout_state", non_empty_string(&d.rollout_state)),
-        (
-            "rollout_state_reason",
-            non_empty_string(&d.rollout_state_reason),
-        ),
-        ("task_definition", Value::string(&d.task_definition)),
-        ("desired_count", int(d.desired_count)),
-        ("running_count", int(d.running_count)),
-        ("pending_count", int(d.pending_count)),
-        ("failed_tasks", int(d.failed_tasks)),
-        ("created_at", non_empty_string(&d.created_at)),
-    ])
+fn deployment(d: &DeploymentState) -> DeploymentModel {
+    DeploymentModel {
+        id: d.id.clone(),
+        status: d.status.to_string(),
+        rollout_state: d.rollout_state.as_ref().map(ToString::to_string),
+        rollout_state_reason: non_empty(&d.rollout_state_reason),
+        task_definition: d.task_definition.clone(),
+        desired_count: d.desired_count.into(),
+        running_count: d.running_count.into(),
+        pending_count: d.pending_count.into(),
+        failed_tasks: d.failed_tasks.into(),
+        created_at: non_empty(&d.created_at),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
     use crate::aws::ecs::ServiceState;
     use crate::aws::error::{EcrError, EcsError};
-    use crate::aws::image::Digest;
+    use crate::aws::image::{Digest, RepositoryRef};
+    use crate::tfplugin::model::Model;
+    use crate::tfplugin::value::Type;
 
     fn digest(c: char) -> Digest {
         Digest::parse(&format!("sha256:{}", c.to_string().repeat(64))).expect("valid digest")
@@ -320,7 +281,7 @@ mod tests {
         DeploymentState {
             id: id.into(),
             status: status.into(),
-            rollout_state: rollout.into(),
+            rollout_state: (!rollout.is_empty()).then(|| rollout.into()),
             rollout_state_reason: String::new(),
             task_definition: "arn:aws:ecs:us-east-1:123456789012:task-definition/example:1".into(),
             desired_count: 2,
@@ -344,13 +305,22 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut base = TaskDigests.schema().null_object();
-        if let Value::Map(fields) = &mut base {
-            for (k, v) in pairs {
-                fields.insert((*k).to_owned(), v.clone());
-            }
-        }
-        base
+        testing::config(&TaskDigests, pairs)
+    }
+
+    fn model(pairs: &[(&str, Value)]) -> TaskDigestsModel {
+        TaskDigestsModel::from_value(&config(pairs)).expect("a task digests configuration")
+    }
+
+    /// The result of a read of `mid_rollout()` with this configuration.
+    fn read_value(pairs: &[(&str, Value)]) -> Value {
+        let config = model(pairs);
+        let request = request_from(&config);
+        result(config, &request, &mid_rollout()).to_value()
+    }
+
+    fn validate(config: &Value) -> Diagnostics {
+        testing::validate(&TaskDigests, config)
     }
 
     fn mid_rollout() -> DigestReport {
@@ -380,25 +350,12 @@ mod tests {
     }
 
     #[test]
-    fn schema_is_valid_and_documented() {
-        let schema = TaskDigests.schema();
-        assert!(schema.check().is_ok());
-        for a in schema.root().attributes() {
-            assert!(
-                a.description.ends_with('.'),
-                "{} lacks a sentence",
-                a.name()
-            );
-        }
-    }
-
-    #[test]
     fn value_has_every_attribute_with_the_schema_types() {
-        let request = request_from(&config(&[
+        let value = read_value(&[
             ("cluster", Value::string("example")),
             ("service", Value::string("example")),
-        ]));
-        let value = to_value(&request, Some("ecs-svc/2"), &Value::Null, &mid_rollout());
+            ("deployment_id", Value::string("ecs-svc/2")),
+        ]);
         let Value::Map(fields) = &value else {
             panic!("not an object")
         };
@@ -422,32 +379,39 @@ mod tests {
         assert_eq!(tasks[1].attr("matches"), &Value::Bool(true));
         assert_eq!(tasks[0].attr("deployment_id"), &Value::string("ecs-svc/1"));
         let deployments = value.attr("deployments").elements();
-        assert_eq!(deployments[0].attr("running_count"), &int(1));
+        assert_eq!(
+            deployments[0].attr("running_count"),
+            &Value::Number(1.into())
+        );
         // ECS leaves these out for an ACTIVE deployment: null, not "".
         assert_eq!(deployments[1].attr("rollout_state"), &Value::Null);
         assert_eq!(deployments[1].attr("rollout_state_reason"), &Value::Null);
         for task in tasks {
             let Value::Map(f) = task else { panic!() };
-            assert_eq!(f.len(), TASK_FIELDS.len());
+            assert_eq!(f.len(), TaskModel::block().attributes().len());
         }
     }
 
     #[test]
     fn status_is_null_without_deployment_id() {
-        let request = request_from(&config(&[
+        let service = [
             ("cluster", Value::string("c")),
             ("service", Value::string("s")),
-        ]));
-        let value = to_value(&request, None, &Value::Null, &mid_rollout());
+        ];
+        let value = read_value(&service);
         assert_eq!(value.attr("status"), &Value::Null);
         assert_eq!(value.attr("deployment_id"), &Value::Null);
-        let value = to_value(&request, Some("ecs-svc/0"), &Value::Null, &mid_rollout());
-        assert_eq!(value.attr("status"), &Value::string("DEAD"));
+        let dead = [
+            service[0].clone(),
+            service[1].clone(),
+            ("deployment_id", Value::string("ecs-svc/0")),
+        ];
+        assert_eq!(read_value(&dead).attr("status"), &Value::string("DEAD"));
     }
 
     #[test]
     fn request_keeps_configured_values() {
-        let request = request_from(&config(&[
+        let request = request_from(&model(&[
             ("cluster", Value::string("c")),
             ("service", Value::string("s")),
             ("tag", Value::string("stage")),
@@ -475,27 +439,24 @@ mod tests {
             ("repository", Value::string("Bad")),
             ("registry_id", Value::string("1")),
         ]);
-        let mut diags = TaskDigests.schema().validate(&bad);
-        diags.extend(TaskDigests.validate(&bad));
-        let paths: Vec<String> = diags
-            .iter()
-            .map(|d| d.attribute.clone().unwrap_or_default().to_string())
-            .collect();
-        assert_eq!(paths, ["cluster", "tag", "repository", "registry_id"]);
+        assert_eq!(
+            testing::paths(&validate(&bad)),
+            ["cluster", "tag", "repository", "registry_id"]
+        );
         let lone_registry = config(&[("registry_id", Value::string("123456789012"))]);
-        let diags = TaskDigests.validate(&lone_registry);
+        let diags = validate(&lone_registry);
         assert!(diags.has_errors());
         // Unknown repository: may still be set, no error yet.
         let unknown = config(&[
             ("registry_id", Value::string("123456789012")),
             ("repository", Value::Unknown),
         ]);
-        assert!(TaskDigests.validate(&unknown).is_empty());
+        assert!(validate(&unknown).is_empty());
     }
 
     #[test]
     fn report_errors_point_at_the_attribute() {
-        let request = request_from(&config(&[]));
+        let request = request_from(&model(&[]));
         let path = |e: ReportError| {
             report_diagnostic(&e, &request)
                 .attribute

@@ -6,6 +6,7 @@
 //! itself is the domain's ([`EcrImageUri`]); this file only translates.
 
 use crate::aws::uri::EcrImageUri;
+use crate::errors;
 use crate::tfplugin::framework::{Function, FunctionError, Parameter, Signature};
 use crate::tfplugin::value::{Type, Value};
 
@@ -48,8 +49,7 @@ impl Function for ParseImageUri {
             .first()
             .and_then(Value::as_str)
             .ok_or_else(|| FunctionError::argument(0, "uri must be a string"))?;
-        let parts = EcrImageUri::parse(uri)
-            .map_err(|e| FunctionError::argument(0, format!("Invalid ECR image URI: {e}.")))?;
+        let parts = EcrImageUri::parse(uri).map_err(|e| errors::invalid_image_uri(0, &e))?;
         let optional = |s: Option<String>| s.map_or(Value::Null, Value::String);
         Ok(Value::object([
             ("registry_id", Value::String(parts.registry_id)),
@@ -92,12 +92,12 @@ mod tests {
     fn errors_name_the_argument_and_the_problem() {
         let cases = [
             ("docker.io/library/nginx:latest", "not an ECR registry"),
-            ("12345.dkr.ecr.eu-west-1.amazonaws.com/app", "12 digits"),
+            ("12345.dkr.ecr.eu-west-1.amazonaws.com/app", "12-digit"),
             ("123456789012.dkr.ecr.mars.amazonaws.com/app", "region"),
             (HOST, "no registry host"),
             (
                 "123456789012.dkr.ecr.eu-west-1.amazonaws.com/App",
-                "lowercase",
+                "uppercase",
             ),
             ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:", "tag"),
             (

@@ -1,6 +1,6 @@
-//! Managed resources, one file each, plus what they share: turning domain errors into
-//! diagnostics ([`errors`]) and the `timeouts` block ([`timeouts`]).
+//! Managed resources, one module each (its model, plan, apply, upgrades), plus what they share:
+//! the `timeouts` block model ([`timeouts`]). Domain errors become diagnostics in
+//! [`crate::errors`].
 
-pub mod errors;
 pub mod prod_tag;
 pub mod timeouts;

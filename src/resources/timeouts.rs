@@ -3,42 +3,66 @@
 
 use std::time::Duration;
 
+use crate::model;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Presence};
+use crate::tfplugin::model::{Tf, optional};
+use crate::tfplugin::schema::Validator;
 use crate::tfplugin::value::Value;
 
-/// The block, with one optional duration per operation in `operations`.
-pub fn block(operations: &[&str], default: &str) -> NestedBlock {
-    let mut block = Block::new().description("How long operations may take before they fail.");
-    for op in operations {
-        block = block.attribute(
-            Attribute::string(*op, Presence::Optional)
-                .description(format!(
-                    "How long `{op}` may take, as a duration such as `\"30s\"`, `\"15m\"` or `\"1h30m\"`. Defaults to `\"{default}\"`."
-                ))
-                .validate(|value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
-                    if let Some(text) = value.as_str()
-                        && let Err(reason) = parse_duration(text)
-                    {
-                        diags.push(
-                            Diagnostic::error("Invalid Timeout", format!("\"{path}\" is not a duration: {reason}."))
-                                .at(path.clone()),
-                        );
-                    }
-                }),
-        );
+model! {
+    /// The `timeouts` block of a resource whose create and update wait (default 15 minutes).
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Timeouts {
+        /// How long `create` may take, as a duration such as `"30s"`, `"15m"` or `"1h30m"`.
+        /// Defaults to `"15m"`.
+        pub create: Tf<String> => optional().validate(duration()),
+        /// How long `update` may take, as a duration such as `"30s"`, `"15m"` or `"1h30m"`.
+        /// Defaults to `"15m"`.
+        pub update: Tf<String> => optional().validate(duration()),
     }
-    NestedBlock::single("timeouts", block)
 }
 
-/// The timeout for `operation` from a resource value's `timeouts` block, or `default`.
-pub fn get(state: &Value, operation: &str, default: Duration) -> Duration {
-    state
-        .attr("timeouts")
-        .attr(operation)
-        .as_str()
-        .and_then(|text| parse_duration(text).ok())
-        .unwrap_or(default)
+/// Which operation a timeout is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Create.
+    Create,
+    /// Update.
+    Update,
+}
+
+/// The default of both timeouts.
+pub const DEFAULT: Duration = Duration::from_secs(15 * 60);
+
+impl Timeouts {
+    /// The timeout for `operation` in a (possibly absent) `timeouts` block, or [`DEFAULT`].
+    pub fn get(block: &Tf<Timeouts>, operation: Operation) -> Duration {
+        block
+            .known()
+            .and_then(|t| match operation {
+                Operation::Create => t.create.as_str(),
+                Operation::Update => t.update.as_str(),
+            })
+            .and_then(|text| parse_duration(text).ok())
+            .unwrap_or(DEFAULT)
+    }
+}
+
+/// A duration attribute's validator.
+fn duration() -> impl Validator {
+    |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
+        if let Some(text) = value.as_str()
+            && let Err(reason) = parse_duration(text)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Timeout",
+                    format!("\"{path}\" is not a duration: {reason}."),
+                )
+                .at(path.clone()),
+            );
+        }
+    }
 }
 
 /// Parses a Go-style duration: one or more `<number><unit>` with units `ms`, `s`, `m`, `h`.
@@ -94,5 +118,19 @@ mod tests {
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("3d").is_err());
         assert!(parse_duration("9999h").is_err());
+    }
+
+    #[test]
+    fn timeouts_fall_back_to_the_default() {
+        let block = Tf::Known(Timeouts {
+            create: "90s".into(),
+            update: Tf::Null,
+        });
+        assert_eq!(
+            Timeouts::get(&block, Operation::Create),
+            Duration::from_secs(90)
+        );
+        assert_eq!(Timeouts::get(&block, Operation::Update), DEFAULT);
+        assert_eq!(Timeouts::get(&Tf::Null, Operation::Create), DEFAULT);
     }
 }

@@ -4,7 +4,7 @@
 use super::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::framework::{Parameter, Signature};
 use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
+use super::schema::{Attribute, Block, NestedBlock, NestedType, Nesting, Presence, Schema};
 use super::value::{Type, Value, json, msgpack};
 
 /// Diagnostics for the wire.
@@ -83,10 +83,15 @@ fn block(b: &Block, version: i64) -> pb::schema::Block {
 }
 
 fn attribute(a: &Attribute) -> pb::schema::Attribute {
+    // Exactly one of `type` and `nested_type`: Terraform refuses an attribute with both.
+    let (ty, nested_type) = match &a.nested {
+        None => (a.ty.to_json().into_bytes(), None),
+        Some(nested) => (Vec::new(), Some(object(nested))),
+    };
     pb::schema::Attribute {
         name: a.name.clone(),
-        r#type: a.ty.to_json().into_bytes(),
-        nested_type: None,
+        r#type: ty,
+        nested_type,
         description: a.description.clone(),
         required: a.presence == Presence::Required,
         optional: matches!(a.presence, Presence::Optional | Presence::OptionalComputed),
@@ -99,12 +104,31 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
     }
 }
 
+fn object(nested: &NestedType) -> pb::schema::Object {
+    use pb::schema::object::NestingMode;
+    let nesting = match nested.nesting {
+        Nesting::Single => NestingMode::Single,
+        Nesting::List => NestingMode::List,
+        Nesting::Set => NestingMode::Set,
+        Nesting::Map => NestingMode::Map,
+    };
+    pb::schema::Object {
+        attributes: nested.object.attributes.iter().map(attribute).collect(),
+        nesting: nesting as i32,
+        #[allow(deprecated)]
+        min_items: 0,
+        #[allow(deprecated)]
+        max_items: 0,
+    }
+}
+
 fn nested_block(nb: &NestedBlock) -> pb::schema::NestedBlock {
     use pb::schema::nested_block::NestingMode;
     let nesting = match nb.nesting {
         Nesting::Single => NestingMode::Single,
         Nesting::List => NestingMode::List,
         Nesting::Set => NestingMode::Set,
+        Nesting::Map => NestingMode::Map,
     };
     pb::schema::NestedBlock {
         type_name: nb.name.clone(),
@@ -209,6 +233,47 @@ mod tests {
         assert_eq!(
             nb.nesting,
             pb::schema::nested_block::NestingMode::Single as i32
+        );
+    }
+
+    #[test]
+    fn nested_attributes_carry_nested_type_and_no_type() {
+        let s = Schema::new(0).attribute(
+            Attribute::nested(
+                "images",
+                Nesting::Map,
+                Block::new()
+                    .attribute(Attribute::string("repository", Presence::Required))
+                    .attribute(Attribute::string("digest", Presence::Computed).sensitive()),
+                Presence::Required,
+            )
+            .description("Images."),
+        );
+        let wire = schema(&s);
+        let a = &wire.block.unwrap().attributes[0];
+        assert!(a.r#type.is_empty(), "type and nested_type are exclusive");
+        assert!(a.required && !a.optional && !a.computed);
+        let nested = a.nested_type.as_ref().expect("nested_type");
+        assert_eq!(nested.nesting, pb::schema::object::NestingMode::Map as i32);
+        let members: Vec<(&str, bool, bool, bool, &[u8])> = nested
+            .attributes
+            .iter()
+            .map(|m| {
+                (
+                    m.name.as_str(),
+                    m.required,
+                    m.computed,
+                    m.sensitive,
+                    m.r#type.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            members,
+            [
+                ("repository", true, false, false, &b"\"string\""[..]),
+                ("digest", false, true, true, &b"\"string\""[..]),
+            ]
         );
     }
 

@@ -176,9 +176,9 @@ impl Listener {
         match Self::bind_unix(&base) {
             Ok(l) => Ok(l),
             Err(unix_err) => {
-                super::log::warn(
-                    "unix socket unavailable, falling back to TCP",
-                    &[("error", &unix_err)],
+                tracing::warn!(
+                    error = %unix_err,
+                    "unix socket unavailable, falling back to TCP"
                 );
                 Self::bind_tcp(env.min_port, env.max_port).await
             }

@@ -6,6 +6,8 @@
 //! - `grpc`, `convert`, `proto` (private): the tonic services and prost conversions.
 //! - [`framework`]: the traits providers, resources, data sources and functions implement, and
 //!   the runtime that enforces Terraform's plan/apply rules.
+//! - [`model`]: typed models (the `model!` macro): a Terraform type's attributes as a Rust
+//!   struct, which is also its schema.
 //! - [`schema`], [`diagnostics`], [`value`], [`log`]: the plain types everything else uses.
 
 mod convert;
@@ -14,6 +16,7 @@ pub mod framework;
 mod grpc;
 pub mod handshake;
 pub mod log;
+pub mod model;
 pub(crate) mod proto;
 pub mod schema;
 pub mod server;

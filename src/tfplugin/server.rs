@@ -18,7 +18,6 @@ use tonic::transport::server::Connected;
 use super::framework::{Provider, Runtime};
 use super::grpc::{Broker, Controller, ProviderService, Stdio};
 use super::handshake::{self, HandshakeError, Listener, PluginEnv};
-use super::log;
 use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
 use super::tls::{self, ServerIdentity, TlsError};
@@ -119,7 +118,7 @@ fn incoming(
             let stream = match accepted {
                 Ok(s) => s,
                 Err(e) => {
-                    log::warn("accept failed", &[("error", &e)]);
+                    tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -138,7 +137,7 @@ fn incoming(
                             Ok(tls_stream) => {
                                 let _ = tx.send(Ok(Conn(Box::pin(tls_stream)))).await;
                             }
-                            Err(e) => log::warn("refused a TLS connection", &[("error", &e)]),
+                            Err(e) => tracing::warn!(error = %e, "refused a TLS connection"),
                         }
                     });
                 }
@@ -222,13 +221,11 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
         &address,
         tls.as_ref().map(|(_, c)| c.as_str()),
     ))?;
-    log::debug(
-        "serving",
-        &[
-            ("network", &network),
-            ("address", &address),
-            ("tls", &tls.is_some()),
-        ],
+    tracing::debug!(
+        network = %network,
+        address = %address,
+        tls = tls.is_some(),
+        "serving"
     );
     serve(runtime, listener, tls.map(|(config, _)| config), shutdown).await
 }
@@ -293,9 +290,9 @@ fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: Cancellat
                 _ = tick.tick() => {}
             }
             if std::os::unix::process::parent_id() != parent {
-                log::warn(
-                    "Terraform exited without stopping the provider; stopping",
-                    &[("parent_pid", &parent)],
+                tracing::warn!(
+                    parent_pid = parent,
+                    "Terraform exited without stopping the provider; stopping"
                 );
                 runtime.stop();
                 shutdown.cancel();

@@ -91,6 +91,23 @@ async fn refuses_non_loopback_addresses_and_bad_arguments() {
             "--manual-clock",
         ],
         vec!["--frobnicate"],
+        vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--world",
+            "x.json",
+            "--time-scale",
+            "60",
+            "--manual-clock",
+        ],
+        vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--world",
+            "x.json",
+            "--time-scale",
+            "0",
+        ],
     ] {
         let out = Command::new(BIN).args(&args).output().await.unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -130,10 +147,21 @@ async fn faults_file_and_real_clock() {
         &demo(),
         "--step-ms",
         "20",
+        "--time-scale",
+        "60",
         "--faults",
         &faults.display().to_string(),
     ])
     .await;
+    let (status, state) = {
+        let r = crate::support::raw(addr, "GET", "/_emulator/state", &[], b"")
+            .await
+            .unwrap()
+            .unwrap();
+        (r.status, r.json())
+    };
+    assert_eq!(status, 200);
+    assert_eq!(state["clock"]["timeScale"], 60);
     let r = aws_call(
         addr,
         &format!("{ECS}.ListTasks"),

@@ -9,7 +9,9 @@ use aws_sdk_ecs::types::{
 };
 use serde_json::Value;
 
-use crate::support::{Cli, REGISTRY, count, demo_world, ecr, ecs, ecs_with, manual, world};
+use crate::support::{
+    Cli, REGISTRY, count, demo_world, ecs, ecs_with, manual, retag, tag_digest, world,
+};
 
 /// A world with `good` (healthy) and `bad` (fails to start) images; `prod` on `good`; service
 /// `svc` (desired `desired`) runs `repo:prod`, circuit breaker as given.
@@ -86,46 +88,6 @@ fn digests(tasks: &[aws_sdk_ecs::types::Task]) -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-async fn tag_digest(emu_url: &str, repo: &str, tag: &str) -> String {
-    ecr(emu_url)
-        .describe_images()
-        .repository_name(repo)
-        .image_ids(
-            aws_sdk_ecr::types::ImageIdentifier::builder()
-                .image_tag(tag)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .image_details()[0]
-        .image_digest()
-        .unwrap()
-        .to_string()
-}
-
-async fn retag(emu_url: &str, repo: &str, from: &str, to: &str) {
-    let c = ecr(emu_url);
-    let got = c
-        .batch_get_image()
-        .repository_name(repo)
-        .image_ids(
-            aws_sdk_ecr::types::ImageIdentifier::builder()
-                .image_tag(from)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    c.put_image()
-        .repository_name(repo)
-        .image_tag(to)
-        .image_manifest(got.images()[0].image_manifest().unwrap())
-        .send()
-        .await
-        .unwrap();
 }
 
 #[tokio::test]

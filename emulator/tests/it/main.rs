@@ -7,5 +7,6 @@ mod ecs;
 mod faults;
 mod prop;
 mod rfc_flow;
+mod strategies;
 mod support;
 mod wire;

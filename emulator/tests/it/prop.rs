@@ -25,6 +25,11 @@ const OPERATIONS: &[&str] = &[
     "ListServices",
     "ListTasks",
     "DescribeTasks",
+    "ListServiceDeployments",
+    "DescribeServiceDeployments",
+    "DescribeServiceRevisions",
+    "StopServiceDeployment",
+    "ContinueServiceDeployment",
 ];
 
 const MEMBERS: &[&str] = &[
@@ -55,6 +60,26 @@ const MEMBERS: &[&str] = &[
     "tasks",
     "desiredStatus",
     "startedBy",
+    "serviceDeploymentArn",
+    "serviceDeploymentArns",
+    "serviceRevisionArns",
+    "hookId",
+    "action",
+    "stopType",
+    "status",
+    "createdAt",
+    "loadBalancers",
+    "strategy",
+    "bakeTimeInMinutes",
+    "lifecycleHooks",
+    "lifecycleStages",
+    "targetType",
+    "timeoutConfiguration",
+    "alarms",
+    "alarmNames",
+    "linearConfiguration",
+    "canaryConfiguration",
+    "deploymentCircuitBreaker",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -71,7 +96,11 @@ fn json_value() -> impl Strategy<Value = Value> {
             "hash_1",
             "MUTABLE_WITH_EXCLUSION",
             "sha256:00",
-            "STOPPED"
+            "STOPPED",
+            "BLUE_GREEN",
+            "PAUSE",
+            "ROLLBACK",
+            "PRE_SCALE_UP"
         ])
         .prop_map(|s| Value::String(s.to_string())),
     ];

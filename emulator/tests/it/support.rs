@@ -103,6 +103,57 @@ pub fn ecs_with(url: &str, region: &str, fast: bool) -> aws_sdk_ecs::Client {
     aws_sdk_ecs::Client::from_conf(conf.build())
 }
 
+/// The digest `repo:tag` names in the emulated ECR.
+pub async fn tag_digest(url: &str, repo: &str, tag: &str) -> String {
+    ecr(url)
+        .describe_images()
+        .repository_name(repo)
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_tag(tag)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeImages")
+        .image_details()[0]
+        .image_digest()
+        .expect("a digest")
+        .to_string()
+}
+
+/// Moves tag `to` onto the image `from` names, as a retag does (BatchGetImage, PutImage). A tag
+/// that already names that image stays where it is.
+pub async fn retag(url: &str, repo: &str, from: &str, to: &str) {
+    use aws_sdk_ecr::error::ProvideErrorMetadata;
+    let c = ecr(url);
+    let got = c
+        .batch_get_image()
+        .repository_name(repo)
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_tag(from)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("BatchGetImage");
+    let put = c
+        .put_image()
+        .repository_name(repo)
+        .image_tag(to)
+        .image_manifest(got.images()[0].image_manifest().expect("a manifest"))
+        .send()
+        .await;
+    if let Err(e) = put {
+        assert_eq!(
+            e.code(),
+            Some("ImageAlreadyExistsException"),
+            "PutImage: {e:?}"
+        );
+    }
+}
+
 /// How many logged calls of `operation` there are.
 pub fn count(handle: &EmulatorHandle, operation: &str) -> usize {
     handle

@@ -243,3 +243,106 @@ async fn admin_api() {
     );
     assert_eq!(admin(addr, "GET", "/_emulator/nothing", "").await.0, 404);
 }
+
+#[tokio::test]
+async fn admin_api_for_alarms_lambda_answers_and_emulated_minutes() {
+    let emu = manual(demo_world()).await;
+    let addr = emu.addr();
+    // Alarms: set, read back (set state and seen state), refuse unknown states.
+    let (status, _) = admin(
+        addr,
+        "POST",
+        "/_emulator/alarms",
+        r#"{"alarmName": "example-5xx", "state": "ALARM"}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, alarms) = admin(addr, "GET", "/_emulator/alarms", "").await;
+    assert_eq!(
+        alarms,
+        json!({"alarms": [{"alarmName": "example-5xx", "state": "ALARM", "setState": "ALARM"}]})
+    );
+    let (status, err) = admin(
+        addr,
+        "POST",
+        "/_emulator/alarms",
+        r#"{"alarmName": "x", "state": "RED"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(err["error"].as_str().unwrap().contains("RED"), "{err}");
+    // Lambda answers.
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:smoke-test";
+    let (status, _) = admin(
+        addr,
+        "POST",
+        "/_emulator/lambda-functions",
+        &json!({"functionArn": arn, "result": "IN_PROGRESS"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, lambdas) = admin(addr, "GET", "/_emulator/lambda-functions", "").await;
+    assert_eq!(
+        lambdas,
+        json!({"lambdaFunctions": [{"functionArn": arn, "result": "IN_PROGRESS"}]})
+    );
+    // Emulated minutes and seconds on the manual clock: one step per second.
+    let (_, adv) = admin(
+        addr,
+        "POST",
+        "/_emulator/clock/advance",
+        r#"{"minutes": 2}"#,
+    )
+    .await;
+    assert_eq!(adv["steps"], 120);
+    let (_, adv) = admin(
+        addr,
+        "POST",
+        "/_emulator/clock/advance",
+        r#"{"seconds": 5}"#,
+    )
+    .await;
+    assert_eq!(adv["steps"], 125);
+    assert_eq!(
+        admin(addr, "POST", "/_emulator/clock/advance", r#"{"hours": 1}"#)
+            .await
+            .0,
+        400,
+        "unknown members are refused, not ignored"
+    );
+    // The state dump shows both, and the service's service deployment.
+    let (_, state) = admin(addr, "GET", "/_emulator/state", "").await;
+    assert_eq!(state["alarms"]["example-5xx"], "ALARM");
+    assert_eq!(state["lambdaFunctions"][arn], "IN_PROGRESS");
+    assert_eq!(
+        state["clusters"][0]["services"][0]["serviceDeployments"][0]["status"],
+        "SUCCESSFUL"
+    );
+    // A reset goes back to the world's alarms.
+    admin(addr, "POST", "/_emulator/reset", "").await;
+    let (_, alarms) = admin(addr, "GET", "/_emulator/alarms", "").await;
+    assert_eq!(alarms, json!({"alarms": []}));
+}
+
+#[test]
+fn the_readme_world_example_loads() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("emulator/README.md");
+    let after = readme
+        .split("## The world file")
+        .nth(1)
+        .expect("a world file section");
+    let block = after
+        .split("```json\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("a JSON example");
+    // The example abbreviates one digest; everything else is loaded as written.
+    let text = block.replace("\"sha256:…\"", "\"sha256:0123\"");
+    let world = tagdeploy_emulator::World::from_json(&text)
+        .unwrap_or_else(|e| panic!("the README's world does not load: {e}"));
+    assert_eq!(world.services.len(), 2);
+    assert_eq!(world.alarms.len(), 1);
+    assert_eq!(world.lambda_functions.len(), 1);
+}

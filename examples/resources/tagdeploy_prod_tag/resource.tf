@@ -22,6 +22,7 @@ output "prod_digest" {
 output "rollout" {
   description = "Each service's deployment and how far it got."
   value = {
-    for d in tagdeploy_prod_tag.example.deployments : d.service => "${d.deployment_id} ${d.rollout_state}"
+    for service, id in tagdeploy_prod_tag.example.deployments :
+    service => "${id} ${tagdeploy_prod_tag.example.rollouts[service].rollout_state}"
   }
 }

@@ -5,7 +5,7 @@
 
 use super::shape::{Problems, check_object, index, show, unknown_paths};
 use crate::tfplugin::diagnostics::AttributePath;
-use crate::tfplugin::schema::{Block, Nesting, Schema};
+use crate::tfplugin::schema::{Block, NestedType, Nesting, Schema};
 use crate::tfplugin::value::{Type, Value};
 
 /// Checks that `value` is a complete, wholly known object of `schema`.
@@ -61,7 +61,10 @@ fn compare_block(
         let here = path.clone().then_attr(a.name());
         let (p, n) = (planned.attr(a.name()), new.attr(a.name()));
         let before = problems.len();
-        compare_value(a.ty(), p, n, &here, problems);
+        match a.nested_type() {
+            Some(nested) => compare_nested(nested, p, n, &here, problems),
+            None => compare_value(a.ty(), p, n, &here, problems),
+        }
         if a.sensitive {
             for problem in &mut problems[before..] {
                 problem.1 = "a sensitive value changed from its planned value".to_owned();
@@ -98,7 +101,7 @@ fn compare_block(
                     );
                 }
             }
-            Nesting::Set => {
+            Nesting::Set | Nesting::Map => {
                 if p.is_wholly_known() && !same_set(p.elements(), n.elements()) {
                     problems.push((
                         here,
@@ -112,6 +115,59 @@ fn compare_block(
                 }
             }
         }
+    }
+}
+
+/// A nested attribute: each object compared member by member (so sensitive members stay
+/// hidden), with the objects correlated by index or key; sets as values.
+fn compare_nested(
+    nested: &NestedType,
+    planned: &Value,
+    new: &Value,
+    path: &AttributePath,
+    problems: &mut Problems,
+) {
+    if planned.is_unknown() {
+        return;
+    }
+    if planned.is_null() != new.is_null() {
+        problems.push((
+            path.clone(),
+            format!("was {}, but now {}", show(planned), show(new)),
+        ));
+        return;
+    }
+    let object = nested.object();
+    match (nested.nesting(), planned, new) {
+        (Nesting::Single, _, _) => compare_block(object, planned, new, path, problems),
+        (Nesting::List, Value::List(p), Value::List(n)) => {
+            if p.len() != n.len() {
+                problems.push((
+                    path.clone(),
+                    format!("element count changed from {} to {}", p.len(), n.len()),
+                ));
+                return;
+            }
+            for (i, (pi, ni)) in p.iter().zip(n).enumerate() {
+                compare_block(object, pi, ni, &path.clone().then_index(index(i)), problems);
+            }
+        }
+        (Nesting::Map, Value::Map(p), Value::Map(n)) => {
+            if p.keys().ne(n.keys()) {
+                let keys = |m: &std::collections::BTreeMap<String, Value>| {
+                    m.keys().cloned().collect::<Vec<_>>().join(", ")
+                };
+                problems.push((
+                    path.clone(),
+                    format!("the keys were [{}], but now [{}]", keys(p), keys(n)),
+                ));
+                return;
+            }
+            for (key, pi) in p {
+                compare_block(object, pi, &n[key], &path.clone().then_key(key), problems);
+            }
+        }
+        _ => compare_value(&nested.implied_type(), planned, new, path, problems),
     }
 }
 
@@ -303,5 +359,81 @@ mod tests {
             check_result(&schema(), &planned, &new)[0].0.to_string(),
             "secret"
         );
+    }
+
+    fn nested_schema() -> Schema {
+        let member = Block::new()
+            .attribute(Attribute::string("id", Presence::Computed))
+            .attribute(Attribute::string("token", Presence::Computed).sensitive());
+        Schema::new(0)
+            .attribute(Attribute::nested(
+                "by_key",
+                Nesting::Map,
+                member.clone(),
+                Presence::Computed,
+            ))
+            .attribute(Attribute::nested(
+                "in_order",
+                Nesting::List,
+                member,
+                Presence::Computed,
+            ))
+    }
+
+    fn member(id: Value, token: Value) -> Value {
+        Value::object([("id", id), ("token", token)])
+    }
+
+    fn nested(by_key: Vec<(&str, Value)>, in_order: Vec<Value>) -> Value {
+        Value::object([
+            ("by_key", Value::object(by_key)),
+            ("in_order", Value::List(in_order)),
+        ])
+    }
+
+    #[test]
+    fn nested_members_known_in_the_plan_must_not_change() {
+        let planned = nested(
+            vec![("api", member(Value::string("d-1"), Value::Unknown))],
+            vec![member(Value::Unknown, Value::string("secret"))],
+        );
+        let fine = nested(
+            vec![("api", member(Value::string("d-1"), Value::string("t")))],
+            vec![member(Value::string("x"), Value::string("secret"))],
+        );
+        assert_eq!(check_result(&nested_schema(), &planned, &fine), vec![]);
+
+        let changed = nested(
+            vec![("api", member(Value::string("d-2"), Value::string("t")))],
+            vec![member(Value::string("x"), Value::string("leaked"))],
+        );
+        let problems = check_result(&nested_schema(), &planned, &changed);
+        let paths: Vec<String> = problems.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(paths, ["by_key[\"api\"].id", "in_order[0].token"]);
+        assert!(problems[0].1.contains("\"d-1\"") && problems[0].1.contains("\"d-2\""));
+        assert!(
+            !problems[1].1.contains("secret") && !problems[1].1.contains("leaked"),
+            "sensitive members are not shown: {}",
+            problems[1].1
+        );
+    }
+
+    #[test]
+    fn nested_objects_may_not_appear_or_vanish() {
+        let planned = nested(
+            vec![("api", member(Value::Unknown, Value::Unknown))],
+            vec![member(Value::Unknown, Value::Unknown)],
+        );
+        let new = nested(
+            vec![
+                ("api", member(Value::string("a"), Value::string("t"))),
+                ("web", member(Value::string("b"), Value::string("t"))),
+            ],
+            vec![],
+        );
+        let problems = check_result(&nested_schema(), &planned, &new);
+        let paths: Vec<String> = problems.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(paths, ["by_key", "in_order"], "{problems:?}");
+        assert!(problems[0].1.contains("[api]") && problems[0].1.contains("[api, web]"));
     }
 }

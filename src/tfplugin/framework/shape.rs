@@ -3,7 +3,7 @@
 //! renderings of values for error messages.
 
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::schema::{Block, Nesting};
+use crate::tfplugin::schema::{Block, Nesting, elements};
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Rule violations found in a value: where, and what.
@@ -29,11 +29,15 @@ pub(crate) fn check_object(
         }
     };
     for a in block.attributes() {
-        if !fields.contains_key(a.name()) {
-            problems.push((
-                path.clone().then_attr(a.name()),
-                "attribute missing from the object".into(),
-            ));
+        let here = path.clone().then_attr(a.name());
+        match (fields.get(a.name()), a.nested_type()) {
+            (None, _) => problems.push((here, "attribute missing from the object".into())),
+            (Some(v), Some(nested)) => {
+                for (element, element_path) in elements(nested.nesting(), v, &here) {
+                    check_object(nested.object(), element, &element_path, problems);
+                }
+            }
+            (Some(_), None) => {}
         }
     }
     for b in block.blocks() {

@@ -9,7 +9,7 @@
 //!
 //! The layout follows what the Terraform Registry renders and `tfplugindocs` writes: front
 //! matter, `## Schema` with Required / Optional / Read-Only lists, and anchored
-//! "Nested Schema for" sections for blocks and object-typed attributes.
+//! "Nested Schema for" sections for blocks, nested attributes and object-typed attributes.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -189,7 +189,7 @@ fn block_lists(
     heading: &str,
     prefix: &str,
     out: &mut String,
-    nested: &mut Vec<Nested>,
+    sections: &mut Vec<Nested>,
 ) {
     let mut groups: [(&str, Vec<String>); 3] = [
         ("Required", Vec::new()),
@@ -207,7 +207,13 @@ fn block_lists(
                 2
             };
             let path = format!("{prefix}{name}");
-            let mut line = format!("- `{name}` ({}", type_name(&attribute["type"]));
+            let nested = &attribute["nested_type"];
+            let kind = if nested.is_object() {
+                nested_type_name(nested)
+            } else {
+                type_name(&attribute["type"])
+            };
+            let mut line = format!("- `{name}` ({kind}");
             if flag("sensitive") {
                 line.push_str(", Sensitive");
             }
@@ -219,10 +225,21 @@ fn block_lists(
                 line.push(' ');
                 line.push_str(text);
             }
-            if let Some(fields) = object_fields(&attribute["type"]) {
+            if nested.is_object() {
+                // A nested attribute: its members, documented like a block's attributes.
                 let anchor = format!("nestedatt--{}", path.replace('.', "--"));
                 let _ = write!(line, " (see [below for nested schema](#{anchor}))");
-                nested.push(Nested {
+                sections.push(Nested {
+                    anchor,
+                    path: path.clone(),
+                    content: NestedContent::Block(serde_json::json!({
+                        "attributes": nested["attributes"].clone()
+                    })),
+                });
+            } else if let Some(fields) = object_fields(&attribute["type"]) {
+                let anchor = format!("nestedatt--{}", path.replace('.', "--"));
+                let _ = write!(line, " (see [below for nested schema](#{anchor}))");
+                sections.push(Nested {
                     anchor,
                     path: path.clone(),
                     content: NestedContent::Object {
@@ -263,7 +280,7 @@ fn block_lists(
             }
             let _ = write!(line, " (see [below for nested schema](#{anchor}))");
             groups[group].1.push(line);
-            nested.push(Nested {
+            sections.push(Nested {
                 anchor,
                 path,
                 content: NestedContent::Block(nested_block["block"].clone()),
@@ -302,6 +319,18 @@ fn object_fields(ty: &Json) -> Option<Vec<(String, Json)>> {
         "list" | "set" | "map" => object_fields(parts.get(1)?),
         _ => None,
     }
+}
+
+/// A nested attribute's kind as the registry names it: `Attributes`, `Attributes List`,
+/// `Attributes Set`, `Attributes Map`.
+pub fn nested_type_name(nested: &Json) -> String {
+    match nested["nesting_mode"].as_str() {
+        Some("list") => "Attributes List",
+        Some("set") => "Attributes Set",
+        Some("map") => "Attributes Map",
+        _ => "Attributes",
+    }
+    .to_owned()
 }
 
 /// A cty type as the registry names it: `String`, `List of String`, `List of Object`…
@@ -427,6 +456,28 @@ mod tests {
         });
         let text = schema_section(&block);
         let expected = "## Schema\n\n### Required\n\n- `name` (String) The name.\n\n### Optional\n\n- `mode` (String) A mode.\n- `timeouts` (Block, Optional) Timeouts. (see [below for nested schema](#nestedblock--timeouts))\n\n### Read-Only\n\n- `items` (List of Object) (see [below for nested schema](#nestedatt--items))\n\n<a id=\"nestedatt--items\"></a>\n### Nested Schema for `items`\n\nRead-Only:\n\n- `id` (String)\n\n<a id=\"nestedblock--timeouts\"></a>\n### Nested Schema for `timeouts`\n\nOptional:\n\n- `create` (String)\n\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn nested_attributes_list_their_members_with_descriptions() {
+        let block = json!({
+            "attributes": {
+                "images": {
+                    "nested_type": {
+                        "nesting_mode": "map",
+                        "attributes": {
+                            "repository": {"type": "string", "required": true, "description": "The repository."},
+                            "digest": {"type": "string", "computed": true, "description": "The digest."},
+                        }
+                    },
+                    "required": true,
+                    "description": "Images by name."
+                },
+            }
+        });
+        let text = schema_section(&block);
+        let expected = "## Schema\n\n### Required\n\n- `images` (Attributes Map) Images by name. (see [below for nested schema](#nestedatt--images))\n\n<a id=\"nestedatt--images\"></a>\n### Nested Schema for `images`\n\nRequired:\n\n- `repository` (String) The repository.\n\nRead-Only:\n\n- `digest` (String) The digest.\n\n";
         assert_eq!(text, expected);
     }
 

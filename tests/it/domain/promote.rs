@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use terraform_provider_tagdeploy::aws::ecs::WaitOptions;
+use terraform_provider_tagdeploy::aws::ecs::{DeploymentStatus, RolloutState, WaitOptions};
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
 use terraform_provider_tagdeploy::aws::promote::{Promotion, PromotionError, promote};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
@@ -64,11 +64,11 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     let deployment = &outcome.deployments[0];
     assert!(deployment.started && deployment.deployment.deployment_id.starts_with("ecs-svc/"));
     assert_eq!(
+        (&deployment.status, &deployment.rollout_state),
         (
-            deployment.status.as_str(),
-            deployment.rollout_state.as_str()
-        ),
-        ("PRIMARY", "COMPLETED")
+            &Some(DeploymentStatus::Primary),
+            &Some(RolloutState::Completed)
+        )
     );
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
@@ -166,7 +166,10 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
         started.deployment_id
     );
     assert!(!outcome.deployments[0].started);
-    assert_eq!(outcome.deployments[0].rollout_state, "COMPLETED");
+    assert_eq!(
+        outcome.deployments[0].rollout_state,
+        Some(RolloutState::Completed)
+    );
 }
 
 #[tokio::test]
@@ -179,8 +182,14 @@ async fn forced_redeploy_redeploys_even_when_already_on_target() {
     let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("redeploys");
     assert!(!outcome.tag_moved);
     assert_eq!(env.count("UpdateService"), 1);
-    assert_eq!(outcome.deployments[0].status, "PRIMARY");
-    assert_eq!(outcome.deployments[0].rollout_state, "IN_PROGRESS");
+    assert_eq!(
+        outcome.deployments[0].status,
+        Some(DeploymentStatus::Primary)
+    );
+    assert_eq!(
+        outcome.deployments[0].rollout_state,
+        Some(RolloutState::InProgress)
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use terraform_provider_tagdeploy::aws::ecs::rfc_status;
+use terraform_provider_tagdeploy::aws::ecs::{RfcStatus, TaskStatus};
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 
@@ -80,21 +80,19 @@ async fn mid_rollout_shows_both_digests_and_draining_tasks() {
             saw_mixed = true;
             assert!(!report.complete());
             assert_eq!(
-                rfc_status(&report.service, &deployment.deployment_id),
-                "IN_PROGRESS"
+                report.service.rfc_status(&deployment.deployment_id),
+                RfcStatus::InProgress
             );
         }
-        if report
-            .tasks
-            .iter()
-            .any(|t| t.desired_status == "STOPPED" && t.last_status != "STOPPED")
-        {
+        if report.tasks.iter().any(|t| {
+            t.desired_status == TaskStatus::Stopped && t.last_status != TaskStatus::Stopped
+        }) {
             saw_draining = true;
         }
         if report.complete() {
             assert_eq!(
-                rfc_status(&report.service, &deployment.deployment_id),
-                "COMPLETE"
+                report.service.rfc_status(&deployment.deployment_id),
+                RfcStatus::Complete
             );
             assert!(saw_mixed, "never saw both digests during the rollout");
             assert!(

@@ -74,15 +74,20 @@ fn rfc_flow_previews_then_promotes_hash_2(tf: &Terraform) {
         state["image_uri"],
         format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/example@{hash_2}")
     );
-    let deployment = &state["deployments"][0];
-    assert_eq!(deployment["service"], "example");
-    assert_eq!(deployment["started"], true);
+    let deployment_id = state["deployments"]["example"].as_str().unwrap_or_default();
+    assert!(deployment_id.starts_with("ecs-svc/"), "{state:#}");
+    let rollout = &state["rollouts"]["example"];
     assert_eq!(
         (
-            deployment["status"].as_str(),
-            deployment["rollout_state"].as_str()
+            rollout["status"].as_str(),
+            rollout["rollout_state"].as_str(),
+            rollout["service_arn"].as_str()
         ),
-        (Some("PRIMARY"), Some("COMPLETED"))
+        (
+            Some("PRIMARY"),
+            Some("COMPLETED"),
+            Some("arn:aws:ecs:us-east-1:123456789012:service/example/example")
+        )
     );
     assert_eq!(emulator.count("UpdateService"), 1);
     assert_eq!(
@@ -239,7 +244,7 @@ fn interrupted_promotion_converges_on_the_next_apply(tf: &Terraform) {
     ws.apply(&["-var", "release=hash_2"]);
     let state = prod_tag_state(&ws);
     assert_eq!(state["image_digest"], hash_2);
-    assert_eq!(state["deployments"][0]["rollout_state"], "COMPLETED");
+    assert_eq!(state["rollouts"]["example"]["rollout_state"], "COMPLETED");
     assert_eq!(
         emulator.count("UpdateService"),
         deploys_before + 1,
@@ -328,14 +333,20 @@ fn several_services_and_not_waiting(tf: &Terraform) {
     ws.apply(&["-var", "release=hash_2", "-var", "wait=false"]);
     assert_eq!(emulator.count("UpdateService"), 3);
     let state = prod_tag_state(&ws);
-    let deployments = state["deployments"].as_array().cloned().unwrap_or_default();
-    assert_eq!(deployments.len(), 3);
-    assert!(
-        deployments
+    let started = state["deployments"].clone();
+    assert_eq!(started.as_object().map(|m| m.len()), Some(3), "{state:#}");
+    let rollout_states = |state: &serde_json::Value| -> Vec<String> {
+        services
             .iter()
-            .all(|d| d["rollout_state"] == "IN_PROGRESS" && d["started"] == true),
-        "{deployments:#?}"
-    );
+            .map(|s| {
+                state["rollouts"][*s]["rollout_state"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(rollout_states(&state), ["IN_PROGRESS"; 3]);
 
     // Waiting now adopts the rollouts under way instead of starting new ones.
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
@@ -347,11 +358,9 @@ fn several_services_and_not_waiting(tf: &Terraform) {
         emulator.operations()
     );
     let state = prod_tag_state(&ws);
-    let deployments = state["deployments"].as_array().cloned().unwrap_or_default();
-    assert!(
-        deployments
-            .iter()
-            .all(|d| d["rollout_state"] == "COMPLETED" && d["started"] == false),
-        "{deployments:#?}"
+    assert_eq!(
+        state["deployments"], started,
+        "the deployments under way are adopted, not replaced"
     );
+    assert_eq!(rollout_states(&state), ["COMPLETED"; 3]);
 }

@@ -93,6 +93,7 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         1,
         "only stage was redeployed"
     );
+    let started = ws.resource_values("tagdeploy_prod_tag.stage")["deployments"].clone();
 
     // Waiting now: the stage rollout already under way is adopted (no second stage
     // deployment), and once it completes prod is promoted.
@@ -108,7 +109,14 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         emulator.operations()
     );
     let stage = ws.resource_values("tagdeploy_prod_tag.stage");
-    assert_eq!(stage["deployments"][0]["started"], false, "{stage:#}");
+    assert_eq!(
+        stage["deployments"], started,
+        "stage's deployment under way was adopted: {stage:#}"
+    );
+    assert_eq!(
+        stage["rollouts"]["app"]["rollout_state"], "COMPLETED",
+        "{stage:#}"
+    );
     let environments = &ws.outputs()["environments"]["value"];
     assert_eq!(environments["stage"]["complete"], true, "{environments:#}");
     assert_eq!(environments["prod"]["complete"], true, "{environments:#}");

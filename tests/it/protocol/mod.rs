@@ -4,7 +4,9 @@
 //! - `process`: the built binary started as Terraform starts it (handshake, TLS, refusals,
 //!   Shutdown, StopProvider, socket directory, missing cookie).
 //! - `rules`: the framework's plan/apply rules over gRPC, in-process, with a tiny test resource.
+//! - `nested`: the same for nested attributes (a map of objects with their own members).
 
 mod client;
+mod nested;
 mod process;
 mod rules;

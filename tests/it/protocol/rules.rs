@@ -3,31 +3,38 @@
 
 use std::sync::Arc;
 
+use terraform_provider_tagdeploy::model;
 use terraform_provider_tagdeploy::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use terraform_provider_tagdeploy::tfplugin::framework::{
     AnyDataSource, AnyResource, ApplyError, Change, Ctx, Function, Plan, Provider, Resource,
     Runtime, resource,
 };
 use terraform_provider_tagdeploy::tfplugin::handshake::Listener;
+use terraform_provider_tagdeploy::tfplugin::model::{
+    Object, Tf, computed, optional, optional_computed, required,
+};
 use terraform_provider_tagdeploy::tfplugin::schema::{Attribute, Presence, Schema, validators};
 use terraform_provider_tagdeploy::tfplugin::server;
 use terraform_provider_tagdeploy::tfplugin::value::{Type, Value, msgpack};
 use tokio_util::sync::CancellationToken;
 
 use super::client::{self, ProviderClient, tfplugin6 as pb};
+use super::nested::Release;
 
 struct TestProvider;
 struct Thing;
 
 impl Provider for TestProvider {
     type Data = String;
+    // The provider block stays untyped: `Value` is a model too.
+    type Model = Value;
     fn type_name(&self) -> &'static str {
         "test"
     }
     fn schema(&self) -> Schema {
         Schema::new(0).attribute(Attribute::string("greeting", Presence::Optional))
     }
-    async fn configure(&self, _: &mut Ctx<'_, ()>, config: &Value) -> Result<String, Diagnostics> {
+    async fn configure(&self, _: &mut Ctx<'_, ()>, config: Value) -> Result<String, Diagnostics> {
         Ok(config
             .attr("greeting")
             .as_str()
@@ -35,7 +42,7 @@ impl Provider for TestProvider {
             .to_owned())
     }
     fn resources(&self) -> Vec<Arc<dyn AnyResource<String>>> {
-        vec![resource(Thing)]
+        vec![resource(Thing), resource(Release)]
     }
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<String>>> {
         vec![]
@@ -45,29 +52,41 @@ impl Provider for TestProvider {
     }
 }
 
+model! {
+    /// The test resource; its behaviour is chosen by `name`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    struct ThingModel {
+        /// Chooses the behaviour.
+        name: Tf<String> => required().requires_replace().validate(validators::non_empty()),
+        /// A note.
+        note: Tf<String> => optional(),
+        /// A defaulted tag.
+        tag: Tf<String> => optional_computed().default(Value::string("prod")),
+        /// Set once.
+        id: Tf<String> => computed().keep_prior_when_unknown(),
+        /// Decided at plan (`known`) or apply.
+        digest: Tf<String> => computed(),
+    }
+}
+
 impl Resource for Thing {
     type Data = String;
+    type Model = ThingModel;
     fn type_name(&self) -> &'static str {
         "test_thing"
     }
     fn schema(&self) -> Schema {
-        Schema::new(1)
-            .attribute(
-                Attribute::string("name", Presence::Required)
-                    .requires_replace()
-                    .validate(validators::non_empty()),
-            )
-            .attribute(Attribute::string("note", Presence::Optional))
-            .attribute(
-                Attribute::string("tag", Presence::OptionalComputed).default(Value::string("prod")),
-            )
-            .attribute(Attribute::string("id", Presence::Computed).keep_prior_when_unknown())
-            .attribute(Attribute::string("digest", Presence::Computed))
+        ThingModel::schema(1)
     }
-    async fn plan(&self, ctx: &mut Ctx<'_, String>, plan: &mut Plan) -> Result<(), Diagnostics> {
-        match plan.planned().attr("name").as_str() {
-            Some("known") => plan.set("digest", Value::string(format!("{}-digest", ctx.data()))),
-            Some("rogue-plan") => plan.set("note", Value::string("not what you wrote")),
+    async fn plan(
+        &self,
+        ctx: &mut Ctx<'_, String>,
+        plan: &mut Plan<ThingModel>,
+    ) -> Result<(), Diagnostics> {
+        let planned = plan.planned_mut();
+        match planned.name.as_str() {
+            Some("known") => planned.digest = format!("{}-digest", ctx.data()).into(),
+            Some("rogue-plan") => planned.note = "not what you wrote".into(),
             Some("warn") => ctx.warn(Diagnostic::warning("Heads Up", "planned with a warning")),
             _ => {}
         }
@@ -77,80 +96,78 @@ impl Resource for Thing {
     async fn create(
         &self,
         ctx: &mut Ctx<'_, String>,
-        change: Change<'_>,
-    ) -> Result<Value, ApplyError> {
+        change: Change<'_, ThingModel>,
+    ) -> Result<ThingModel, ApplyError<ThingModel>> {
         assert_eq!(ctx.private(), b"planned", "private bytes reach apply");
         let mut state = change.planned.clone();
-        if let Value::Map(f) = &mut state {
-            f.insert("id".into(), Value::string("id-1"));
-            if f.get("digest").is_some_and(Value::is_unknown) {
-                f.insert("digest".into(), Value::string("sha256:applied"));
+        state.id = "id-1".into();
+        if state.digest.is_unknown() {
+            state.digest = "sha256:applied".into();
+        }
+        match change.planned.name.as_str() {
+            Some("rogue-apply") => state.tag = "changed-behind-your-back".into(),
+            Some("half-done") => {
+                return Err(ApplyError::from(Diagnostic::error(
+                    "Create Failed",
+                    "the second step failed",
+                ))
+                .with_state(state));
             }
-            match change.planned.attr("name").as_str() {
-                Some("rogue-apply") => {
-                    f.insert("tag".into(), Value::string("changed-behind-your-back"));
-                }
-                Some("half-done") => {
-                    return Err(ApplyError::from(Diagnostic::error(
-                        "Create Failed",
-                        "the second step failed",
-                    ))
-                    .with_state(state.clone()));
-                }
-                Some("wait-for-stop") => {
-                    ctx.cancellation().cancelled().await;
-                    return Err(Diagnostic::error(
-                        "Interrupted",
-                        "Terraform asked the provider to stop",
-                    )
-                    .into());
-                }
-                Some("unknown-left") => {
-                    f.insert("digest".into(), Value::Unknown);
-                }
-                _ => {}
+            Some("wait-for-stop") => {
+                ctx.cancellation().cancelled().await;
+                return Err(Diagnostic::error(
+                    "Interrupted",
+                    "Terraform asked the provider to stop",
+                )
+                .into());
             }
+            Some("unknown-left") => state.digest = Tf::Unknown,
+            _ => {}
         }
         Ok(state)
     }
     async fn read(
         &self,
         _: &mut Ctx<'_, String>,
-        state: &Value,
-    ) -> Result<Option<Value>, Diagnostics> {
-        Ok((state.attr("name").as_str() != Some("gone")).then(|| state.clone()))
+        state: ThingModel,
+    ) -> Result<Option<ThingModel>, Diagnostics> {
+        Ok((state.name.as_str() != Some("gone")).then_some(state))
     }
     async fn update(
         &self,
         _: &mut Ctx<'_, String>,
-        change: Change<'_>,
-    ) -> Result<Value, ApplyError> {
-        let mut state = change.planned.clone();
-        if let Value::Map(f) = &mut state {
-            f.insert("digest".into(), Value::string("sha256:updated"));
-        }
-        Ok(state)
+        change: Change<'_, ThingModel>,
+    ) -> Result<ThingModel, ApplyError<ThingModel>> {
+        Ok(ThingModel {
+            digest: "sha256:updated".into(),
+            ..change.planned.clone()
+        })
     }
-    async fn delete(&self, _: &mut Ctx<'_, String>, _: &Value) -> Result<(), ApplyError> {
+    async fn delete(
+        &self,
+        _: &mut Ctx<'_, String>,
+        _: &ThingModel,
+    ) -> Result<(), ApplyError<ThingModel>> {
         Ok(())
     }
-    fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
+    fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<ThingModel, Diagnostics> {
         // Version 0 called the attribute "label".
         let old: serde_json::Value = serde_json::from_slice(raw_json)
             .map_err(|e| Diagnostics::from(Diagnostic::error("Bad State", e.to_string())))?;
         assert_eq!(version, 0);
-        let s = |k: &str| {
+        let s = |k: &str| -> Tf<String> {
             old.get(k)
                 .and_then(|v| v.as_str())
-                .map_or(Value::Null, Value::string)
+                .map(str::to_owned)
+                .into()
         };
-        Ok(Value::object([
-            ("name", s("label")),
-            ("note", Value::Null),
-            ("tag", s("tag")),
-            ("id", s("id")),
-            ("digest", s("digest")),
-        ]))
+        Ok(ThingModel {
+            name: s("label"),
+            note: Tf::Null,
+            tag: s("tag"),
+            id: s("id"),
+            digest: s("digest"),
+        })
     }
 }
 
@@ -195,20 +212,20 @@ fn paths(p: &[pb::AttributePath]) -> Vec<String> {
         .collect()
 }
 
-fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
+pub(super) fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
     diags
         .iter()
         .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
         .collect()
 }
 
-struct Harness {
-    client: ProviderClient,
+pub(super) struct Harness {
+    pub(super) client: ProviderClient,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
 }
 
-async fn harness() -> Harness {
+pub(super) async fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::bind_unix(dir.path()).unwrap();
     let (_, socket) = listener.address().unwrap();

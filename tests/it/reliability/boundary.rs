@@ -7,7 +7,8 @@
 //!
 //! Added here: a socket directory under a world-writable base is still owner-only; and no
 //! credential (access key, secret key, session token, assume_role external_id) appears in
-//! Terraform's TRACE log, in the state or in diagnostics, through plan, apply and errors.
+//! Terraform's TRACE log, in the state or in diagnostics, through plan, apply and errors, while
+//! that log does hold every AWS call of the promotion (the AWS SDK's own events included).
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
@@ -66,6 +67,33 @@ fn leaks(label: &str, run: &Run) -> Vec<String> {
     found
 }
 
+/// The promotion's AWS calls are in the TRACE log, each with its status and request id, under
+/// the AWS SDK's module, and so is where the credentials came from: the log the markers were
+/// looked for in is the one a user debugs with.
+#[track_caller]
+fn assert_aws_calls_logged(stderr: &str) {
+    let sdk_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("@module=tagdeploy.aws-sdk"))
+        .collect();
+    for operation in ["ECR PutImage", "ECR BatchGetImage", "ECS UpdateService"] {
+        let call = sdk_lines
+            .iter()
+            .find(|l| l.contains(&format!("{operation} answered HTTP 200")));
+        assert!(
+            call.is_some_and(|l| l.contains("aws.request_id=") && l.contains("http.duration_ms=")),
+            "no logged {operation} call with its request id and duration among {} AWS SDK lines",
+            sdk_lines.len()
+        );
+    }
+    assert!(
+        sdk_lines
+            .iter()
+            .any(|l| l.contains("loaded credentials") && l.contains("provider=Environment")),
+        "the credential source is not logged"
+    );
+}
+
 fn with_markers(ws: &mut Workspace) {
     ws.set_env("AWS_ACCESS_KEY_ID", ACCESS_KEY);
     ws.set_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
@@ -101,6 +129,7 @@ fn no_credentials_in_logs_state_or_diagnostics(tf: &Terraform) {
         ])
         .success();
     problems.extend(leaks("apply", &apply));
+    assert_aws_calls_logged(&apply.stderr);
     assert_eq!(emulator.digest("prod"), emulator.digest("hash_2"));
     let error = ws
         .run(&["apply", "-auto-approve", "-json", "-var", "release=hash_9"])

@@ -140,13 +140,13 @@ fn assert_promoted(
     }
     let state = prod_tag_state(ws);
     assert_eq!(state["image_digest"], target, "state is truthful");
-    let deployments = state["deployments"].as_array().cloned().unwrap_or_default();
-    assert_eq!(deployments.len(), SERVICES.len(), "{deployments:#?}");
+    let rollouts = state["rollouts"].as_object().cloned().unwrap_or_default();
+    assert_eq!(rollouts.len(), SERVICES.len(), "{rollouts:#?}");
     assert!(
-        deployments
-            .iter()
-            .all(|d| d["rollout_state"] == "COMPLETED" && d["status"] == "PRIMARY"),
-        "{deployments:#?}"
+        rollouts
+            .values()
+            .all(|r| r["rollout_state"] == "COMPLETED" && r["status"] == "PRIMARY"),
+        "{rollouts:#?}"
     );
     let (code, text) = ws.plan_exit_code(&["-var", &format!("release={release}")]);
     assert_eq!(code, 0, "the next plan is empty:\n{text}");

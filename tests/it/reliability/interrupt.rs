@@ -221,9 +221,9 @@ fn scenario(tf: &Terraform, step: Step, victim: Victim) -> Result<(), String> {
     if state["image_digest"] != hash_2.as_str() {
         problems.push(format!("state says {}", state["image_digest"]));
     }
-    let recorded = state["deployments"].as_array().cloned().unwrap_or_default();
-    if recorded.len() != 2 || !recorded.iter().all(|d| d["rollout_state"] == "COMPLETED") {
-        problems.push(format!("state deployments {recorded:?}"));
+    let recorded = state["rollouts"].as_object().cloned().unwrap_or_default();
+    if recorded.len() != 2 || !recorded.values().all(|r| r["rollout_state"] == "COMPLETED") {
+        problems.push(format!("state rollouts {recorded:?}"));
     }
     let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
     if code != 0 {
@@ -334,8 +334,8 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
         state["image_digest"], hash_2,
         "the tag moved and state says so"
     );
-    let recorded = state["deployments"].as_array().cloned().unwrap_or_default();
-    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let started = state["deployments"].clone();
+    assert_eq!(started.as_object().map(|m| m.len()), Some(2), "{state:#}");
 
     // The rollouts go on; the next apply waits for them without redeploying.
     emulator.handle().set_faults(FaultPlan::default());
@@ -344,11 +344,13 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
     ws.apply(&["-var", "release=hash_2"]);
     assert_eq!(emulator.served("UpdateService"), 2, "no second deployment");
     let state = prod_tag_state(&ws);
-    let recorded = state["deployments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        state["deployments"], started,
+        "the rollouts under way were adopted"
+    );
+    let recorded = state["rollouts"].as_object().cloned().unwrap_or_default();
     assert!(
-        recorded
-            .iter()
-            .all(|d| d["rollout_state"] == "COMPLETED" && d["started"] == false),
+        recorded.values().all(|r| r["rollout_state"] == "COMPLETED"),
         "{recorded:?}"
     );
     to_exit

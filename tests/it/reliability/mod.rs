@@ -11,12 +11,15 @@
 //! - `bad_input`: a table of refused inputs, each on its attribute, with no mutating AWS call.
 //! - `fuzz`: bounded proptests of untrusted bytes through the gRPC service and the emulator.
 //! - `boundary`: the process boundary (socket directory, TLS, cookie) and credentials that must
-//!   never appear in logs, state or diagnostics.
+//!   never appear in logs, state or diagnostics, while the AWS calls do appear in the log.
+//! - `call_failures`: SDK failures (throttling, server errors, dropped and refused connections,
+//!   timeouts) read as sentences that name the call, the attempts and what to do.
 //!
 //! Their helpers are in `crate::support` (shared with every other test module).
 
 mod bad_input;
 mod boundary;
+mod call_failures;
 mod failed_releases;
 mod faults;
 mod fuzz;

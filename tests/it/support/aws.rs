@@ -62,6 +62,49 @@ pub async fn provider_clients(url: &str) -> (Clients, tempfile::TempDir) {
     (clients, dir)
 }
 
+/// The provider's clients for `url` (as [`provider_clients`] builds them, so every call is
+/// observed and counted), as domain operations with `attempts` quick attempts (1 to 5 ms
+/// apart) and, when given, a per-attempt timeout: failure cases that stay short.
+pub async fn quick_provider_clients(
+    url: &str,
+    attempts: u32,
+    attempt_timeout: Option<std::time::Duration>,
+) -> (Ecr, Ecs, tempfile::TempDir) {
+    use std::time::Duration;
+
+    use aws_smithy_types::retry::RetryConfig;
+    use aws_smithy_types::timeout::TimeoutConfig;
+
+    let (clients, dir) = provider_clients(url).await;
+    let retry = RetryConfig::standard()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5));
+    let mut timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
+    if let Some(timeout) = attempt_timeout {
+        timeouts = timeouts.operation_attempt_timeout(timeout);
+    }
+    let ecr = clients
+        .ecr
+        .config()
+        .to_builder()
+        .retry_config(retry.clone())
+        .timeout_config(timeouts.clone().build())
+        .build();
+    let ecs = clients
+        .ecs
+        .config()
+        .to_builder()
+        .retry_config(retry)
+        .timeout_config(timeouts.build())
+        .build();
+    (
+        Ecr::new(aws_sdk_ecr::Client::from_conf(ecr)),
+        Ecs::new(aws_sdk_ecs::Client::from_conf(ecs)),
+        dir,
+    )
+}
+
 /// Moves `tag` onto `digest` in the demo repository by hand (someone outside Terraform).
 pub fn retag_by_hand(url: &str, digest: &str, tag: &str) {
     let (ecr, _) = clients(url);

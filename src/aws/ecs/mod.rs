@@ -1,0 +1,74 @@
+//! ECS: describing services and tasks, forcing new deployments, and waiting for their
+//! rollouts.
+//!
+//! - [`status`]: the states ECS reports, as enums (service, deployment, rollout, task) and the
+//!   RFC 013 status derived from them.
+//! - [`model`]: services, deployments and tasks as the domain sees them.
+//! - `describe`: DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition.
+//! - `deploy`: UpdateService with forceNewDeployment.
+//! - `not_found`: which modelled errors mean a missing cluster or service.
+//! - `wait`: polling rollouts to completion, failure, timeout or cancellation.
+
+mod deploy;
+mod describe;
+pub mod model;
+mod not_found;
+pub mod status;
+mod wait;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use describe::{DESCRIBE_SERVICES_BATCH, DESCRIBE_TASKS_BATCH};
+pub use model::{DeploymentState, RecordedDeployment, ServiceState, TaskContainer, TaskState};
+pub use status::{DeploymentStatus, RfcStatus, RolloutState, ServiceStatus, TaskStatus};
+pub use wait::{Progress, WaitError, WaitOptions, progress};
+
+use super::coalesce::Batcher;
+use super::error::EcsError;
+
+/// DescribeServices and DescribeTasks calls shared by the concurrent callers of one provider
+/// process (see [`super::coalesce`]): batched by cluster, 10 services or 100 tasks a call.
+#[derive(Debug, Clone)]
+pub struct SharedEcsReads {
+    services: Arc<Batcher<ServiceState, EcsError>>,
+    tasks: Arc<Batcher<TaskState, EcsError>>,
+}
+
+impl SharedEcsReads {
+    /// Batches that wait `window` for another caller after the last one joined, `max_wait` at
+    /// most after the first.
+    pub fn new(window: Duration, max_wait: Duration) -> SharedEcsReads {
+        SharedEcsReads {
+            services: Arc::new(Batcher::new(window, max_wait, DESCRIBE_SERVICES_BATCH)),
+            tasks: Arc::new(Batcher::new(window, max_wait, DESCRIBE_TASKS_BATCH)),
+        }
+    }
+}
+
+/// ECS operations of the domain, over an SDK client.
+#[derive(Debug, Clone)]
+pub struct Ecs {
+    client: aws_sdk_ecs::Client,
+    /// Shares DescribeServices and DescribeTasks calls with concurrent callers, when set.
+    shared: Option<SharedEcsReads>,
+}
+
+impl Ecs {
+    /// Wraps a configured client; every call is its own.
+    pub fn new(client: aws_sdk_ecs::Client) -> Ecs {
+        Ecs {
+            client,
+            shared: None,
+        }
+    }
+
+    /// Wraps a configured client whose DescribeServices and DescribeTasks calls are shared with
+    /// the other users of `shared`.
+    pub fn coalesced(client: aws_sdk_ecs::Client, shared: SharedEcsReads) -> Ecs {
+        Ecs {
+            client,
+            shared: Some(shared),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The mapper's words, attributes and hints.
+
+use super::*;
+use crate::aws::ecs::RecordedDeployment;
+use crate::aws::error::{Attempts, Service};
+use crate::aws::image::{Digest, RepositoryRef};
+use crate::aws::promote::Outcome;
+
+fn nested() -> Attributes {
+    let image = AttributePath::attr("images").then_key("api");
+    Attributes::new()
+        .repository(image.clone().then_attr("repository"))
+        .registry_id(image.clone().then_attr("registry_id"))
+        .image_tag(image.clone().then_attr("release_tag"))
+        .environment_tag(AttributePath::attr("tag"))
+        .cluster(AttributePath::attr("cluster"))
+        .services(AttributePath::attr("services"))
+}
+
+fn api(failure: CallFailure, made: u32) -> ApiError {
+    ApiError {
+        service: Service::Ecr,
+        operation: "PutImage",
+        failure,
+        attempts: Attempts { made, allowed: 5 },
+        request_id: Some("req-1".into()),
+    }
+}
+
+fn throttled() -> ApiError {
+    api(
+        CallFailure::Throttled {
+            code: "ThrottlingException".into(),
+            message: Some("Rate exceeded".into()),
+        },
+        5,
+    )
+}
+
+#[test]
+fn a_missing_repository_reads_the_same_everywhere_and_points_at_nested_paths() {
+    let error = EcrError::RepositoryNotFound {
+        repository: RepositoryRef::new("nope"),
+    };
+    let d = ecr("Read Image Error", &error, &nested());
+    assert_eq!(d.summary, "Read Image Error");
+    assert_eq!(
+        d.detail,
+        "ECR repository nope does not exist, or the credentials in use cannot see it (RepositoryNotFoundException). Check `images[\"api\"].repository`, `images[\"api\"].registry_id` and the provider's region."
+    );
+    assert_eq!(
+        d.attribute.map(|p| p.to_string()).as_deref(),
+        Some("images[\"api\"].repository")
+    );
+    // Another type, other attributes: the same words.
+    let flat = Attributes::new().repository(AttributePath::attr("repository"));
+    let other = ecr("Resolve Release Error", &error, &flat);
+    assert!(other.detail.starts_with(
+        "ECR repository nope does not exist, or the credentials in use cannot see it (RepositoryNotFoundException). Check `repository` and"
+    ));
+}
+
+#[test]
+fn access_denied_gives_the_iam_hint_in_reads_and_promotions() {
+    let denied = api(
+        CallFailure::Rejected {
+            code: Some("AccessDeniedException".into()),
+            message: Some("not authorized".into()),
+            status: Some(400),
+        },
+        1,
+    );
+    let read = ecr(
+        "Read Image Error",
+        &EcrError::Api(denied.clone()),
+        &nested(),
+    );
+    assert!(
+        read.detail.contains("not allowed to call ECR PutImage"),
+        "{read}"
+    );
+    assert!(!read.detail.contains("again"), "not transient: {read}");
+    let failure = Failure {
+        error: PromotionError::Retag {
+            tag: "prod".into(),
+            target: Digest::parse(&format!("sha256:{}", "a".repeat(64))).expect("digest"),
+            source: EcrError::Api(denied),
+        },
+        rollback: None,
+        outcome: Outcome {
+            tag_digest: None,
+            deployments: Vec::new(),
+            tag_moved: false,
+        },
+    };
+    let d = promotion(&failure, &nested());
+    assert_eq!(d.summary, "Retag Image Error");
+    assert!(d.detail.contains("not allowed to call ECR PutImage"), "{d}");
+    assert_eq!(d.attribute, None);
+}
+
+#[test]
+fn transient_failures_say_what_running_again_does() {
+    let read = ecr("Read Image Error", &EcrError::Api(throttled()), &nested());
+    assert_eq!(
+        read.detail,
+        "ECR PutImage was throttled by AWS (ThrottlingException: Rate exceeded); all 5 attempts failed (last request id req-1). Nothing was changed; running the command again retries the call."
+    );
+    let failure = Failure {
+        error: PromotionError::Deploy {
+            failures: vec![("api".into(), EcsError::Api(throttled()))],
+        },
+        rollback: Some("Rolled back: tag \"prod\" is back on sha256:….".into()),
+        outcome: Outcome {
+            tag_digest: None,
+            deployments: Vec::new(),
+            tag_moved: true,
+        },
+    };
+    let d = promotion(&failure, &nested());
+    assert_eq!(d.summary, "Redeploy Services Error");
+    assert!(
+        d.detail
+            .starts_with("Forcing a new deployment failed: api: ECR PutImage was throttled"),
+        "{d}"
+    );
+    assert!(d.detail.contains("Rolled back"), "{d}");
+    assert!(
+        d.detail.ends_with("is waited for rather than redeployed."),
+        "{d}"
+    );
+}
+
+#[test]
+fn the_attribute_at_fault_is_the_one_the_type_declares() {
+    let at = nested();
+    let immutable = Failure {
+        error: PromotionError::Retag {
+            tag: "prod".into(),
+            target: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
+            source: EcrError::TagImmutable {
+                repository: RepositoryRef::new("r"),
+                tag: "prod".into(),
+            },
+        },
+        rollback: None,
+        outcome: Outcome {
+            tag_digest: None,
+            deployments: Vec::new(),
+            tag_moved: false,
+        },
+    };
+    assert_eq!(
+        promotion(&immutable, &at).attribute,
+        Some(AttributePath::attr("tag"))
+    );
+    let missing = EcsError::ServicesNotFound {
+        cluster: "c".into(),
+        names: vec!["ghost".into()],
+    };
+    assert_eq!(
+        ecs("x", &missing, &at).attribute,
+        Some(AttributePath::attr("services"))
+    );
+    // A type without the attribute: no pointer, the hint names the thing in words.
+    let d = ecs("x", &missing, &Attributes::new());
+    assert_eq!(d.attribute, None);
+    assert!(d.detail.contains("Check the service names"), "{d}");
+}
+
+#[test]
+fn report_errors_say_where_the_repository_came_from() {
+    let request = ReportRequest {
+        cluster: "c".into(),
+        service: "s".into(),
+        tag: "prod".into(),
+        repository: None,
+        container: None,
+    };
+    let at = Attributes::new()
+        .repository(AttributePath::attr("repository"))
+        .container(AttributePath::attr("container"));
+    let d = report(
+        "Read Task Digests Error",
+        &ReportError::Ecr(EcrError::RepositoryNotFound {
+            repository: RepositoryRef::new("gone"),
+        }),
+        &request,
+        &at,
+    );
+    assert!(
+        d.detail
+            .starts_with("The repository was taken from the image"),
+        "{d}"
+    );
+    let d = report(
+        "Read Task Digests Error",
+        &ReportError::Container("service s has 2 containers (a, b): set container".into()),
+        &request,
+        &at,
+    );
+    assert_eq!(d.attribute, Some(AttributePath::attr("container")));
+    assert_eq!(
+        d.detail,
+        "Cannot choose the container to report on: service s has 2 containers (a, b): set container."
+    );
+}
+
+#[test]
+fn rollouts_say_what_to_do() {
+    let cancelled = WaitError::Cancelled {
+        pending: vec!["api".into()],
+    };
+    assert!(
+        explain_wait(&cancelled, &nested())
+            .detail()
+            .contains("waits for the rollout")
+    );
+    let failed = WaitError::RolloutFailed {
+        failures: vec![(
+            RecordedDeployment {
+                service: "api".into(),
+                service_arn: String::new(),
+                deployment_id: "ecs-svc/1".into(),
+            },
+            Progress::Failed {
+                reason: "circuit breaker".into(),
+            },
+        )],
+        services: Vec::new(),
+    };
+    assert!(
+        explain_wait(&failed, &nested())
+            .detail()
+            .contains("events in ECS")
+    );
+}

@@ -1,0 +1,140 @@
+//! The model of `tagdeploy_prod_tag` (schema version 1): every attribute once, with its type,
+//! its documentation and its plan behaviour.
+
+use std::collections::BTreeMap;
+
+use crate::model;
+use crate::names;
+use crate::resources::timeouts::Timeouts;
+use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::tfplugin::model::{
+    Object, Set, Tf, block, computed, optional, optional_computed, required,
+};
+use crate::tfplugin::schema::{Schema, Validator, validators};
+use crate::tfplugin::value::Value;
+
+/// The schema version: 1 since `deployments` became a map and `rollouts` appeared (version 0
+/// had a list of deployment objects; see `upgrade.rs`).
+pub const VERSION: i64 = 1;
+
+model! {
+    /// The configuration, plan and state of `resource "tagdeploy_prod_tag"`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct ProdTagModel {
+        /// `<repository>:<tag>`, also the import ID.
+        pub id: Tf<String> => computed(),
+        /// The ECR repository that holds the release images and the environment tag, e.g.
+        /// `example` or `team/app`.
+        pub repository: Tf<String> => required()
+            .requires_replace()
+            .validate(names::validators::repository()),
+        /// The AWS account id of the registry, when the repository is in another account's
+        /// registry. Defaults to the caller's account.
+        pub registry_id: Tf<String> => optional()
+            .requires_replace()
+            .validate(names::validators::account_id()),
+        /// The environment tag to move onto the release, e.g. `prod` or `stage`. Defaults to
+        /// `prod`. Must be mutable in the repository.
+        pub tag: Tf<String> => optional_computed()
+            .default(Value::string("prod"))
+            .requires_replace()
+            .validate(names::validators::tag()),
+        /// The tag of the release to promote, typically the release hash (`hash_2`). Resolved to
+        /// a digest during plan. Exactly one of `release_tag` and `image_digest` must be set.
+        pub release_tag: Tf<String> => optional().validate(names::validators::tag()),
+        /// The digest the environment tag points at. Set it to pin a digest instead of
+        /// `release_tag`; otherwise it is resolved from `release_tag` during plan, and refreshed
+        /// from ECR, so a tag moved outside Terraform shows as a change.
+        pub image_digest: Tf<String> => optional_computed().validate(names::validators::digest()),
+        /// The ECS cluster (name or ARN) of the services to redeploy.
+        pub cluster: Tf<String> => required().validate(names::validators::cluster()),
+        /// The ECS services (names or ARNs) whose task definitions use the environment tag: each
+        /// gets a new deployment so its tasks resolve the new digest. At least one.
+        pub services: Tf<Set<String>> => required()
+            .validate(at_least_one_service())
+            .validate(validators::each(names::validators::service())),
+        /// Wait until every service's new deployment is the only one, COMPLETED, with all
+        /// desired tasks running. Defaults to `true`. With `false`, apply returns once the
+        /// deployments have started; a later apply with `true` waits for them without starting
+        /// new ones.
+        pub wait_for_rollout: Tf<bool> => optional_computed().default(Value::Bool(true)),
+        /// When a rollout fails (deployment FAILED, rolled back by the ECS circuit breaker, or
+        /// timed out), move the tag back to `previous_digest` and redeploy. Defaults to `true`.
+        pub rollback_on_failure: Tf<bool> => optional_computed().default(Value::Bool(true)),
+        /// Arbitrary values; any change redeploys every service even when the tag does not move
+        /// (e.g. to pick up a rebuilt image under the same release).
+        pub triggers: Tf<BTreeMap<String, String>> => optional(),
+        /// Why this release happened; recorded in state.
+        pub description: Tf<String> => optional(),
+        /// The digest the environment tag pointed at before the last promotion: the rollback
+        /// target. Known during plan.
+        pub previous_digest: Tf<String> => computed(),
+        /// Every tag on the promoted image, including the environment tag, sorted.
+        pub image_tags: Tf<Vec<String>> => computed(),
+        /// The promoted image by digest: `<repository URI>@sha256:…`. Known during plan.
+        pub image_uri: Tf<String> => computed(),
+        /// The deployment of each service (keyed as in `services`) that the last apply started,
+        /// or adopted when the service already ran the digest: its id, e.g.
+        /// `ecs-svc/1234567890123456789`, for `tagdeploy_task_digests.deployment_id`. A plan
+        /// that redeploys shows one line per service here.
+        pub deployments: Tf<BTreeMap<String, Tf<String>>> => computed(),
+        /// How the rollout of each service (keyed as in `services`) stood at the end of the last
+        /// apply. Planned as it will be when apply succeeds, so a promotion does not show it
+        /// changing.
+        pub rollouts: Tf<BTreeMap<String, Rollout>> => computed(),
+        /// When the last promotion finished (RFC 3339).
+        pub promoted_at: Tf<String> => computed(),
+        /// How long operations may take before they fail.
+        pub timeouts: Tf<Timeouts> => block(),
+    }
+}
+
+model! {
+    /// One service's rollout, as `rollouts` records it.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Rollout {
+        /// The service's ARN.
+        pub service_arn: Tf<String> => computed(),
+        /// The status of the recorded deployment when last seen: `PRIMARY` once it replaced
+        /// the previous one, `ACTIVE` or `INACTIVE` when it was replaced (a rollback).
+        pub status: Tf<String> => computed(),
+        /// Its rollout state when last seen: `COMPLETED` after a successful wait, `IN_PROGRESS`
+        /// when apply did not wait (or was stopped), `FAILED`; null when ECS reports none.
+        pub rollout_state: Tf<String> => computed(),
+    }
+}
+
+/// The schema: the model's, documented.
+pub fn schema() -> Schema {
+    ProdTagModel::schema(VERSION)
+        .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
+}
+
+fn at_least_one_service() -> impl Validator {
+    |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
+        if value.is_wholly_known() && value.elements().is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Attribute Value",
+                    format!("\"{path}\" must name at least one service."),
+                )
+                .at(path.clone()),
+            );
+        }
+    }
+}
+
+impl ProdTagModel {
+    /// `<repository>:<tag>` when both are known.
+    pub fn import_id(&self) -> Tf<String> {
+        match (self.repository.as_str(), self.tag.as_str()) {
+            (Some(repository), Some(tag)) => Tf::Known(format!("{repository}:{tag}")),
+            _ => Tf::Unknown,
+        }
+    }
+
+    /// The configured services, when every one is known.
+    pub fn known_services(&self) -> Option<Vec<String>> {
+        self.services.known().map(|s| s.iter().cloned().collect())
+    }
+}
