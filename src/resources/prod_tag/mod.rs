@@ -298,11 +298,19 @@ mod tests {
         let digest = Value::string(format!("sha256:{}", "a".repeat(64)));
         assert_eq!(
             at(&validate("prod", Value::Null, Value::Null)),
-            [(true, "Missing Release", Some(AttributePath::attr("release_tag")))]
+            [(
+                true,
+                "Missing Release",
+                Some(AttributePath::attr("release_tag"))
+            )]
         );
         assert_eq!(
             at(&validate("prod", Value::string("hash_2"), digest.clone())),
-            [(true, "Conflicting Release", Some(AttributePath::attr("image_digest")))]
+            [(
+                true,
+                "Conflicting Release",
+                Some(AttributePath::attr("image_digest"))
+            )]
         );
         assert_eq!(validate("prod", Value::string("hash_2"), Value::Null), []);
         assert_eq!(validate("prod", Value::Null, digest), []);
