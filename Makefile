@@ -6,7 +6,7 @@
 CARGO ?= cargo
 NEXTEST_PROFILE ?= $(if $(CI),ci,default)
 
-.PHONY: all build tools test lint fmt demo bench release docs clean-scratch
+.PHONY: all build tools platforms test lint fmt demo acc bench release release-check docs clean-scratch
 
 all: build
 
@@ -19,8 +19,14 @@ tools:
 	scripts/tools.sh
 	scripts/nextest.sh --install-only
 
-## test: formatting, lints, unit, protocol, emulator and end-to-end tests on both Terraforms
-test: tools lint
+## platforms: the provider for darwin_amd64, darwin_arm64, linux_arm64 and windows_amd64 (debug, no debug info), clippy on the Windows code, and qemu/Wine when root
+platforms:
+	scripts/toolchain.sh --emulators
+	scripts/cross-build.sh darwin_amd64 darwin_arm64 linux_arm64 windows_amd64 >/dev/null
+	PATH="$(CURDIR)/.tools/venv/bin:$$PATH" CARGO_PROFILE_DEV_DEBUG=0 cargo-zigbuild clippy --quiet --target x86_64-pc-windows-gnu -p terraform-provider-tagdeploy --lib --bins -- -D warnings
+
+## test: formatting, lints, the other platforms' builds, unit, protocol, emulator and end-to-end tests on both Terraforms
+test: tools lint platforms
 	scripts/test-summary.sh
 	scripts/nextest.sh run --workspace --profile $(NEXTEST_PROFILE) --no-fail-fast \
 	  || { echo "make test: the tests above failed. Rerun one: scripts/nextest.sh run -E 'test(/NAME/)'"; exit 1; }
@@ -39,13 +45,21 @@ fmt:
 demo:
 	scripts/demo.sh
 
+## acc: infra/ on a real AWS account, the same flow as the emulator test (TAGDEPLOY_ACC=1, AWS credentials; see infra/README.md)
+acc: tools
+	TAGDEPLOY_ACC=$${TAGDEPLOY_ACC:-0} $(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) --no-capture -E 'test(=release::stack::infra_stack_on_aws)'
+
 ## bench: the shell recipe against terraform + provider on the emulator, side by side (about 15 min; not part of test)
 bench:
 	python3 bench/run.py
 
-## release: dist/ in the Terraform Registry and provider-mirror layout (release build; zips, SHA256SUMS, manifest)
+## release: dist/ for all five platforms in the Terraform Registry and mirror layout (release builds, over an hour on 2 cores; signed with GPG_KEY_ID or GPG_KEY_FILE)
 release:
 	scripts/release.sh
+
+## release-check: builds linux_amd64 here and in a copy at another path, and compares the bytes (reproducibility)
+release-check:
+	scripts/release.sh --check-reproducible
 
 ## docs: regenerate docs/ from the provider's schema, templates/ and examples/ (a test checks they are current)
 docs:

@@ -20,6 +20,8 @@
 resource "aws_ecr_repository" "app" {
   name                 = var.name
   image_tag_mutability = "MUTABLE"
+  # false: `terraform destroy` refuses to delete a repository that still holds images.
+  force_delete = var.force_delete
 
   image_scanning_configuration {
     scan_on_push = true
@@ -39,6 +41,8 @@ resource "terraform_data" "tag_mutability" {
   # Needs an AWS CLI that knows --image-tag-mutability-exclusion-filters (v2 or v1 releases
   # from August 2025 on) and the same credentials Terraform uses.
   provisioner "local-exec" {
+    # Against the emulator the CLI goes there too (AWS_ENDPOINT_URL_ECR, AWS CLI >= 1.29 / 2.13).
+    environment = var.endpoint == null ? {} : { AWS_ENDPOINT_URL_ECR = var.endpoint }
     command = join(" ", concat(
       [
         "aws ecr put-image-tag-mutability",

@@ -19,12 +19,16 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 }
 
 resource "aws_iam_role" "execution" {
+  count = var.manage_iam ? 1 : 0
+
   name               = "${var.name}-task-execution"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
-  role       = aws_iam_role.execution.name
+  count = var.manage_iam ? 1 : 0
+
+  role       = aws_iam_role.execution[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 }
 
@@ -37,7 +41,7 @@ resource "aws_ecs_task_definition" "app" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = aws_iam_role.execution.arn
+  execution_role_arn       = var.manage_iam ? aws_iam_role.execution[0].arn : var.execution_role_arn
 
   container_definitions = jsonencode([
     {

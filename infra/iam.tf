@@ -55,14 +55,16 @@ data "aws_iam_policy_document" "promotion" {
 }
 
 resource "aws_iam_policy" "promotion" {
+  count = var.manage_iam ? 1 : 0
+
   name        = "${var.name}-tagdeploy-promotion"
   description = "Promote releases of ${var.name} with the tagdeploy Terraform provider."
   policy      = data.aws_iam_policy_document.promotion.json
 }
 
 resource "aws_iam_role_policy_attachment" "promotion" {
-  count = var.promotion_role_name == null ? 0 : 1
+  count = var.manage_iam && var.promotion_role_name != null ? 1 : 0
 
   role       = var.promotion_role_name
-  policy_arn = aws_iam_policy.promotion.arn
+  policy_arn = aws_iam_policy.promotion[0].arn
 }

@@ -10,13 +10,31 @@
 
 provider "aws" {
   region = var.region
-}
 
-data "aws_caller_identity" "current" {}
+  # Against the local tagdeploy-emulator (var.endpoint set): every call goes to it (STS only
+  # for GetCallerIdentity), and no EC2 metadata service is asked for credentials.
+  skip_metadata_api_check = var.endpoint != null
+
+  # On every resource this stack creates (ECR and ECS tag them through TagResource).
+  default_tags {
+    tags = var.tags
+  }
+
+  dynamic "endpoints" {
+    for_each = var.endpoint == null ? [] : [var.endpoint]
+    content {
+      ecr  = endpoints.value
+      ecs  = endpoints.value
+      logs = endpoints.value
+      sts  = endpoints.value
+    }
+  }
+}
 
 data "aws_partition" "current" {}
 
 locals {
-  account_id = data.aws_caller_identity.current.account_id
+  # The registry id of a private ECR repository is the account id: no STS call needed.
+  account_id = aws_ecr_repository.app.registry_id
   partition  = data.aws_partition.current.partition
 }

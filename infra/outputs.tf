@@ -15,7 +15,12 @@ output "service" {
 
 output "promotion_policy_arn" {
   description = "The least-privilege policy for whoever runs the promotion."
-  value       = aws_iam_policy.promotion.arn
+  value       = one(aws_iam_policy.promotion[*].arn)
+}
+
+output "promotion_policy" {
+  description = "The promotion policy document (also when manage_iam is false and it is not created)."
+  value       = data.aws_iam_policy_document.promotion.json
 }
 
 output "prod" {

@@ -7,6 +7,14 @@
 provider "tagdeploy" {
   region = var.region
 
+  dynamic "endpoints" {
+    for_each = var.endpoint == null ? [] : [var.endpoint]
+    content {
+      ecr = endpoints.value
+      ecs = endpoints.value
+    }
+  }
+
   dynamic "assume_role" {
     for_each = var.promotion_assume_role_arn == null ? [] : [var.promotion_assume_role_arn]
     content {
@@ -27,6 +35,8 @@ resource "tagdeploy_prod_tag" "prod" {
   # It must exist when this is planned, so the first apply is one without `release`.
   services    = [var.name]
   description = "Release ${var.release}"
+
+  wait_for_rollout = var.wait_for_rollout
 
   # The environment tags must be movable before the first promotion.
   depends_on = [terraform_data.tag_mutability]

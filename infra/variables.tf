@@ -79,3 +79,39 @@ variable "promotion_assume_role_arn" {
   type        = string
   default     = null
 }
+
+variable "endpoint" {
+  description = "Send every AWS call (ECR, ECS, CloudWatch Logs, and the promotion's) to this URL instead of AWS: the local tagdeploy-emulator, e.g. http://127.0.0.1:41234. null: AWS."
+  type        = string
+  default     = null
+}
+
+variable "manage_iam" {
+  description = "Create the task execution role and the promotion policy. false: the emulator, which has no IAM (see README.md); pass execution_role_arn instead."
+  type        = bool
+  default     = true
+}
+
+variable "execution_role_arn" {
+  description = "An existing task execution role, used when manage_iam is false."
+  type        = string
+  default     = null
+}
+
+variable "wait_for_rollout" {
+  description = "Wait for the promotion's rollout to finish before the apply returns."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource of the stack (the AWS provider's default_tags)."
+  type        = map(string)
+  default     = { Stack = "tagdeploy-rfc013" }
+}
+
+variable "force_delete" {
+  description = "Let `terraform destroy` delete the ECR repository with the images in it. false: destroy fails while it holds images."
+  type        = bool
+  default     = false
+}

@@ -13,6 +13,7 @@ impl State {
         let ctx = RequestContext {
             region: self.region.clone(),
             account: self.account.clone(),
+            endpoint: None,
         };
         let repositories: Vec<Value> = self
             .ecr

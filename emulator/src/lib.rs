@@ -35,11 +35,14 @@ pub mod ecs;
 pub mod faults;
 pub mod ids;
 mod load;
+pub mod logs;
 pub mod manifest;
 pub mod options;
 pub mod protocol;
+pub mod registry;
 mod server;
 mod state;
+pub mod tags;
 pub mod world;
 
 use std::future::Future;

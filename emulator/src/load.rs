@@ -69,6 +69,7 @@ impl State {
         let ctx = RequestContext {
             region: world.region.clone(),
             account: world.account_id.clone(),
+            endpoint: None,
         };
         if world.account_id.len() != 12 || !world.account_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(WorldError::Invalid(format!(
@@ -84,6 +85,8 @@ impl State {
             ids: SplitMix64::new(world.seed),
             ecr: Ecr::default(),
             ecs: Ecs::default(),
+            ecs_records: Default::default(),
+            logs: Default::default(),
         };
         let total_images: usize = world.repositories.iter().map(|r| r.images.len()).sum();
         let mut pushed = 0usize;
@@ -99,6 +102,8 @@ impl State {
                     base - 86_400_000,
                 )
                 .map_err(|e| invalid(&what, e))?;
+            // Generated images name blobs that were never uploaded: no layer check here.
+            state.ecr.repositories[index].check_layers = false;
             for (n, image) in repo.images.iter().enumerate() {
                 let what = format!("repository '{}' image #{n}", repo.name);
                 let pushed_ms = image

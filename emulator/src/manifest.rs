@@ -144,6 +144,34 @@ pub fn inspect(manifest: &str, declared: Option<&str>) -> Result<ManifestInfo, S
     Ok(info)
 }
 
+/// The blobs a single (non-index) manifest references and a registry must hold before it
+/// accepts the manifest: its config and its layers, except foreign (non-distributable) layers,
+/// which are pulled from their own URLs. Empty for indexes and for text that is not JSON.
+pub fn referenced_blobs(manifest: &str) -> Vec<String> {
+    let Ok(value) = serde_json::from_str::<Value>(manifest) else {
+        return Vec::new();
+    };
+    let digest = |v: &Value| v.get("digest").and_then(Value::as_str).map(str::to_string);
+    let mut out: Vec<String> = value.get("config").and_then(digest).into_iter().collect();
+    for layer in value
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let media_type = layer.get("mediaType").and_then(Value::as_str).unwrap_or("");
+        if media_type.contains("foreign") || media_type.contains("nondistributable") {
+            continue;
+        }
+        if let Some(d) = digest(layer)
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    }
+    out
+}
+
 /// A generated image: its manifest text and media type, plus child manifests for an index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Generated {

@@ -11,6 +11,8 @@ use serde_json::Value;
 pub const ECR_TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921";
 /// `X-Amz-Target` prefix of ECS.
 pub const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113";
+/// `X-Amz-Target` prefix of CloudWatch Logs.
+pub const LOGS_TARGET_PREFIX: &str = "Logs_20140328";
 
 /// Which AWS service a call was addressed to (as logged in the request log).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +22,12 @@ pub enum AwsService {
     Ecr,
     /// Amazon ECS.
     Ecs,
+    /// Amazon CloudWatch Logs (log groups only).
+    Logs,
+    /// AWS STS (`GetCallerIdentity` only, over the query protocol).
+    Sts,
+    /// The ECR registry API (`/v2/…`, the OCI distribution API docker and skopeo speak).
+    Registry,
     /// A call whose `X-Amz-Target` named neither service.
     Unknown,
 }
@@ -30,6 +38,9 @@ impl AwsService {
         match self {
             AwsService::Ecr => "ecr",
             AwsService::Ecs => "ecs",
+            AwsService::Logs => "logs",
+            AwsService::Registry => "registry",
+            AwsService::Sts => "sts",
             AwsService::Unknown => "unknown",
         }
     }
@@ -55,6 +66,7 @@ pub fn parse_target(header: Option<&str>) -> Target {
     let service = match prefix {
         ECR_TARGET_PREFIX => AwsService::Ecr,
         ECS_TARGET_PREFIX => AwsService::Ecs,
+        LOGS_TARGET_PREFIX => AwsService::Logs,
         _ => AwsService::Unknown,
     };
     Target {
@@ -131,6 +143,9 @@ pub struct RequestContext {
     pub region: String,
     /// The world's account id.
     pub account: String,
+    /// The emulator's own URL (`http://127.0.0.1:PORT`), where its registry API answers; `None`
+    /// outside a server (world loading).
+    pub endpoint: Option<String>,
 }
 
 /// One AWS call as an operation handler sees it: the body still to decode, who asks, and when.

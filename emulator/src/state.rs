@@ -4,8 +4,9 @@
 use serde_json::Value;
 
 use crate::ecr::{self, Ecr};
-use crate::ecs::{self, Ecs};
+use crate::ecs::{self, Ecs, Records};
 use crate::ids::SplitMix64;
+use crate::logs::{self, Logs};
 use crate::protocol::{AwsError, AwsService, Request, RequestContext};
 
 /// Everything the AWS operations read and change.
@@ -25,6 +26,10 @@ pub struct State {
     pub ecr: Ecr,
     /// ECS.
     pub ecs: Ecs,
+    /// ECS tags and deleted resources.
+    pub ecs_records: Records,
+    /// CloudWatch Logs.
+    pub logs: Logs,
 }
 
 impl State {
@@ -48,10 +53,14 @@ impl State {
                     req,
                     ecr: &self.ecr,
                     ids: &mut self.ids,
+                    records: &mut self.ecs_records,
                 };
                 ecs::call(&mut self.ecs, operation, &mut call)
             }
-            AwsService::Unknown => None,
+            AwsService::Logs => logs::call(&mut self.logs, operation, &req),
+            // The registry API and STS are HTTP of their own (`crate::registry`, the server's `sts`),
+            // never a JSON 1.1 target.
+            AwsService::Registry | AwsService::Sts | AwsService::Unknown => None,
         };
         result.unwrap_or_else(|| {
             Err(AwsError::client(
@@ -69,5 +78,7 @@ impl State {
         for cluster in &mut self.ecs.clusters {
             ecs::rollout::step(cluster, self.now_ms, &mut self.ids, &outside);
         }
+
+        self.ecs_records.settle(&mut self.ecs);
     }
 }

@@ -2,14 +2,22 @@
 //!
 //! Terraform starts the binary with `TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`,
 //! `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT` and (AutoMTLS) `PLUGIN_CLIENT_CERT`, then reads exactly one
-//! line from stdout: `1|6|unix|<path>|grpc|<base64 DER cert>`. Nothing else may ever be written
-//! to stdout.
+//! line from stdout: `1|6|unix|<path>|grpc|<base64 DER cert>` on Linux and macOS,
+//! `1|6|tcp|127.0.0.1:<port>|grpc|<cert>` on Windows (go-plugin has no unix sockets there).
+//! Nothing else may ever be written to stdout.
 
 use std::io::{self, Write};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
+use std::pin::Pin;
 
-use tokio::net::{TcpListener, UnixListener};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 
 /// The environment variable carrying the magic cookie.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -61,11 +69,11 @@ pub enum HandshakeError {
 pub struct PluginEnv {
     /// PEM of Terraform's client certificate (AutoMTLS), if any.
     pub client_cert_pem: Option<String>,
-    /// Lowest TCP port for the fallback listener.
+    /// Lowest TCP port for the TCP listener (Windows, or the unix fallback).
     pub min_port: u16,
-    /// Highest TCP port for the fallback listener.
+    /// Highest TCP port for the TCP listener.
     pub max_port: u16,
-    /// Where to create the socket directory (default: the temp dir).
+    /// Where to create the socket directory (default: the temp dir; unused on Windows).
     pub socket_dir: Option<PathBuf>,
 }
 
@@ -98,11 +106,13 @@ impl PluginEnv {
 }
 
 /// A fresh owner-only directory holding the socket; removed (with the socket) on drop.
+#[cfg(unix)]
 #[derive(Debug)]
 pub struct SocketDir {
     dir: PathBuf,
 }
 
+#[cfg(unix)]
 impl SocketDir {
     /// Creates `<base>/tagdeploy-plugin-<pid>-<random>` with mode 0700. Creation fails rather
     /// than reuse an existing path.
@@ -138,6 +148,7 @@ impl SocketDir {
     }
 }
 
+#[cfg(unix)]
 impl Drop for SocketDir {
     fn drop(&mut self) {
         // Best effort: the process is exiting and nobody can act on a failure.
@@ -146,6 +157,7 @@ impl Drop for SocketDir {
     }
 }
 
+#[cfg(unix)]
 fn nonce() -> u32 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -158,41 +170,52 @@ fn nonce() -> u32 {
 #[derive(Debug)]
 pub enum Listener {
     /// A unix socket (the normal case on Linux and macOS).
+    #[cfg(unix)]
     Unix {
         /// The listener.
         listener: UnixListener,
         /// Owns the socket's directory.
         dir: SocketDir,
     },
-    /// TCP on 127.0.0.1 (fallback when a unix socket cannot be bound).
+    /// TCP on 127.0.0.1: always on Windows, and on unix when a socket cannot be bound.
     Tcp(TcpListener),
 }
 
 impl Listener {
-    /// Binds a unix socket in a fresh private directory under `env.socket_dir` (or the temp
-    /// dir); falls back to the first free TCP port in the range on 127.0.0.1.
+    /// Binds where Terraform's go-plugin client expects this platform's plugins: on unix a
+    /// socket in a fresh private directory under `env.socket_dir` (or the temp dir), falling
+    /// back to TCP; on Windows the first free TCP port of the range on 127.0.0.1.
     pub async fn bind(env: &PluginEnv) -> Result<Self, HandshakeError> {
-        let base = env.socket_dir.clone().unwrap_or_else(std::env::temp_dir);
-        match Self::bind_unix(&base) {
-            Ok(l) => Ok(l),
-            Err(unix_err) => {
-                tracing::warn!(
-                    error = %unix_err,
-                    "unix socket unavailable, falling back to TCP"
-                );
-                Self::bind_tcp(env.min_port, env.max_port).await
+        #[cfg(unix)]
+        {
+            let base = env.socket_dir.clone().unwrap_or_else(std::env::temp_dir);
+            match Self::bind_unix(&base) {
+                Ok(l) => Ok(l),
+                Err(unix_err) => {
+                    tracing::warn!(
+                        error = %unix_err,
+                        "unix socket unavailable, falling back to TCP"
+                    );
+                    Self::bind_tcp(env.min_port, env.max_port).await
+                }
             }
+        }
+        #[cfg(not(unix))]
+        {
+            Self::bind_tcp(env.min_port, env.max_port).await
         }
     }
 
     /// Binds a unix socket in a fresh private directory under `base`.
+    #[cfg(unix)]
     pub fn bind_unix(base: &Path) -> io::Result<Self> {
         let dir = SocketDir::create(base)?;
         let listener = UnixListener::bind(dir.socket_path())?;
         Ok(Listener::Unix { listener, dir })
     }
 
-    /// Binds the first free port of `min..=max` on 127.0.0.1.
+    /// Binds the first free port of `min..=max` on 127.0.0.1 (loopback only: the port is
+    /// reachable by every local user, which is why AutoMTLS pins Terraform's certificate).
     pub async fn bind_tcp(min: u16, max: u16) -> Result<Self, HandshakeError> {
         let mut last = io::Error::new(
             io::ErrorKind::AddrInUse,
@@ -210,10 +233,67 @@ impl Listener {
     /// `("unix", path)` or `("tcp", "127.0.0.1:port")`.
     pub fn address(&self) -> io::Result<(&'static str, String)> {
         match self {
+            #[cfg(unix)]
             Listener::Unix { dir, .. } => Ok(("unix", dir.socket_path().display().to_string())),
             Listener::Tcp(l) => Ok(("tcp", l.local_addr()?.to_string())),
         }
     }
+
+    /// Splits into what accepts connections and what must be cleaned up once serving ends
+    /// (the socket directory).
+    pub fn into_parts(self) -> (Acceptor, Cleanup) {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix { listener, dir } => {
+                (Acceptor::Unix(listener), Cleanup { _dir: Some(dir) })
+            }
+            Listener::Tcp(l) => (Acceptor::Tcp(l), Cleanup::default()),
+        }
+    }
+}
+
+/// A stream of either kind, as the server reads and writes it.
+pub type Stream = Pin<Box<dyn AsyncStream>>;
+
+/// What the server needs of a connection.
+pub trait AsyncStream: AsyncRead + AsyncWrite + Send {}
+impl<T: AsyncRead + AsyncWrite + Send> AsyncStream for T {}
+
+/// The accepting half of a [`Listener`].
+#[derive(Debug)]
+pub enum Acceptor {
+    /// A unix socket.
+    #[cfg(unix)]
+    Unix(UnixListener),
+    /// TCP on 127.0.0.1.
+    Tcp(TcpListener),
+}
+
+impl Acceptor {
+    /// Waits for the next connection.
+    pub async fn accept(&self) -> io::Result<Stream> {
+        match self {
+            #[cfg(unix)]
+            Acceptor::Unix(l) => l.accept().await.map(|(s, _)| Box::pin(s) as Stream),
+            Acceptor::Tcp(l) => l.accept().await.map(|(s, _)| {
+                // gRPC is latency-bound; small frames should not wait for Nagle.
+                let _ = s.set_nodelay(true);
+                Box::pin(s) as Stream
+            }),
+        }
+    }
+}
+
+/// Removes the socket directory when dropped (nothing to do for TCP).
+#[derive(Debug, Default)]
+pub struct Cleanup {
+    #[cfg(unix)]
+    _dir: Option<SocketDir>,
+}
+
+impl Cleanup {
+    /// Cleans up now, once serving has ended (the same as dropping it, said explicitly).
+    pub fn finish(self) {}
 }
 
 /// The handshake line (without newline): `1|6|<network>|<address>|grpc|<cert>`; the cert
@@ -230,15 +310,6 @@ pub fn announce(line: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "{line}")?;
     out.flush()
-}
-
-/// Ignores SIGINT for the whole process: Ctrl-C reaches Terraform's process group, and
-/// Terraform then calls StopProvider itself.
-pub fn ignore_sigint() {
-    // SAFETY: installing SIG_IGN for SIGINT has no preconditions and touches no Rust state.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-    }
 }
 
 #[cfg(test)]
@@ -313,6 +384,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn socket_dir_is_private_and_removed() {
         let base = std::env::temp_dir();
@@ -326,5 +398,33 @@ mod tests {
         assert!(dir.socket_path().exists());
         drop(listener);
         assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn tcp_takes_the_first_free_port_of_the_range_on_loopback() {
+        // A port that is certainly taken starts the range: the next free one must be used.
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let first = taken.local_addr().unwrap().port();
+        let last = first.saturating_add(64);
+        let listener = Listener::bind_tcp(first, last).await.unwrap();
+        let (network, address) = listener.address().unwrap();
+        assert_eq!(network, "tcp");
+        let address: std::net::SocketAddr = address.parse().unwrap();
+        assert_eq!(address.ip(), std::net::Ipv4Addr::LOCALHOST);
+        assert!(
+            address.port() > first && address.port() <= last,
+            "{address} outside {first}..={last}"
+        );
+    }
+
+    #[tokio::test]
+    async fn tcp_with_no_free_port_in_the_range_fails_naming_the_cause() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let err = Listener::bind_tcp(port, port).await.unwrap_err();
+        assert!(
+            matches!(&err, HandshakeError::Listen(e) if e.kind() == io::ErrorKind::AddrInUse),
+            "{err:?}"
+        );
     }
 }

@@ -17,7 +17,8 @@ use tonic::transport::server::Connected;
 
 use super::framework::{Provider, Runtime};
 use super::grpc::{Broker, Controller, ProviderService, Stdio};
-use super::handshake::{self, HandshakeError, Listener, PluginEnv};
+use super::handshake::{self, Cleanup, HandshakeError, Listener, PluginEnv, Stream};
+use super::platform::{self, ParentProcess};
 use super::proto::plugin as gp;
 use super::proto::tfplugin6 as pb;
 use super::tls::{self, ServerIdentity, TlsError};
@@ -47,10 +48,7 @@ pub enum ServeError {
 }
 
 /// Any accepted connection (unix or TCP, plaintext or TLS), as tonic needs it.
-struct Conn(Pin<Box<dyn AsyncStream>>);
-
-trait AsyncStream: AsyncRead + AsyncWrite + Send {}
-impl<T: AsyncRead + AsyncWrite + Send> AsyncStream for T {}
+struct Conn(Stream);
 
 impl Connected for Conn {
     type ConnectInfo = ();
@@ -89,31 +87,15 @@ fn incoming(
     listener: Listener,
     tls: Option<Arc<ServerConfig>>,
     stop: CancellationToken,
-) -> (
-    ReceiverStream<io::Result<Conn>>,
-    Option<handshake::SocketDir>,
-) {
+) -> (ReceiverStream<io::Result<Conn>>, Cleanup) {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let acceptor = tls.map(TlsAcceptor::from);
-    let (unix, tcp, dir) = match listener {
-        Listener::Unix { listener, dir } => (Some(listener), None, Some(dir)),
-        Listener::Tcp(l) => (None, Some(l), None),
-    };
+    let (listener, cleanup) = listener.into_parts();
     tokio::spawn(async move {
         loop {
-            let accepted: io::Result<Pin<Box<dyn AsyncStream>>> = tokio::select! {
+            let accepted = tokio::select! {
                 () = stop.cancelled() => break,
-                r = async {
-                    match (&unix, &tcp) {
-                        (Some(u), _) => u.accept().await.map(|(s, _)| Box::pin(s) as Pin<Box<dyn AsyncStream>>),
-                        (_, Some(t)) => t.accept().await.map(|(s, _)| {
-                            // gRPC is latency-bound; small frames should not wait for Nagle.
-                            let _ = s.set_nodelay(true);
-                            Box::pin(s) as Pin<Box<dyn AsyncStream>>
-                        }),
-                        (None, None) => Err(io::Error::other("no listener")),
-                    }
-                } => r,
+                r = listener.accept() => r,
             };
             let stream = match accepted {
                 Ok(s) => s,
@@ -144,7 +126,7 @@ fn incoming(
             }
         }
     });
-    (ReceiverStream::new(rx), dir)
+    (ReceiverStream::new(rx), cleanup)
 }
 
 /// Serves every service on `listener` until `shutdown` fires (Terraform's Shutdown call fires
@@ -170,7 +152,7 @@ pub async fn serve<P: Provider>(
     });
 
     let accept_stop = CancellationToken::new();
-    let (conns, socket_dir) = incoming(listener, tls, accept_stop.clone());
+    let (conns, cleanup) = incoming(listener, tls, accept_stop.clone());
     let server = tonic::transport::Server::builder()
         .add_service(provider)
         .add_service(controller)
@@ -190,7 +172,7 @@ pub async fn serve<P: Provider>(
         } => Ok(()),
     };
     accept_stop.cancel();
-    drop(socket_dir);
+    cleanup.finish();
     result
 }
 
@@ -198,7 +180,7 @@ pub async fn serve<P: Provider>(
 /// serves until Shutdown. `main` maps an error to a message on stderr and exit code 1.
 pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
     let env = PluginEnv::from_env(|k| std::env::var(k).ok())?;
-    handshake::ignore_sigint();
+    platform::ignore_interrupts();
     let tls = match &env.client_cert_pem {
         Some(pem) => {
             let client_cert = tls::parse_pem_certificate(pem)?;
@@ -214,7 +196,7 @@ pub async fn serve_plugin<P: Provider>(provider: P) -> Result<(), ServeError> {
     let (network, address) = listener.address()?;
     let runtime = Arc::new(Runtime::new(provider));
     let shutdown = CancellationToken::new();
-    terminate_on_sigterm(shutdown.clone());
+    platform::stop_on_terminate(shutdown.clone());
     stop_when_orphaned(Arc::clone(&runtime), shutdown.clone());
     handshake::announce(&handshake::handshake_line(
         network,
@@ -251,7 +233,7 @@ pub async fn serve_debug<P: Provider>(provider: P, source_address: &str) -> Resu
             }
         });
     }
-    terminate_on_sigterm(shutdown.clone());
+    platform::stop_on_terminate(shutdown.clone());
     // Debug mode is run by a person, not by Terraform: stdout is theirs.
     println!(
         "Provider started in debug mode. To attach Terraform, set in the shell that runs it:\n\n\tTF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop."
@@ -278,10 +260,14 @@ const PARENT_CHECK: Duration = Duration::from_millis(250);
 
 /// Terraform stops its providers with Shutdown; a Terraform that is killed never does, and a
 /// provider left running would go on changing AWS (redeploying, rolling back) with nobody to
-/// record it in state, racing the next apply. When the parent process is gone (the plugin is
-/// re-parented), cancel in-flight work like StopProvider and stop serving like Shutdown.
+/// record it in state, racing the next apply. When the parent process is gone (re-parented on
+/// Linux and macOS, its handle signalled on Windows), cancel in-flight work like StopProvider
+/// and stop serving like Shutdown.
 fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: CancellationToken) {
-    let parent = std::os::unix::process::parent_id();
+    let Some(parent) = ParentProcess::of_current() else {
+        tracing::debug!("no parent process to watch; the provider stops only on Shutdown");
+        return;
+    };
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(PARENT_CHECK);
         loop {
@@ -289,9 +275,9 @@ fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: Cancellat
                 () = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            if std::os::unix::process::parent_id() != parent {
+            if !parent.is_running() {
                 tracing::warn!(
-                    parent_pid = parent,
+                    parent_pid = parent.id(),
                     "Terraform exited without stopping the provider; stopping"
                 );
                 runtime.stop();
@@ -300,18 +286,6 @@ fn stop_when_orphaned<P: Provider>(runtime: Arc<Runtime<P>>, shutdown: Cancellat
             }
         }
     });
-}
-
-/// SIGTERM stops serving like Shutdown does, so the socket directory is still removed.
-fn terminate_on_sigterm(shutdown: CancellationToken) {
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-    {
-        tokio::spawn(async move {
-            if term.recv().await.is_some() {
-                shutdown.cancel();
-            }
-        });
-    }
 }
 
 #[cfg(test)]

@@ -143,6 +143,23 @@ fn check_ids_len(ids: &[ImageId]) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// ECR refuses a manifest whose config or layers were never uploaded to the repository.
+fn layers_present(repo: &Repository, manifest: &str, account: &str) -> Result<(), AwsError> {
+    let missing = repo.missing_blobs(manifest);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(AwsError::client(
+        "LayersNotFoundException",
+        format!(
+            "Layers with digests [{}] required for pushing image into repository with name '{}' in the registry with id '{}' do not exist",
+            missing.join(", "),
+            repo.name,
+            account
+        ),
+    ))
+}
+
 fn put_image(
     ecr: &mut Ecr,
     input: PutImageIn,
@@ -150,6 +167,11 @@ fn put_image(
     now_ms: i64,
 ) -> Result<Value, AwsError> {
     let index = ecr.index_of(input.registry_id.as_deref(), &input.repository_name, ctx)?;
+    layers_present(
+        &ecr.repositories[index],
+        &input.image_manifest,
+        &ctx.account,
+    )?;
     let digest = ecr.put_image(
         index,
         &input.image_manifest,
@@ -157,7 +179,7 @@ fn put_image(
         input.image_tag.as_deref(),
         input.image_digest.as_deref(),
         now_ms,
-        true,
+        ecr.repositories[index].starts(&input.image_manifest),
         ctx,
     )?;
     let repo = &ecr.repositories[index];

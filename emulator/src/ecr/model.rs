@@ -2,7 +2,12 @@
 //! lookups every operation shares. No wire encoding here (see [`super::wire`]) and no operation
 //! (see the family modules).
 
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
 use crate::protocol::{AwsError, RequestContext};
+use crate::tags::Tags;
 use crate::world::ExclusionFilter;
 
 /// ECR's four tag-mutability modes.
@@ -112,6 +117,46 @@ pub struct Repository {
     pub filters: Vec<ExclusionFilter>,
     /// Images in push order.
     pub images: Vec<Image>,
+    /// Resource tags.
+    pub tags: Tags,
+    /// `imageScanningConfiguration.scanOnPush` (recorded and echoed; no scan runs).
+    pub scan_on_push: bool,
+    /// `encryptionConfiguration`: `AES256`, or `KMS` with an optional key.
+    pub encryption: Encryption,
+    /// Blobs (layers, image configs) pushed through the registry API or the layer-upload calls,
+    /// by digest.
+    pub blobs: BTreeMap<String, Bytes>,
+    /// Whether PutImage refuses a manifest whose blobs were never uploaded
+    /// (`LayersNotFoundException`). Off for repositories a world file seeds: their generated
+    /// images name blobs that exist nowhere.
+    pub check_layers: bool,
+}
+
+/// A repository's `encryptionConfiguration`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Encryption {
+    /// `AES256` (the default), `KMS` or `KMS_DSSE`.
+    pub encryption_type: String,
+    /// `kmsKey`, for the KMS types.
+    pub kms_key: Option<String>,
+}
+
+/// A blob upload in progress (registry `POST …/blobs/uploads/`, ECR `InitiateLayerUpload`).
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// Repository it belongs to.
+    pub repository: String,
+    /// Bytes received so far.
+    pub data: Vec<u8>,
+}
+
+/// A registry password issued by GetAuthorizationToken.
+#[derive(Clone, Debug)]
+pub struct Token {
+    /// The password (the user name is always `AWS`).
+    pub password: String,
+    /// Expiry, emulated epoch ms.
+    pub expires_ms: i64,
 }
 
 impl Repository {
@@ -149,6 +194,12 @@ impl Repository {
 pub struct Ecr {
     /// Repositories in creation order.
     pub repositories: Vec<Repository>,
+    /// Blob uploads in progress, by upload id.
+    pub uploads: BTreeMap<String, Upload>,
+    /// Registry passwords issued, oldest first.
+    pub tokens: Vec<Token>,
+    /// Uploads started so far (makes upload ids unique).
+    pub upload_seq: u64,
 }
 
 /// `RepositoryNotFoundException`, worded as ECR words it.

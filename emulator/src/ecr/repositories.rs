@@ -7,9 +7,10 @@ use crate::protocol::{AwsError, RequestContext, page_size, paginated};
 use crate::world::ExclusionFilter;
 
 use super::Handler;
-use super::model::Ecr;
+use super::model::{Ecr, Encryption};
 use super::rules::validate_mutability;
-use super::wire::{filters_json, repository_json};
+use super::tags::tag_error;
+use super::wire::{TagIn, filters_json, repository_json, tag_pairs};
 
 /// The repository operations.
 pub(super) const OPERATIONS: &[(&str, Handler)] = &[
@@ -40,6 +41,45 @@ struct CreateRepositoryIn {
     repository_name: String,
     image_tag_mutability: Option<String>,
     image_tag_mutability_exclusion_filters: Option<Vec<ExclusionFilter>>,
+    tags: Option<Vec<TagIn>>,
+    image_scanning_configuration: Option<ScanningConfigurationIn>,
+    encryption_configuration: Option<EncryptionIn>,
+}
+
+/// `imageScanningConfiguration`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ScanningConfigurationIn {
+    #[serde(default)]
+    pub(super) scan_on_push: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptionIn {
+    encryption_type: String,
+    kms_key: Option<String>,
+}
+
+fn encryption(input: Option<EncryptionIn>) -> Result<Encryption, AwsError> {
+    let Some(e) = input else {
+        return Ok(Encryption {
+            encryption_type: "AES256".to_string(),
+            kms_key: None,
+        });
+    };
+    match e.encryption_type.as_str() {
+        "AES256" if e.kms_key.is_some() => Err(AwsError::invalid(
+            "Invalid parameter at 'encryptionConfiguration': kmsKey can only be specified with encryptionType KMS or KMS_DSSE",
+        )),
+        "AES256" | "KMS" | "KMS_DSSE" => Ok(Encryption {
+            encryption_type: e.encryption_type,
+            kms_key: e.kms_key,
+        }),
+        other => Err(AwsError::invalid(format!(
+            "1 validation error detected: Value '{other}' at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]"
+        ))),
+    }
 }
 
 #[derive(Deserialize)]
@@ -107,6 +147,13 @@ fn create_repository(
             ctx.account
         )));
     }
+    // Everything is checked before the repository exists, so a refused call creates nothing.
+    let tags = crate::tags::merged(
+        &Default::default(),
+        &tag_pairs(input.tags.as_deref().unwrap_or(&[])),
+    )
+    .map_err(tag_error)?;
+    let encryption = encryption(input.encryption_configuration)?;
     let index = ecr.create_repository(
         &input.repository_name,
         input.image_tag_mutability.as_deref(),
@@ -117,6 +164,12 @@ fn create_repository(
         ctx,
         now_ms,
     )?;
+    let repo = &mut ecr.repositories[index];
+    repo.tags = tags;
+    repo.encryption = encryption;
+    repo.scan_on_push = input
+        .image_scanning_configuration
+        .is_some_and(|c| c.scan_on_push);
     Ok(json!({ "repository": repository_json(&ecr.repositories[index], ctx) }))
 }
 

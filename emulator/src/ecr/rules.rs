@@ -6,7 +6,7 @@ use crate::manifest::{self, ManifestInfo};
 use crate::protocol::{AwsError, RequestContext};
 use crate::world::ExclusionFilter;
 
-use super::model::{Ecr, Image, Mutability, Repository};
+use super::model::{Ecr, Encryption, Image, Mutability, Repository};
 
 /// Validates a mutability mode with its exclusion filters, as PutImageTagMutability and
 /// CreateRepository do.
@@ -109,6 +109,14 @@ impl Ecr {
             mutability,
             filters,
             images: Vec::new(),
+            tags: Default::default(),
+            scan_on_push: false,
+            encryption: Encryption {
+                encryption_type: "AES256".to_string(),
+                kms_key: None,
+            },
+            blobs: Default::default(),
+            check_layers: true,
         });
         Ok(self.repositories.len() - 1)
     }

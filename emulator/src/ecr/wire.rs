@@ -4,9 +4,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::protocol::{RequestContext, ts};
+use crate::tags::Tags;
 use crate::world::ExclusionFilter;
 
-use super::model::{Image, Repository};
+use super::model::{Encryption, Image, Repository};
 
 /// An `ImageIdentifier` as requests carry it.
 #[derive(Deserialize, Clone, Debug, Default)]
@@ -73,13 +74,49 @@ pub fn repository_json(repo: &Repository, ctx: &RequestContext) -> Value {
         "repositoryUri": format!("{}.dkr.ecr.{}.amazonaws.com/{}", ctx.account, ctx.region, repo.name),
         "createdAt": ts(repo.created_ms),
         "imageTagMutability": repo.mutability.as_str(),
-        "imageScanningConfiguration": { "scanOnPush": false },
-        "encryptionConfiguration": { "encryptionType": "AES256" },
+        "imageScanningConfiguration": { "scanOnPush": repo.scan_on_push },
+        "encryptionConfiguration": encryption_json(&repo.encryption),
     });
     if !repo.filters.is_empty() {
         v["imageTagMutabilityExclusionFilters"] = filters_json(&repo.filters);
     }
     v
+}
+
+/// The `EncryptionConfiguration` shape.
+pub fn encryption_json(e: &Encryption) -> Value {
+    let mut v = json!({ "encryptionType": e.encryption_type });
+    if let Some(k) = &e.kms_key {
+        v["kmsKey"] = json!(k);
+    }
+    v
+}
+
+/// A tag as ECR spells it (`Key`, `Value`: ECR's Tag shape is capitalised, unlike ECS's).
+#[derive(Deserialize, Clone, Debug)]
+pub struct TagIn {
+    /// `Key`.
+    #[serde(rename = "Key")]
+    pub key: String,
+    /// `Value` (ECR requires it; an absent one is stored as empty).
+    #[serde(rename = "Value", default)]
+    pub value: String,
+}
+
+/// Tags as `(key, value)` pairs.
+pub fn tag_pairs(tags: &[TagIn]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
+/// A list of ECR `Tag`s.
+pub fn tags_json(tags: &Tags) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .collect(),
+    )
 }
 
 /// The `ImageDetail` shape (DescribeImages).

@@ -35,11 +35,20 @@ mod task_definitions;
 mod tasks;
 pub mod wire;
 
+// Resource lifecycles and tags (what hashicorp/aws creates, updates and destroys).
+mod cluster_lifecycle;
+pub mod records;
+mod service_lifecycle;
+mod tags;
+mod task_definition_lifecycle;
+
 use serde_json::Value;
 
 use crate::ecr::Ecr;
 use crate::ids::SplitMix64;
 use crate::protocol::{AwsError, Request, find_operation, operation_names};
+
+pub use records::Records;
 
 pub use deployment::{Deployment, DeploymentStatus, RolloutState};
 pub use externals::{AlarmState, LambdaResult};
@@ -56,6 +65,8 @@ pub struct Call<'a> {
     pub ecr: &'a Ecr,
     /// Deployment, task and event ids.
     pub ids: &'a mut SplitMix64,
+    /// Tags and deleted resources.
+    pub records: &'a mut Records,
 }
 
 /// The handler of one ECS operation: it decodes the body itself.
@@ -63,6 +74,10 @@ pub(crate) type Handler = fn(&mut Ecs, &mut Call<'_>) -> Result<Value, AwsError>
 
 /// Every family of ECS operations.
 const FAMILIES: &[&[(&str, Handler)]] = &[
+    cluster_lifecycle::OPERATIONS,
+    service_lifecycle::OPERATIONS,
+    task_definition_lifecycle::OPERATIONS,
+    tags::OPERATIONS,
     clusters::OPERATIONS,
     task_definitions::OPERATIONS,
     services::OPERATIONS,
@@ -77,7 +92,8 @@ pub fn call(
     operation: &str,
     call: &mut Call<'_>,
 ) -> Option<Result<Value, AwsError>> {
-    find_operation(FAMILIES, operation).map(|handler| handler(ecs, call))
+    find_operation(FAMILIES, operation)
+        .map(|handler| records::around(ecs, operation, call, handler))
 }
 
 /// The names of the ECS operations this emulator serves.

@@ -1,12 +1,14 @@
-//! HTTP: the AWS JSON 1.1 endpoint on `POST /` ([`aws`]), the admin API under `/_emulator/`
-//! ([`admin`]), and the clock task. Built on hyper directly because a dropped-connection fault
+//! HTTP: the AWS JSON 1.1 endpoint on `POST /` ([`aws`]), the ECR registry API under `/v2/`
+//! ([`registry`]), the admin API under `/_emulator/` ([`admin`]), and the clock task. Built on hyper directly because a dropped-connection fault
 //! must close the socket without writing any response. What the tasks share (the account, the
 //! request log, the fault plan, held calls) is in [`shared`].
 
 mod admin;
 mod aws;
 mod clock;
+mod registry;
 mod shared;
+mod sts;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -70,7 +72,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                 &json!({ "error": "AWS JSON 1.1 calls are POST /" }),
             ));
         }
+        if sts::is_query_call(&req) {
+            return Ok(sts::handle(shared, req).await);
+        }
         return aws::handle(shared, req).await;
+    }
+    if path == "/v2" || path.starts_with("/v2/") {
+        return Ok(registry::handle(shared, req).await);
     }
     if let Some(admin) = path.strip_prefix("/_emulator/") {
         let method = req.method().clone();
@@ -94,6 +102,9 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut connections = JoinSet::new();
+    if let Ok(addr) = listener.local_addr() {
+        shared.set_endpoint(format!("http://{addr}"));
+    }
     let ticker = match *shared.clock() {
         ClockMode::Real { step_ms } => {
             let shared = shared.clone();

@@ -2,7 +2,7 @@
 //! clock, the fault plan, the request log and the calls held by `hold` faults.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use crate::faults::{Decision, FaultKind, FaultPlan, FaultState};
 use crate::ids::SplitMix64;
 use crate::options::{ClockMode, Options};
 use crate::protocol::{AwsError, AwsService, RequestContext};
+use crate::registry::{RegistryRequest, RegistryResponse};
 use crate::state::State;
 use crate::world::{World, WorldError};
 
@@ -52,6 +53,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     held: Mutex<Vec<Held>>,
     request_ids: AtomicU64,
+    /// The server's own URL, once it listens (GetAuthorizationToken's `proxyEndpoint`).
+    endpoint: OnceLock<String>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (the state stays usable:
@@ -73,6 +76,7 @@ impl Shared {
             seq: AtomicU64::new(0),
             held: Mutex::new(Vec::new()),
             request_ids: AtomicU64::new(0),
+            endpoint: OnceLock::new(),
         }))
     }
 
@@ -212,8 +216,33 @@ impl Shared {
         let ctx = RequestContext {
             region: region.unwrap_or_else(|| state.region.clone()),
             account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
         };
         state.call(service, operation, body, &ctx)
+    }
+
+    /// Serves one registry API call against the account, at the current emulated time.
+    pub(super) fn registry(&self, req: &RegistryRequest) -> RegistryResponse {
+        let mut state = lock(&self.state);
+        state.now_ms = self.clock.now(state.now_ms);
+        // Registry calls carry no SigV4 scope: ARNs and URIs use the world's region.
+        let ctx = RequestContext {
+            region: state.region.clone(),
+            account: state.account.clone(),
+            endpoint: self.endpoint.get().cloned(),
+        };
+        let now_ms = state.now_ms;
+        crate::registry::serve(&mut state.ecr, req, &ctx, now_ms)
+    }
+
+    /// The world's account id.
+    pub(super) fn account(&self) -> String {
+        lock(&self.state).account.clone()
+    }
+
+    /// Records the URL the server listens on (the first call wins: one server per `Shared`).
+    pub(super) fn set_endpoint(&self, url: String) {
+        let _ = self.endpoint.set(url);
     }
 
     /// The clock the server runs on.

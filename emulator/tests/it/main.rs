@@ -7,6 +7,7 @@ mod ecs;
 mod faults;
 mod prop;
 mod rfc_flow;
+mod stack;
 mod strategies;
 mod support;
 mod wire;

@@ -1,6 +1,7 @@
 //! gRPC clients for the tests: the generated code (from the package's build script) and
-//! connectors over unix sockets, plaintext or with Terraform-style mTLS.
+//! connectors over unix sockets or TCP, plaintext or with Terraform-style mTLS.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use tokio::net::UnixStream;
+use tokio::net::{TcpStream, UnixStream};
 use tonic::transport::{Channel, Endpoint};
 
 #[allow(clippy::all, dead_code, missing_docs)]
@@ -151,25 +152,44 @@ pub async fn connect(
         .connect_with_connector(tower::service_fn(move |_| {
             let socket = socket.clone();
             let tls = tls.clone();
-            async move {
-                let stream = UnixStream::connect(&socket).await?;
-                let io: Box<dyn Io> = match tls {
-                    None => Box::new(stream),
-                    Some(config) => {
-                        let connector = tokio_rustls::TlsConnector::from(config);
-                        let name = ServerName::try_from("localhost").unwrap();
-                        let tls_stream = connector.connect(name, stream).await?;
-                        let (_, session) = tls_stream.get_ref();
-                        if session.alpn_protocol() != Some(b"h2") {
-                            return Err(std::io::Error::other("server did not negotiate ALPN h2"));
-                        }
-                        Box::new(tls_stream)
-                    }
-                };
-                Ok::<_, std::io::Error>(TokioIo::new(io))
-            }
+            async move { wrap(UnixStream::connect(&socket).await?, tls).await }
         }))
         .await
+}
+
+/// A channel to a TCP address (how go-plugin reaches plugins on Windows), plaintext or TLS
+/// (server name `localhost`, as go-plugin uses).
+pub async fn connect_tcp(
+    address: SocketAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let tls = tls.clone();
+            async move { wrap(TcpStream::connect(address).await?, tls).await }
+        }))
+        .await
+}
+
+/// The stream as is, or after a TLS handshake that must negotiate ALPN h2.
+async fn wrap<S: Io + 'static>(
+    stream: S,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> std::io::Result<TokioIo<Box<dyn Io>>> {
+    let io: Box<dyn Io> = match tls {
+        None => Box::new(stream),
+        Some(config) => {
+            let connector = tokio_rustls::TlsConnector::from(config);
+            let name = ServerName::try_from("localhost").unwrap();
+            let tls_stream = connector.connect(name, stream).await?;
+            let (_, session) = tls_stream.get_ref();
+            if session.alpn_protocol() != Some(b"h2") {
+                return Err(std::io::Error::other("server did not negotiate ALPN h2"));
+            }
+            Box::new(tls_stream)
+        }
+    };
+    Ok(TokioIo::new(io))
 }
 
 pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}

@@ -11,9 +11,10 @@ use crate::support::terraform::{Terraform, Workspace, required_providers, terraf
 use super::use_mirrors;
 
 /// The hashicorp/aws version the stack is validated with.
-const AWS_VERSION: &str = "5.100.0";
+pub(super) const AWS_VERSION: &str = "5.100.0";
 
-fn aws_mirror() -> PathBuf {
+/// The filesystem mirror that holds hashicorp/aws.
+pub(super) fn aws_mirror() -> PathBuf {
     std::env::var_os("TAGDEPLOY_AWS_PROVIDER_MIRROR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/opt/tf-plugins"))

@@ -1,11 +1,18 @@
 //! Ready for real users: the release packaging (`scripts/release.sh`, installed through a packed
-//! filesystem mirror), the `infra/` stack for a real AWS account (formatted, and validated
-//! against hashicorp/aws when its binary is on this machine), and the promotion policy in
-//! `infra/iam.tf`, whose actions must be exactly the AWS operations the provider issues.
+//! filesystem mirror; every platform in one mirror; signing; the cross-built binaries checked
+//! and run under emulation), the `infra/` stack for a real AWS account (formatted, validated against
+//! hashicorp/aws when its binary is on this machine, and applied for real: on the emulator in
+//! every run, on AWS with `make acc`), and the promotion policy in `infra/iam.tf`, whose actions
+//! must be exactly the AWS operations the provider issues.
 
+mod formats;
 mod iam;
 mod infra;
+mod mirror;
 mod package;
+mod platforms;
+mod signing;
+mod stack;
 
 use std::path::Path;
 

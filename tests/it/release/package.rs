@@ -21,15 +21,19 @@ use super::use_mirrors;
 
 const NAME: &str = "terraform-provider-tagdeploy";
 
-fn sha256_hex(path: &Path) -> String {
+pub(super) fn sha256_hex(path: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(path).expect("read file")))
 }
 
 /// Terraform's `h1:` hash of a provider package holding the single file `path`: the SHA-256 of
 /// the "<sha256 hex>  <name>\n" summary line, base64-encoded.
-fn h1_hash(path: &Path) -> String {
+pub(super) fn h1_hash(path: &Path) -> String {
+    h1_hash_named(path, &path.file_name().expect("name").to_string_lossy())
+}
+
+/// The `h1:` hash of a package holding `path`'s content under the name `name`.
+pub(super) fn h1_hash_named(path: &Path, name: &str) -> String {
     use base64::Engine as _;
-    let name = path.file_name().expect("name").to_string_lossy();
     let summary = format!("{}  {name}\n", sha256_hex(path));
     format!(
         "h1:{}",
@@ -110,7 +114,10 @@ fn plan_with_packed_mirror(tf: &Terraform, mirror: &Path, packaged: &Path) {
 
 /// Serves `dir` over HTTPS on 127.0.0.1 (Python's http.server with a fresh self-signed
 /// certificate); returns the server process, its base URL and the certificate's PEM path.
-fn serve_https(dir: &Path, scratch: &Path) -> (std::process::Child, String, std::path::PathBuf) {
+pub(super) fn serve_https(
+    dir: &Path,
+    scratch: &Path,
+) -> (std::process::Child, String, std::path::PathBuf) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
     let cert = params.self_signed(&key).expect("certificate");
@@ -202,20 +209,23 @@ fn network_mirror_installs_and_checks_the_hash(
         .or_else(|_| std::fs::copy(original.join(zip_name), type_dir.join(zip_name)).map(|_| ()))
         .expect("link the zip");
     std::fs::copy(original.join("index.json"), type_dir.join("index.json")).expect("copy index");
-    let wrong = format!("zh:{}", "0".repeat(64));
-    let listing =
-        std::fs::read_to_string(original.join(format!("{version}.json"))).expect("VERSION.json");
-    let listing = listing
-        .split("zh:")
-        .enumerate()
-        .map(|(i, part)| {
-            if i == 0 {
-                part.to_owned()
-            } else {
-                format!("{}{}", &wrong, &part[64..])
-            }
-        })
-        .collect::<String>();
+    // Every hash wrong (Terraform accepts a package matching any one of them): a zh: and an
+    // h1: that match nothing.
+    let mut listing: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(original.join(format!("{version}.json"))).expect("VERSION.json"),
+    )
+    .expect("VERSION.json is JSON");
+    for archive in listing["archives"]
+        .as_object_mut()
+        .expect("archives")
+        .values_mut()
+    {
+        archive["hashes"] = serde_json::json!([
+            format!("h1:{}", "A".repeat(43) + "="),
+            format!("zh:{}", "0".repeat(64)),
+        ]);
+    }
+    let listing = listing.to_string();
     std::fs::write(type_dir.join(format!("{version}.json")), listing).expect("write tampered");
     let (_ws, refused) = init_from_network_mirror(tf, tampered.path(), "release-tampered-install");
     let refused = refused.failure();
@@ -309,8 +319,12 @@ fn packaged_zip_installs_from_packed_and_network_mirrors_and_plans() {
     .expect("VERSION.json is JSON");
     assert_eq!(archives["archives"][platform()]["url"], zip_name.as_str());
     assert_eq!(
-        archives["archives"][platform()]["hashes"][0],
-        format!("zh:{zip_sha}")
+        archives["archives"][platform()]["hashes"],
+        serde_json::json!([
+            h1_hash_named(&packaged, &format!("{NAME}_v{version}")),
+            format!("zh:{zip_sha}")
+        ]),
+        "the h1: hash of the unpacked binary, then the zip's zh: hash"
     );
 
     // Installed through the packed mirror by each Terraform under test, and planning.

@@ -13,6 +13,8 @@
 //! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from.
 //! - [`faults`]: fault rules and holds for the emulator.
 //! - [`process`]: the provider processes Terraform starts, found and signalled.
+//! - [`launch`]: a provider binary started as go-plugin starts it, directly or under an
+//!   emulator (qemu, Wine), and the handshake / mTLS schema / refusal / Shutdown checks.
 //! - here: the repository root, scratch directories, [`wait_until`], [`block_on`].
 
 #![allow(dead_code)] // each test module uses a different subset of the helpers
@@ -20,6 +22,7 @@
 pub mod aws;
 pub mod emulator;
 pub mod faults;
+pub mod launch;
 pub mod observe;
 pub mod process;
 pub mod prod_tag;
