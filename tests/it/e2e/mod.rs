@@ -5,3 +5,4 @@ mod data_sources;
 mod foundation;
 mod prod_tag;
 mod release_note;
+mod strategies;

@@ -257,8 +257,10 @@ fn details(
     seen: &ServiceDeploymentState,
     answered: &[(String, HookAction)],
 ) -> fmt::Result {
+    // ECS often gives the rollback the status's own reason: say it once.
     if let Some(rollback) = &seen.rollback
         && !rollback.reason.is_empty()
+        && rollback.reason.trim_end_matches('.') != seen.status_reason.trim_end_matches('.')
     {
         write!(f, "; rollback: {}", rollback.reason.trim_end_matches('.'))?;
     }
