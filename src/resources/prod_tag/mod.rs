@@ -8,7 +8,7 @@
 //!   cluster or service, or an immutable environment tag;
 //! - `apply.rs`: apply runs [`crate::aws::promote`]: retag by digest, redeploy, wait, roll back
 //!   on failure, and always records where the tag really points;
-//! - `upgrade.rs`: state written by schema version 0;
+//! - `upgrade.rs`: state written by schema versions 0 and 1;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
 //!   shows in the plan), delete (forgets the resource and leaves ECR and ECS as they are),
 //!   import.
@@ -42,6 +42,8 @@ fn attributes() -> Attributes {
         .environment_tag(AttributePath::attr(ProdTagModel::tag))
         .cluster(AttributePath::attr(ProdTagModel::cluster))
         .services(AttributePath::attr(ProdTagModel::services))
+        .pause_hook_action(AttributePath::attr(ProdTagModel::pause_hook_action))
+        .timeouts(AttributePath::attr(ProdTagModel::timeouts))
 }
 
 /// The resource type.
@@ -210,6 +212,7 @@ impl Resource for ProdTag {
             tag: tag.into(),
             wait_for_rollout: true.into(),
             rollback_on_failure: true.into(),
+            pause_hook_action: "WAIT".into(),
             image_tags: Tf::Known(Vec::new()),
             deployments: Tf::Known(Default::default()),
             rollouts: Tf::Known(Default::default()),

@@ -28,8 +28,9 @@ const REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const REACH: Duration = Duration::from_secs(25);
 
 /// AWS calls of one `tagdeploy_task_digests` read of a service with tasks, sorted.
-const TASK_DIGESTS_CALLS: [&str; 5] = [
+const TASK_DIGESTS_CALLS: [&str; 6] = [
     "ecr:DescribeImages",
+    "ecs:DescribeServiceDeployments",
     "ecs:DescribeServices",
     "ecs:DescribeTasks",
     "ecs:ListTasks",
@@ -172,6 +173,30 @@ fn task_digests_on_a_steady_service(tf: &Terraform) {
     assert_eq!(report["all_match"], true);
     assert_eq!(report["complete"], true);
     assert_eq!(report["status"], Json::Null, "no deployment_id, no status");
+    // The service deployment that put the service where it is.
+    let sd = &report["service_deployment"];
+    assert_eq!(sd["status"], "SUCCESSFUL", "{sd:#}");
+    assert_eq!(sd["rfc_status"], "COMPLETE");
+    assert_eq!(sd["strategy"], "ROLLING");
+    assert_eq!(sd["lifecycle_stage"], Json::Null, "it ended");
+    assert_eq!(
+        (sd["running_count"].as_i64(), sd["requested_count"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        sd["production_traffic_weight"],
+        Json::Null,
+        "ROLLING shifts no traffic"
+    );
+    assert_eq!(
+        sd["circuit_breaker_status"], "MONITORING_COMPLETE",
+        "{sd:#}"
+    );
+    assert!(
+        sd["arn"].as_str().is_some_and(|a| a
+            .starts_with("arn:aws:ecs:us-east-1:123456789012:service-deployment/example/example/")),
+        "{sd:#}"
+    );
     let deployments = report["deployments"].as_array().expect("deployments");
     assert_eq!(deployments.len(), 1, "{report:#}");
     let only = &deployments[0];
@@ -339,11 +364,14 @@ fn task_digests_during_a_rollout(tf: &Terraform) {
     env.runtime
         .block_on(env.ecr.retag(&repository, &hash_2, "prod"))
         .expect("retag");
-    let deployment = env
+    let started = env
         .runtime
         .block_on(env.ecs.force_new_deployment("example", "example"))
-        .expect("force a deployment")
-        .deployment_id;
+        .expect("force a deployment");
+    let deployment = started.deployment_id;
+    let service_deployment = started
+        .service_deployment_arn
+        .expect("a service deployment");
     let ws = env.workspace(
         tf,
         "ds-rollout",
@@ -396,15 +424,34 @@ fn task_digests_during_a_rollout(tf: &Terraform) {
     assert_eq!(primary["id"], deployment.as_str());
     assert_eq!(primary["rollout_state"], "IN_PROGRESS");
     assert!(deployments.iter().any(|d| d["status"] == "ACTIVE"));
+    let sd = &report["service_deployment"];
+    assert_eq!(sd["arn"], service_deployment.as_str(), "the current one");
+    assert_eq!(
+        (&sd["status"], &sd["lifecycle_stage"], &sd["rfc_status"]),
+        (
+            &json!("IN_PROGRESS"),
+            &json!("SCALE_UP"),
+            &json!("IN_PROGRESS")
+        ),
+        "{sd:#}"
+    );
     // The check block reports the unfinished release (a warning, not an error).
     assert_eq!(check_status(&ws.show(), "release_complete"), "fail");
 
-    // The old tasks stop and the old deployment drains away.
+    // The old tasks stop and the old deployment drains away. This time the deployment is named
+    // by its service deployment ARN, as tagdeploy_prod_tag records it.
     env.emu.handle().advance(3);
+    ws.write(
+        "main.tf",
+        &env.config(&task_digests_config(&format!(
+            "  deployment_id = \"{service_deployment}\"\n"
+        ))),
+    );
     ws.apply(&[]);
     assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
     let report = ws.outputs()["report"]["value"].clone();
     assert_eq!(report["status"], "COMPLETE", "{report:#}");
+    assert_eq!(report["service_deployment"]["status"], "SUCCESSFUL");
     assert_eq!(report["complete"], true);
     assert_eq!(report["all_match"], true);
     assert_eq!(

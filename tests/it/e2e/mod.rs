@@ -6,3 +6,4 @@ mod foundation;
 mod prod_tag;
 mod release_note;
 mod schema;
+mod strategies;
