@@ -70,7 +70,10 @@ fn unhealthy_release(tf: &Terraform, ecs_rollback: bool) {
             text.contains("ended ROLLBACK_") || text.contains("is ROLLBACK_"),
             "{text}"
         );
-        assert!(text.contains("so no new deployment was started there"), "{text}");
+        assert!(
+            text.contains("so no new deployment was started there"),
+            "{text}"
+        );
     } else {
         // The failed deployment stays where it stopped: only our redeploy saves the service.
         assert!(text.contains("ended STOPPED"), "{text}");
