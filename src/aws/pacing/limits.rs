@@ -307,4 +307,83 @@ mod tests {
         );
         assert_eq!(bucket_index(Service::Ecr, "UpdateService"), None);
     }
+
+    /// Every AWS call of the provider, read off its source: each SDK request is sent inside
+    /// `call::send` (which paces it), and each operation `call::send` names has a bucket here.
+    /// A new call that bypasses the pacer, or an operation without a bucket, fails this test.
+    #[test]
+    fn every_call_the_provider_makes_is_paced() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![root];
+        let mut operations = Vec::new();
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap() {
+                    files.push(entry.unwrap().path());
+                }
+                continue;
+            }
+            if path.extension().and_then(|e| e.to_str()) != Some("rs")
+                || path.ends_with("aws/call.rs")
+                || path.ends_with("pacing/limits.rs")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let where_ = path.display();
+            let in_comment = |at: usize| {
+                let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+                text[line_start..at].trim_start().starts_with("//")
+            };
+            for (at, _) in text.match_indices(".send()") {
+                if in_comment(at) {
+                    continue;
+                }
+                let before = &text[..at];
+                let call = before.rfind("call::send(");
+                assert!(
+                    call.is_some_and(|c| !before[c..].contains(';')),
+                    "{where_}: an SDK request sent outside call::send (not paced) at byte {at}"
+                );
+            }
+            for (at, _) in text.match_indices("call::send(") {
+                if in_comment(at) {
+                    continue;
+                }
+                let args: Vec<&str> = text[at + "call::send(".len()..]
+                    .splitn(4, ',')
+                    .map(str::trim)
+                    .collect();
+                let service = match args.get(1).copied() {
+                    Some("Service::Ecs") => Service::Ecs,
+                    Some("Service::Ecr") => Service::Ecr,
+                    other => panic!("{where_}: call::send of an unknown service {other:?}"),
+                };
+                let operation = args[2].trim_matches('"').to_owned();
+                assert!(
+                    bucket_index(service, &operation).is_some(),
+                    "{where_}: {operation} has no rate-limit bucket"
+                );
+                operations.push(operation);
+            }
+        }
+        operations.sort();
+        operations.dedup();
+        // The reads and writes of the promotion, the wait and the data sources, at least.
+        for expected in [
+            "UpdateService",
+            "DescribeServices",
+            "DescribeServiceDeployments",
+            "DescribeServiceRevisions",
+            "StopServiceDeployment",
+            "ContinueServiceDeployment",
+            "PutImage",
+            "DescribeImages",
+        ] {
+            assert!(
+                operations.iter().any(|o| o == expected),
+                "{expected} not found among {operations:?}"
+            );
+        }
+    }
 }

@@ -2,12 +2,10 @@
 //! redeploy, wait, roll back on failure) and record where things really stand, on success and
 //! on failure alike.
 
-use std::time::Duration;
-
 use super::model::{ProdTagModel, Rollout};
 use super::plan::{PlannedPrivate, triggers_changed};
 use super::{Target, attributes};
-use crate::aws::ecs::WaitOptions;
+use crate::aws::ecs::{LogProgress, PauseAction, WaitOptions};
 use crate::aws::image::Digest;
 use crate::aws::pacing::{self, Budget};
 use crate::aws::promote::{self, Outcome, Promotion};
@@ -54,10 +52,8 @@ pub(super) async fn promote(
         .copied()
         .unwrap_or(true)
         .then(|| WaitOptions {
-            timeout,
-            poll_interval: Duration::from_millis(250),
-            max_poll_interval: Duration::from_secs(5),
-            cancel: ctx.cancellation().clone(),
+            on_pause: pause_action(planned),
+            ..WaitOptions::new(timeout, ctx.cancellation().clone())
         });
     let promotion = Promotion {
         repository: target.repository.clone(),
@@ -70,6 +66,9 @@ pub(super) async fn promote(
             || PlannedPrivate::decode(ctx.private()).redeploy_all,
         wait,
         rollback_on_failure: planned.rollback_on_failure.known().copied().unwrap_or(true),
+        // A rollback gets as long as the promotion had (its own window: a promotion that failed
+        // on its deadline still rolls back).
+        rollback_window: timeout,
     };
     tracing::info!(
         repository = %promotion.repository.name,
@@ -86,12 +85,14 @@ pub(super) async fn promote(
         None => ecr.repository(&target.repository).await.ok().map(|r| r.uri),
     };
     // Every call of the promotion is paced and retried until the resource's timeout, and
-    // stops when Terraform does.
+    // stops when Terraform does. Each service's progress is an INFO log line (TF_LOG=INFO
+    // shows it).
     let budget = Budget {
         deadline: Some(tokio::time::Instant::now() + timeout),
         cancel: Some(ctx.cancellation().clone()),
     };
-    match pacing::scope(budget, promote::promote(&ecr, &ecs, &promotion)).await {
+    let promotion_run = promote::promote(&ecr, &ecs, &promotion, &LogProgress);
+    match pacing::scope(budget, promotion_run).await {
         Ok(outcome) => Ok(state_after(
             planned,
             &outcome,
@@ -120,6 +121,13 @@ pub(super) fn state_after(
         // The truth, even when it is not what was planned.
         state.image_digest = tag_digest.clone().into();
     }
+    // The tags as the retag saw them: planned unknown when the tag moves (other promotions of
+    // the same image may move their tags too), and the truth after a failure.
+    if (!state.image_tags.is_known() || !succeeded)
+        && let Some(tags) = &outcome.image_tags
+    {
+        state.image_tags = Tf::Known(tags.clone());
+    }
     if !state.image_uri.is_known() || !succeeded {
         state.image_uri = match (repository_uri, &tag_digest) {
             (Some(base), Some(digest)) => Tf::Known(format!("{base}@{digest}")),
@@ -131,11 +139,22 @@ pub(super) fn state_after(
             .deployments
             .iter()
             .map(|d| {
-                (
-                    d.deployment.service.clone(),
-                    Tf::Known(d.deployment.deployment_id.clone()),
-                )
+                // The service deployment's ARN; the deployment id where ECS reported none.
+                let id = d
+                    .deployment
+                    .service_deployment_arn
+                    .clone()
+                    .unwrap_or_else(|| d.deployment.deployment_id.clone());
+                (d.deployment.service.clone(), Tf::Known(id))
             })
+            // A service whose deployment could not be started has none: null, so the next
+            // plan redeploys it (see `plan::start_unfinished`).
+            .chain(
+                outcome
+                    .unstarted
+                    .iter()
+                    .map(|service| (service.clone(), Tf::Null)),
+            )
             .collect(),
     );
     state.rollouts = Tf::Known(
@@ -143,10 +162,14 @@ pub(super) fn state_after(
             .deployments
             .iter()
             .map(|d| {
+                let text = |value: Option<String>| -> Tf<String> { value.into() };
                 let rollout = Rollout {
                     service_arn: Tf::Known(d.deployment.service_arn.clone()),
-                    status: d.status.as_ref().map(ToString::to_string).into(),
-                    rollout_state: d.rollout_state.as_ref().map(ToString::to_string).into(),
+                    strategy: text(d.strategy().map(|s| s.to_string())),
+                    status: text(d.status().map(|s| s.to_string())),
+                    lifecycle_stage: text(d.lifecycle_stage().map(|s| s.to_string())),
+                    rollout_state: text(d.rollout_state().map(|s| s.to_string())),
+                    rfc_status: text(d.rfc_status().map(|s| s.to_string())),
                 };
                 (d.deployment.service.clone(), rollout)
             })
@@ -160,6 +183,15 @@ pub(super) fn state_after(
     settle(&mut state.image_tags);
     settle(&mut state.image_digest);
     state
+}
+
+/// What the wait does with PAUSE hooks, from `pause_hook_action` (validated at plan).
+fn pause_action(planned: &ProdTagModel) -> PauseAction {
+    match planned.pause_hook_action.as_str() {
+        Some("CONTINUE") => PauseAction::Continue,
+        Some("ROLLBACK") => PauseAction::Rollback,
+        _ => PauseAction::Wait,
+    }
 }
 
 /// Null for a value that is not known.

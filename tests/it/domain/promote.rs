@@ -2,9 +2,15 @@
 
 use std::time::Duration;
 
-use terraform_provider_tagdeploy::aws::ecs::{DeploymentStatus, RolloutState, WaitOptions};
+use tagdeploy_emulator::{Figures, RateLimits};
+use terraform_provider_tagdeploy::aws::ecs::{
+    NoProgress, RolloutState, ServiceDeploymentStatus, WaitOptions,
+};
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
-use terraform_provider_tagdeploy::aws::promote::{Promotion, PromotionError, promote};
+use terraform_provider_tagdeploy::aws::pacing::{self, Budget};
+use terraform_provider_tagdeploy::aws::promote::{
+    Failure, Outcome, Promotion, PromotionError, ROLLBACK_WINDOW, promote,
+};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 use tokio_util::sync::CancellationToken;
 
@@ -13,10 +19,9 @@ use crate::support::observe::Observe;
 
 fn wait(timeout: Duration) -> Option<WaitOptions> {
     Some(WaitOptions {
-        timeout,
         poll_interval: Duration::from_millis(10),
         max_poll_interval: Duration::from_millis(50),
-        cancel: CancellationToken::new(),
+        ..WaitOptions::new(timeout, CancellationToken::new())
     })
 }
 
@@ -31,6 +36,7 @@ async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotio
         force_redeploy: false,
         wait: wait(Duration::from_secs(30)),
         rollback_on_failure: true,
+        rollback_window: ROLLBACK_WINDOW,
     }
 }
 
@@ -41,6 +47,7 @@ async fn digests_running(env: &Emulated, service: &str) -> Vec<Option<String>> {
         tag: "prod".into(),
         repository: None,
         container: None,
+        deployment_id: None,
     };
     let report = task_digest_report(&env.ecr, &env.ecs, &request)
         .await
@@ -55,7 +62,7 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p)
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
     assert_eq!(outcome.tag_digest.as_ref(), Some(&p.target));
@@ -63,13 +70,22 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     assert_eq!(outcome.deployments.len(), 1);
     let deployment = &outcome.deployments[0];
     assert!(deployment.started && deployment.deployment.deployment_id.starts_with("ecs-svc/"));
+    assert!(
+        deployment
+            .deployment
+            .service_deployment_arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":service-deployment/example/example/")),
+        "{deployment:?}"
+    );
     assert_eq!(
-        (&deployment.status, &deployment.rollout_state),
+        (deployment.status(), deployment.rollout_state()),
         (
-            &Some(DeploymentStatus::Primary),
-            &Some(RolloutState::Completed)
+            Some(ServiceDeploymentStatus::Successful),
+            Some(RolloutState::Completed)
         )
     );
+    assert!(deployment.succeeded && deployment.lifecycle_stage().is_none());
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
     let target = Some(p.target.to_string());
@@ -91,7 +107,7 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
     let p = promotion(&env, "hash_2", &names).await;
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
-    let outcome = promote(&env.ecr, &env.ecs, &p)
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
     assert_eq!(outcome.deployments.len(), 12);
@@ -102,13 +118,9 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
         .collect();
     assert_eq!(in_order, names);
     assert_eq!(env.count("UpdateService"), 12);
-    // 12 services take two DescribeServices calls (10 + 2) per poll.
-    assert_eq!(
-        env.count("DescribeServices") % 2,
-        0,
-        "{:?}",
-        env.operations()
-    );
+    // The wait reads service deployments only: 12 take one call (20 a call) per poll.
+    assert_eq!(env.count("DescribeServices"), 0, "{:?}", env.operations());
+    assert!(env.count("DescribeServiceDeployments") >= 1);
 }
 
 #[tokio::test]
@@ -123,7 +135,9 @@ async fn interrupted_after_retag_converges_by_redeploying() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("converges");
     assert!(!outcome.tag_moved);
     assert_eq!(
         env.count("PutImage"),
@@ -159,15 +173,21 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("converges");
     assert_eq!(env.count("UpdateService"), 0, "{:?}", env.operations());
+    assert_eq!(
+        outcome.deployments[0].deployment.service_deployment_arn, started.service_deployment_arn,
+        "the same service deployment"
+    );
     assert_eq!(
         outcome.deployments[0].deployment.deployment_id,
         started.deployment_id
     );
     assert!(!outcome.deployments[0].started);
     assert_eq!(
-        outcome.deployments[0].rollout_state,
+        outcome.deployments[0].rollout_state(),
         Some(RolloutState::Completed)
     );
 }
@@ -179,15 +199,18 @@ async fn forced_redeploy_redeploys_even_when_already_on_target() {
     p.force_redeploy = true;
     p.wait = None;
     env.handle.clear_requests();
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("redeploys");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("redeploys");
     assert!(!outcome.tag_moved);
     assert_eq!(env.count("UpdateService"), 1);
     assert_eq!(
-        outcome.deployments[0].status,
-        Some(DeploymentStatus::Primary)
+        outcome.deployments[0].status(),
+        Some(ServiceDeploymentStatus::Pending),
+        "as UpdateService leaves it"
     );
     assert_eq!(
-        outcome.deployments[0].rollout_state,
+        outcome.deployments[0].rollout_state(),
         Some(RolloutState::InProgress)
     );
 }
@@ -201,7 +224,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     let previous = p.previous.clone().expect("prod exists");
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("rollout fails");
     assert!(
@@ -210,8 +233,9 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     );
     let text = failure.to_string();
     assert!(
-        text.contains("example")
-            && (text.contains("FAILED") || text.contains("no longer the PRIMARY")),
+        text.contains("of service example")
+            && text.contains("ROLLBACK_")
+            && text.contains("circuit breaker TRIGGERED"),
         "{text}"
     );
     assert!(
@@ -232,11 +256,33 @@ async fn timeout_rolls_back_and_cancel_does_not() {
     let env = Emulated::manual(demo_world_json()).await; // the clock never moves: nothing completes
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     p.wait = wait(Duration::from_millis(200));
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    env.handle.clear_requests();
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("times out");
-    assert!(failure.to_string().contains("timed out"), "{failure}");
+    let text = failure.to_string();
+    assert!(
+        text.starts_with("Timed out after 200ms waiting for the deployment of example.")
+            && text.contains("was still PENDING"),
+        "{text}"
+    );
     assert_eq!(failure.outcome.tag_digest, p.previous);
+    // The deployment was stopped before the tag moved back, and ECS rolls it back: no second
+    // deployment.
+    let operations = env.operations();
+    let position = |op: &str| operations.iter().rposition(|o| o.ends_with(op));
+    assert_eq!(env.count("StopServiceDeployment"), 1, "{operations:?}");
+    assert!(
+        position("StopServiceDeployment") < position("PutImage"),
+        "{operations:?}"
+    );
+    assert_eq!(env.count("UpdateService"), 1, "{operations:?}");
+    assert!(text.contains("StopServiceDeployment, ROLLBACK"), "{text}");
+    assert_eq!(
+        failure.outcome.deployments[0].status(),
+        Some(ServiceDeploymentStatus::RollbackRequested),
+        "described again after the stop"
+    );
 
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     let cancel = CancellationToken::new();
@@ -248,7 +294,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancel.cancel();
     });
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("cancelled");
     trigger.await.expect("trigger");
@@ -262,4 +308,158 @@ async fn timeout_rolls_back_and_cancel_does_not() {
         "cancel leaves the tag on the release"
     );
     assert!(failure.rollback.is_none());
+}
+
+/// AWS's rate limits with a service-modify bucket of `burst` tokens that refills about once in
+/// 15 minutes: once `burst` UpdateService calls have gone, every other one is throttled for the
+/// rest of a test.
+fn update_service_budget(burst: f64) -> RateLimits {
+    RateLimits::published()
+        .with(
+            "ecs:service-modify",
+            Figures {
+                burst,
+                per_second: 0.001,
+            },
+        )
+        .expect("valid figures")
+}
+
+/// Runs `promotion` with its calls retried until `within` from now.
+async fn promote_within(
+    env: &Emulated,
+    promotion: &Promotion,
+    within: Duration,
+) -> Result<Outcome, Box<Failure>> {
+    let budget = Budget {
+        deadline: Some(tokio::time::Instant::now() + within),
+        cancel: None,
+    };
+    pacing::scope(budget, promote(&env.ecr, &env.ecs, promotion, &NoProgress)).await
+}
+
+#[tokio::test]
+async fn a_deployment_that_cannot_be_started_is_not_rolled_back_and_the_next_promotion_starts_it() {
+    let mut world = demo_world_json();
+    add_services(&mut world, 4);
+    let env = Emulated::manual(world).await;
+    let services = [
+        "example",
+        "example-1",
+        "example-2",
+        "example-3",
+        "example-4",
+    ];
+    let mut p = promotion(&env, "hash_2", &services).await;
+    p.wait = None;
+    let target = p.target.clone();
+    // Three UpdateService calls get through; the other two are throttled until the deadline.
+    env.set_rate_limits(Some(update_service_budget(3.0)));
+    env.clear_requests();
+
+    let failure = promote_within(&env, &p, Duration::from_millis(1500))
+        .await
+        .expect_err("two deployments cannot start");
+    let PromotionError::Deploy { failures } = &failure.error else {
+        panic!("{failure:?}");
+    };
+    assert_eq!(failures.len(), 2, "{failure}");
+    let outcome = &failure.outcome;
+    let mut unstarted = outcome.unstarted.clone();
+    unstarted.sort();
+    let mut failed: Vec<String> = failures.iter().map(|(s, _)| s.clone()).collect();
+    failed.sort();
+    assert_eq!(unstarted, failed);
+    assert_eq!(outcome.deployments.len(), 3);
+    assert!(outcome.deployments.iter().all(|d| d.started));
+    // No rollback: the tag stays on the release, no deployment was stopped or started again.
+    assert_eq!(outcome.tag_digest.as_ref(), Some(&target));
+    assert_eq!(env.typed_digest("prod"), target);
+    assert_eq!(env.count("PutImage"), 1, "the tag moved once, not back");
+    assert_eq!(env.count("StopServiceDeployment"), 0);
+    assert_eq!(env.served("UpdateService"), 3);
+    assert!(env.throttled() > 2, "the two were retried");
+    let text = failure.to_string();
+    assert!(text.contains("Not rolled back"), "{text}");
+    for service in &unstarted {
+        assert!(
+            text.contains("ran before (tag \"prod\" named") && text.contains(service.as_str()),
+            "{text}"
+        );
+    }
+    for d in &outcome.deployments {
+        assert!(text.contains(&d.deployment.service), "{text}");
+    }
+
+    // The next promotion (AWS no longer busy) starts the two and adopts the three.
+    env.set_rate_limits(None);
+    env.clear_requests();
+    let outcome = promote_within(&env, &p, Duration::from_secs(30))
+        .await
+        .expect("the rest starts");
+    assert!(!outcome.tag_moved);
+    assert_eq!(env.served("PutImage"), 0, "the tag is already in place");
+    assert_eq!(env.served("UpdateService"), 2, "only the two not started");
+    let started: Vec<&str> = outcome
+        .deployments
+        .iter()
+        .filter(|d| d.started)
+        .map(|d| d.deployment.service.as_str())
+        .collect();
+    assert_eq!(
+        started.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+        services
+            .iter()
+            .filter(|s| unstarted.iter().any(|u| u == *s))
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(outcome.deployments.len(), 5);
+    assert!(outcome.unstarted.is_empty());
+}
+
+#[tokio::test]
+async fn a_rollback_that_cannot_finish_says_which_service_runs_which_digest() {
+    // The breaker stops the unhealthy release without rolling it back: only our redeploy can
+    // return the service to the previous image, and AWS refuses that UpdateService for the
+    // whole rollback window.
+    let mut world = demo_world_json();
+    world["services"][0]["deploymentConfiguration"]["deploymentCircuitBreaker"] =
+        serde_json::json!({"enable": true, "rollback": false});
+    add_unhealthy_release(&mut world);
+    let env = Emulated::manual(world).await;
+    let mut p = promotion(&env, "hash_bad", &["example"]).await;
+    p.rollback_window = Duration::from_secs(1);
+    let previous = p.previous.clone().expect("prod exists");
+    let _clock = env.tick_in_background(Duration::from_millis(5));
+    env.set_rate_limits(Some(update_service_budget(1.0)));
+    env.clear_requests();
+
+    let failure = promote_within(&env, &p, Duration::from_secs(30))
+        .await
+        .expect_err("the rollout fails");
+    assert!(
+        matches!(failure.error, PromotionError::Rollout { .. }),
+        "{failure:?}"
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains(&format!(
+            "Rolling tag \"prod\" back to {previous} failed too"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Tag \"prod\" names {previous}."))
+            && text.contains(&format!(
+                "Still on {} (the rollback could not redeploy them): example.",
+                p.target
+            )),
+        "{text}"
+    );
+    assert_eq!(failure.outcome.tag_digest.as_ref(), Some(&previous));
+    assert_eq!(env.typed_digest("prod"), previous);
+    assert_eq!(failure.outcome.unstarted, ["example"]);
+    assert_eq!(env.served("UpdateService"), 1, "the promotion's only");
+    assert!(env.throttled() > 0);
 }

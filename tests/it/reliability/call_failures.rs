@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tagdeploy_emulator::{FaultKind, FaultPlan};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
-use terraform_provider_tagdeploy::aws::ecs::Ecs;
+use terraform_provider_tagdeploy::aws::ecs::{Ecs, NoProgress};
 use terraform_provider_tagdeploy::aws::error::{CallFailure, EcrError, EcsError};
 use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
-use terraform_provider_tagdeploy::aws::promote::{Promotion, promote};
+use terraform_provider_tagdeploy::aws::promote::{Promotion, ROLLBACK_WINDOW, promote};
 use terraform_provider_tagdeploy::errors::{self, Attributes};
 use terraform_provider_tagdeploy::tfplugin::diagnostics::AttributePath;
 
@@ -209,8 +209,9 @@ async fn a_promotion_cut_off_mid_retag_says_that_apply_again_finishes_it() {
         force_redeploy: false,
         wait: None,
         rollback_on_failure: true,
+        rollback_window: ROLLBACK_WINDOW,
     };
-    let failure = promote(&ecr, &ecs, &promotion)
+    let failure = promote(&ecr, &ecs, &promotion, &NoProgress)
         .await
         .expect_err("PutImage never answers");
     assert_eq!(

@@ -5,6 +5,8 @@
 //! - one `tagdeploy_prod_tag` with 100 services: every service deployed exactly once, no rollback;
 //! - 20 resources × 5 services in one apply, each waiting for its rollouts;
 //! - the status check of 100 services and a data source over 1,000 tasks;
+//! - a deployment AWS refuses to start for longer than the timeout: not rolled back, and the
+//!   next apply starts it without redeploying the others;
 //! - throttling beyond what the provider's pacing expects (the emulator's bucket smaller than
 //!   the provider's, as when another client spends the same account's tokens) and server errors:
 //!   retried until they pass, and the release completes.
@@ -291,3 +293,96 @@ fn throttling_beyond_the_pacing_is_retried_not_a_failed_release(tf: &Terraform) 
     deployed_once(&emulator, &services, &hash_2);
 }
 terraform_test!(throttling_beyond_the_pacing_is_retried_not_a_failed_release);
+
+/// AWS refuses two of five UpdateService calls for longer than the resource's timeout (the
+/// emulator's bucket holds three tokens and barely refills): the apply fails without rolling
+/// back, says which services still run what, records them with a null deployment, and the next
+/// apply (AWS no longer busy) starts exactly those two.
+fn a_deployment_that_cannot_start_is_finished_by_the_next_apply(tf: &Terraform) {
+    let (world, services) = world_of(5);
+    let emulator = BackgroundEmulator::manual(world);
+    let hash_2 = emulator.digest("hash_2");
+    let names: Vec<&str> = services.iter().map(String::as_str).collect();
+    let ws = Workspace::new(
+        tf,
+        "rate-limits-unstarted",
+        &prod_tag_config(
+            &emulator,
+            &names,
+            "  wait_for_rollout = false\n  timeouts {\n    update = \"3s\"\n  }",
+        ),
+    );
+    ws.init();
+    ws.apply(&["-var", "release=hash_1"]);
+    let before = emulator.served("UpdateService");
+
+    let scarce = RateLimits::published()
+        .with(
+            "ecs:service-modify",
+            Figures {
+                burst: 3.0,
+                per_second: 0.001,
+            },
+        )
+        .unwrap();
+    emulator.handle().set_rate_limits(Some(scarce));
+    let run = ws
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-var",
+            "release=hash_2",
+        ])
+        .failure();
+    // Terraform wraps long lines: compare with whitespace collapsed.
+    let text = run
+        .transcript()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Not rolled back"), "{text}");
+    assert_eq!(emulator.served("UpdateService") - before, 3);
+    assert_eq!(
+        emulator.digest("prod"),
+        hash_2,
+        "the tag stays on the release"
+    );
+    let state = prod_tag_state(&ws);
+    let deployments = state["deployments"].as_object().expect("deployments");
+    let unstarted: Vec<&String> = deployments
+        .iter()
+        .filter(|(_, id)| id.is_null())
+        .map(|(service, _)| service)
+        .collect();
+    assert_eq!(unstarted.len(), 2, "{deployments:?}");
+    for service in &unstarted {
+        assert!(text.contains(service.as_str()), "{service}: {text}");
+    }
+
+    emulator.handle().set_rate_limits(None);
+    let (code, plan) = ws.plan_exit_code(&["-var", "release=hash_2"]);
+    assert_eq!(code, 2, "the next plan proposes the rest: {plan}");
+    ws.apply(&["-var", "release=hash_2"]);
+    assert_eq!(
+        emulator.served("UpdateService") - before,
+        5,
+        "the two not started, and no other"
+    );
+    assert_eq!(emulator.served("PutImage"), 1, "the tag moved once");
+    for service in &services {
+        let of_release = emulator
+            .deployments(service)
+            .iter()
+            .filter(|(_, digests)| digests == std::slice::from_ref(&hash_2))
+            .count();
+        assert_eq!(of_release, 1, "{service}: one deployment of the release");
+    }
+    let state = prod_tag_state(&ws);
+    let deployments = state["deployments"].as_object().expect("deployments");
+    assert!(
+        deployments.values().all(|id| id.is_string()),
+        "{deployments:?}"
+    );
+}
+terraform_test!(a_deployment_that_cannot_start_is_finished_by_the_next_apply);
