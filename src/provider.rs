@@ -14,7 +14,8 @@ use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
+    AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function,
+    resource_with_identity,
 };
 use crate::tfplugin::model::{Model, Object, Tf, block, optional, required};
 use crate::tfplugin::schema::{Schema, validators};
@@ -120,7 +121,7 @@ impl Provider for TagdeployProvider {
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
         // One line per resource type.
-        vec![resource(ProdTag)]
+        vec![resource_with_identity(ProdTag)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<ProviderData>>> {

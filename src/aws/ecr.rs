@@ -45,6 +45,9 @@ pub struct ImageDetails {
     pub pushed_at: Option<String>,
     /// Size in bytes as ECR reports it.
     pub size_bytes: Option<i64>,
+    /// The account id of the registry holding it, as ECR reports it (the caller's account
+    /// when the lookup named no registry).
+    pub registry_id: Option<String>,
 }
 
 /// What a retag found.
@@ -246,6 +249,7 @@ impl Ecr {
                     .image_pushed_at()
                     .and_then(|t| t.fmt(Format::DateTime).ok()),
                 size_bytes: detail.image_size_in_bytes(),
+                registry_id: detail.registry_id().map(str::to_owned),
             });
         }
         // ECR does not promise any order: match each selector to the image it names.

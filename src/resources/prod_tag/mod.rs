@@ -9,15 +9,19 @@
 //! - `apply.rs`: apply runs [`crate::aws::promote`]: retag by digest, redeploy, wait, roll back
 //!   on failure, and always records where the tag really points;
 //! - `upgrade.rs`: state written by schema version 0;
+//! - `identity.rs`: the identity (account, region, repository, tag) for Terraform 1.12+, and
+//!   import by identity;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
 //!   shows in the plan), delete (forgets the resource and leaves ECR and ECS as they are),
 //!   import.
 
 mod apply;
+mod identity;
 pub mod model;
 mod plan;
 mod upgrade;
 
+pub use identity::ProdTagIdentity;
 pub use model::{ProdTagModel, Rollout};
 
 use crate::aws::ecr::Ecr;
@@ -28,7 +32,7 @@ use crate::names;
 use crate::provider_data::ProviderData;
 use crate::resources::timeouts::Operation;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
+use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource, ResourceIdentity};
 use crate::tfplugin::model::Tf;
 use crate::tfplugin::schema::Schema;
 
@@ -100,7 +104,13 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         plan: &mut Plan<ProdTagModel>,
     ) -> Result<(), Diagnostics> {
-        plan::plan(ctx, plan).await
+        plan::plan(ctx, plan).await?;
+        // An update keeps the identity Terraform holds (the framework answers with it); a
+        // create plans one, with the values only apply can know unknown.
+        if plan.is_create() {
+            identity::report(ctx, plan.planned(), None);
+        }
+        Ok(())
     }
 
     fn plan_destroy(
@@ -124,7 +134,8 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
-        apply::promote(ctx, change, Operation::Create).await
+        let result = apply::promote(ctx, change, Operation::Create).await;
+        applied(ctx, result)
     }
 
     async fn update(
@@ -132,7 +143,8 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
-        apply::promote(ctx, change, Operation::Update).await
+        let result = apply::promote(ctx, change, Operation::Update).await;
+        applied(ctx, result)
     }
 
     async fn read(
@@ -151,6 +163,7 @@ impl Resource for ProdTag {
             .await
         {
             Ok(found) => found.into_iter().next().flatten(),
+            // The tag is gone: so is the object.
             // The repository is gone, and the tag with it.
             Err(EcrError::RepositoryNotFound { .. }) => return Ok(None),
             Err(e) => {
@@ -173,10 +186,12 @@ impl Resource for ProdTag {
             state.previous_digest = recorded.into();
             state.image_digest = now.into();
         }
+        let registry = found.as_ref().and_then(|d| d.registry_id.clone());
         state.image_tags = Tf::Known(found.map(|d| d.tags).unwrap_or_default());
         if state.id.is_null() {
             state.id = state.import_id();
         }
+        identity::report(ctx, &state, registry);
         Ok(Some(state))
     }
 
@@ -204,22 +219,57 @@ impl Resource for ProdTag {
         if !names::REPOSITORY.accepts(repository) || !names::TAG.accepts(tag) {
             return Err(invalid());
         }
-        Ok(ProdTagModel {
-            id: id.into(),
-            repository: repository.into(),
-            tag: tag.into(),
-            wait_for_rollout: true.into(),
-            rollback_on_failure: true.into(),
-            image_tags: Tf::Known(Vec::new()),
-            deployments: Tf::Known(Default::default()),
-            rollouts: Tf::Known(Default::default()),
-            ..ProdTagModel::default()
-        })
+        Ok(imported(repository, tag, None))
     }
 
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<ProdTagModel, Diagnostics> {
         upgrade::upgrade(version, raw_json)
     }
+}
+
+impl ResourceIdentity for ProdTag {
+    type Identity = ProdTagIdentity;
+
+    async fn import_identity(
+        &self,
+        ctx: &mut Ctx<'_, ProviderData>,
+        identity: ProdTagIdentity,
+    ) -> Result<ProdTagModel, Diagnostics> {
+        let (registry, repository, tag) = identity::import_registry(ctx, &identity).await?;
+        Ok(imported(&repository, &tag, registry))
+    }
+}
+
+/// The state an import starts from (read then fills in where the tag points): the defaults of
+/// the optional settings, and nothing promoted or deployed yet.
+fn imported(repository: &str, tag: &str, registry_id: Option<String>) -> ProdTagModel {
+    ProdTagModel {
+        id: format!("{repository}:{tag}").into(),
+        repository: repository.into(),
+        registry_id: registry_id.into(),
+        tag: tag.into(),
+        wait_for_rollout: true.into(),
+        rollback_on_failure: true.into(),
+        image_tags: Tf::Known(Vec::new()),
+        deployments: Tf::Known(Default::default()),
+        rollouts: Tf::Known(Default::default()),
+        ..ProdTagModel::default()
+    }
+}
+
+/// An apply's result, with the identity of the object it leaves (success or failure alike).
+fn applied(
+    ctx: &mut Ctx<'_, ProviderData>,
+    result: Result<ProdTagModel, ApplyError<ProdTagModel>>,
+) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
+    match &result {
+        Ok(state) => identity::report_applied(ctx, state),
+        Err(ApplyError {
+            state: Some(state), ..
+        }) => identity::report_applied(ctx, state),
+        Err(_) => {}
+    }
+    result
 }
 
 /// The configured target of a promotion, when every value it needs is known.
@@ -304,6 +354,7 @@ mod tests {
             media_type: None,
             pushed_at: None,
             size_bytes: None,
+            registry_id: None,
         };
         assert_eq!(tags_after(&image, "prod"), ["hash_2", "prod"]);
         assert_eq!(tags_after(&image, "hash_2"), ["hash_2"]);
