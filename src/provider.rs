@@ -1,21 +1,23 @@
 //! The `tagdeploy` provider: its configuration block (a model, which is also its schema), how
-//! that becomes AWS clients, and the registry of resources, data sources and functions (one
-//! line each).
+//! that becomes AWS clients, and the registry of resources, data sources, functions, actions
+//! and list resources (one line each).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::actions::redeploy::Redeploy;
 use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
 use crate::data_sources::{Image, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
+use crate::list_resources::prod_tag::ProdTagList;
 use crate::model;
 use crate::names;
 use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function,
-    resource_with_identity,
+    AnyAction, AnyDataSource, AnyListResource, AnyResource, Ctx, Function, Provider, action,
+    data_source, function, list_resource, resource_with_identity,
 };
 use crate::tfplugin::model::{Model, Object, Tf, block, optional, required};
 use crate::tfplugin::schema::{Schema, validators};
@@ -131,6 +133,14 @@ impl Provider for TagdeployProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![function(ParseImageUri)]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<ProviderData>>> {
+        vec![action(Redeploy)]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<ProviderData>>> {
+        vec![list_resource(ProdTagList)]
     }
 }
 
@@ -252,6 +262,8 @@ mod tests {
         let types: Vec<&str> = runtime
             .resource_schemas()
             .chain(runtime.data_source_schemas())
+            .chain(runtime.action_schemas())
+            .chain(runtime.list_resource_schemas())
             .map(|(name, _)| name)
             .collect();
         assert_eq!(
@@ -259,9 +271,13 @@ mod tests {
             [
                 "tagdeploy_prod_tag",
                 "tagdeploy_image",
-                "tagdeploy_task_digests"
+                "tagdeploy_task_digests",
+                "tagdeploy_redeploy",
+                "tagdeploy_prod_tag"
             ]
         );
+        let identities: Vec<&str> = runtime.identity_schemas().map(|(n, _)| n).collect();
+        assert_eq!(identities, ["tagdeploy_prod_tag"]);
     }
 
     /// Every attribute, nested member and block of every type says what it is, in a sentence.
@@ -291,11 +307,20 @@ mod tests {
         for (name, schema) in std::iter::once(("provider", runtime.provider_schema()))
             .chain(runtime.resource_schemas())
             .chain(runtime.data_source_schemas())
+            .chain(runtime.action_schemas())
+            .chain(runtime.list_resource_schemas())
         {
             if !schema.root().description.ends_with('.') {
                 missing.push(name.to_owned());
             }
             walk(schema.root(), name, &mut missing);
+        }
+        for (name, identity) in runtime.identity_schemas() {
+            for a in identity.attributes() {
+                if !a.description.ends_with('.') {
+                    missing.push(format!("{name} identity.{}", a.name));
+                }
+            }
         }
         assert_eq!(missing, Vec::<String>::new());
     }

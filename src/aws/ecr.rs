@@ -1,4 +1,7 @@
-//! ECR: looking images up and moving a tag onto an image without re-pushing it.
+//! ECR: looking images up and moving a tag onto an image without re-pushing it; `list`
+//! (in `ecr/list.rs`): finding environment tags across the registry.
+
+mod list;
 
 use std::sync::Arc;
 
@@ -9,6 +12,8 @@ use super::call;
 use super::coalesce::SingleFlight;
 use super::error::{ApiError, EcrError, Service};
 use super::image::{Digest, ImageSelector, RepositoryRef, TagMutability};
+
+pub use list::{FoundTag, ListedRepository, REPOSITORIES_PAGE, RepositoryPage};
 
 /// Every manifest type we accept back from BatchGetImage. Without this list ECR may answer with
 /// a converted (schema 1) manifest, whose bytes, and so digest, differ from what was pushed.

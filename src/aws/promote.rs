@@ -247,17 +247,10 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
             record_states(&mut outcome, &services);
             Ok(outcome)
         }
-        Err(WaitError::Cancelled { pending }) => {
+        Err(source @ WaitError::Cancelled { .. }) => {
             // Stopping is not failing: the rollouts go on, and the next apply adopts them.
-            let error = PromotionError::Rollout {
-                summary: format!(
-                    "Stopped before the rollout of {} finished; it continues in ECS.",
-                    pending.join(", ")
-                ),
-                source: WaitError::Cancelled { pending },
-            };
             Err(Box::new(Failure {
-                error,
+                error: rollout_error(source),
                 rollback: None,
                 outcome,
             }))
@@ -266,15 +259,26 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
             if let WaitError::RolloutFailed { services, .. } = &source {
                 record_states(&mut outcome, services);
             }
-            let error = PromotionError::Rollout {
-                summary: describe_wait_error(&source),
-                source,
-            };
+            let error = rollout_error(source);
             Err(Box::new(
                 fail_with_rollback(ecr, ecs, promotion, error, outcome).await,
             ))
         }
     }
+}
+
+/// A wait that ended without every rollout completing, as a promotion error: one sentence
+/// per failed rollout, or, when stopped, that the rollouts go on in ECS. Shared by the
+/// promotion and the `tagdeploy_redeploy` action, so both say the same.
+pub fn rollout_error(source: WaitError) -> PromotionError {
+    let summary = match &source {
+        WaitError::Cancelled { pending } => format!(
+            "Stopped before the rollout of {} finished; it continues in ECS.",
+            pending.join(", ")
+        ),
+        other => describe_wait_error(other),
+    };
+    PromotionError::Rollout { summary, source }
 }
 
 /// One sentence per failed rollout.

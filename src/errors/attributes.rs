@@ -15,6 +15,7 @@ pub struct Attributes {
     pub(super) cluster: Option<AttributePath>,
     pub(super) services: Option<AttributePath>,
     pub(super) container: Option<AttributePath>,
+    pub(super) timeout: Option<AttributePath>,
 }
 
 impl Attributes {
@@ -76,6 +77,13 @@ impl Attributes {
     #[must_use]
     pub fn container(mut self, path: AttributePath) -> Self {
         self.container = Some(path);
+        self
+    }
+
+    /// How long a rollout may take (when not the resource's `timeouts` block).
+    #[must_use]
+    pub fn timeout(mut self, path: AttributePath) -> Self {
+        self.timeout = Some(path);
         self
     }
 }

@@ -36,6 +36,8 @@ enum Doing {
     Reading,
     /// Promoting (apply): every step is safe to repeat.
     Promoting,
+    /// Redeploying (the `tagdeploy_redeploy` action): repeating it starts new deployments.
+    Redeploying,
 }
 
 /// A domain error, explained: the sentence, the AWS code, what to do, and where.
@@ -155,16 +157,25 @@ pub fn report(
 /// A promotion that did not complete. The summary names the step that failed; the detail
 /// includes what the rollback did, and says whether running apply again finishes the job.
 pub fn promotion(failure: &Failure, at: &Attributes) -> Diagnostic {
+    explain_failure(failure, at, Doing::Promoting)
+}
+
+/// A redeploy (the `tagdeploy_redeploy` action) that did not complete: the same diagnostic as
+/// the resource's for the same failure, with what to do that fits an action.
+pub fn redeploy(failure: &Failure, at: &Attributes) -> Diagnostic {
+    explain_failure(failure, at, Doing::Redeploying)
+}
+
+fn explain_failure(failure: &Failure, at: &Attributes, doing: Doing) -> Diagnostic {
     let (summary, cause) = match &failure.error {
-        PromotionError::Retag { source, .. } => (
-            "Retag Image Error",
-            explain_ecr(source, at, Doing::Promoting),
-        ),
+        PromotionError::Retag { source, .. } => {
+            ("Retag Image Error", explain_ecr(source, at, doing))
+        }
         PromotionError::Deploy { failures } => {
             // One explanation per failed service; the first one with an attribute points.
             let mut cause = Explanation::default();
             for (_, error) in failures {
-                let explained = explain_ecs(error, at, Doing::Promoting);
+                let explained = explain_ecs(error, at, doing);
                 if cause.attribute.is_none() {
                     cause.attribute = explained.attribute;
                 }
@@ -174,11 +185,12 @@ pub fn promotion(failure: &Failure, at: &Attributes) -> Diagnostic {
             }
             ("Redeploy Services Error", cause)
         }
-        PromotionError::Inspect(error) => (
-            "Redeploy Services Error",
-            explain_ecs(error, at, Doing::Promoting),
-        ),
-        PromotionError::Rollout { source, .. } => ("Rollout Failed", explain_wait(source, at)),
+        PromotionError::Inspect(error) => {
+            ("Redeploy Services Error", explain_ecs(error, at, doing))
+        }
+        PromotionError::Rollout { source, .. } => {
+            ("Rollout Failed", explain_wait(source, at, doing))
+        }
     };
     Explanation {
         text: failure.error.to_string(),
@@ -252,7 +264,7 @@ fn explain_ecs(error: &EcsError, at: &Attributes, doing: Doing) -> Explanation {
     }
 }
 
-fn explain_wait(error: &WaitError, at: &Attributes) -> Explanation {
+fn explain_wait(error: &WaitError, at: &Attributes, doing: Doing) -> Explanation {
     match error {
         WaitError::RolloutFailed { failures, .. } => {
             let circuit_breaker = failures
@@ -265,13 +277,17 @@ fn explain_wait(error: &WaitError, at: &Attributes) -> Explanation {
                 explanation
             }
         }
-        WaitError::TimedOut { .. } => Explanation::new(error).hint(
-            "If the rollout only needs more time, raise the resource's `timeouts`.",
-        ),
+        WaitError::TimedOut { .. } => Explanation::new(error).hint(match &at.timeout {
+            Some(path) => format!("If the rollout only needs more time, raise `{path}`."),
+            None => "If the rollout only needs more time, raise the resource's `timeouts`."
+                .to_owned(),
+        }),
+        WaitError::Cancelled { .. } if doing == Doing::Redeploying => Explanation::new(error)
+            .hint("The deployments go on in ECS; `data.tagdeploy_task_digests` shows how far they got."),
         WaitError::Cancelled { .. } => Explanation::new(error).hint(
             "Running `terraform apply` again waits for the rollout without starting another deployment.",
         ),
-        WaitError::Ecs(e) => explain_ecs(e, at, Doing::Promoting),
+        WaitError::Ecs(e) => explain_ecs(e, at, doing),
     }
 }
 
@@ -310,6 +326,9 @@ fn explain_api(explanation: Explanation, api: &ApiError, doing: Doing) -> Explan
         ),
         Doing::Promoting => explanation.hint(
             "Running `terraform apply` again continues the promotion: a tag already in place is not moved again, and a service already rolling out the release is waited for rather than redeployed.",
+        ),
+        Doing::Redeploying => explanation.hint(
+            "Invoking the action again starts a new deployment of every service; the deployments already started go on in ECS.",
         ),
     }
 }

@@ -212,7 +212,7 @@ fn rollouts_say_what_to_do() {
         pending: vec!["api".into()],
     };
     assert!(
-        explain_wait(&cancelled, &nested())
+        explain_wait(&cancelled, &nested(), Doing::Promoting)
             .detail()
             .contains("waits for the rollout")
     );
@@ -230,7 +230,7 @@ fn rollouts_say_what_to_do() {
         services: Vec::new(),
     };
     assert!(
-        explain_wait(&failed, &nested())
+        explain_wait(&failed, &nested(), Doing::Promoting)
             .detail()
             .contains("events in ECS")
     );

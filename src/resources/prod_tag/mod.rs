@@ -219,7 +219,7 @@ impl Resource for ProdTag {
         if !names::REPOSITORY.accepts(repository) || !names::TAG.accepts(tag) {
             return Err(invalid());
         }
-        Ok(imported(repository, tag, None))
+        Ok(ProdTagModel::imported(repository, tag, None))
     }
 
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<ProdTagModel, Diagnostics> {
@@ -236,24 +236,7 @@ impl ResourceIdentity for ProdTag {
         identity: ProdTagIdentity,
     ) -> Result<ProdTagModel, Diagnostics> {
         let (registry, repository, tag) = identity::import_registry(ctx, &identity).await?;
-        Ok(imported(&repository, &tag, registry))
-    }
-}
-
-/// The state an import starts from (read then fills in where the tag points): the defaults of
-/// the optional settings, and nothing promoted or deployed yet.
-fn imported(repository: &str, tag: &str, registry_id: Option<String>) -> ProdTagModel {
-    ProdTagModel {
-        id: format!("{repository}:{tag}").into(),
-        repository: repository.into(),
-        registry_id: registry_id.into(),
-        tag: tag.into(),
-        wait_for_rollout: true.into(),
-        rollback_on_failure: true.into(),
-        image_tags: Tf::Known(Vec::new()),
-        deployments: Tf::Known(Default::default()),
-        rollouts: Tf::Known(Default::default()),
-        ..ProdTagModel::default()
+        Ok(ProdTagModel::imported(&repository, &tag, registry))
     }
 }
 

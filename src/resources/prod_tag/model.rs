@@ -110,7 +110,8 @@ pub fn schema() -> Schema {
         .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
 }
 
-fn at_least_one_service() -> impl Validator {
+/// `services` must name at least one service (also the `tagdeploy_redeploy` action's).
+pub(crate) fn at_least_one_service() -> impl Validator {
     |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
         if value.is_wholly_known() && value.elements().is_empty() {
             diags.push(
@@ -125,6 +126,24 @@ fn at_least_one_service() -> impl Validator {
 }
 
 impl ProdTagModel {
+    /// The state an import starts from, and a list result's object (read then fills in where
+    /// the tag points): the defaults of the optional settings, nothing promoted or deployed
+    /// yet, and the services unknown to the provider (null).
+    pub fn imported(repository: &str, tag: &str, registry_id: Option<String>) -> ProdTagModel {
+        ProdTagModel {
+            id: format!("{repository}:{tag}").into(),
+            repository: repository.into(),
+            registry_id: registry_id.into(),
+            tag: tag.into(),
+            wait_for_rollout: true.into(),
+            rollback_on_failure: true.into(),
+            image_tags: Tf::Known(Vec::new()),
+            deployments: Tf::Known(Default::default()),
+            rollouts: Tf::Known(Default::default()),
+            ..ProdTagModel::default()
+        }
+    }
+
     /// `<repository>:<tag>` when both are known.
     pub fn import_id(&self) -> Tf<String> {
         match (self.repository.as_str(), self.tag.as_str()) {

@@ -1,0 +1,37 @@
+//! The configuration of `action "tagdeploy_redeploy"`: every attribute once, with its type and
+//! documentation. Actions have no computed values: the defaults are applied at invocation.
+
+use crate::model;
+use crate::names;
+use crate::resources::prod_tag::model::at_least_one_service;
+use crate::resources::timeouts::duration;
+use crate::tfplugin::model::{Object, Set, Tf, optional, required};
+use crate::tfplugin::schema::{Schema, validators};
+
+model! {
+    /// The configuration of `action "tagdeploy_redeploy"`.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct RedeployModel {
+        /// The ECS cluster (name or ARN) of the services.
+        pub cluster: Tf<String> => required().validate(names::validators::cluster()),
+        /// The ECS services (names or ARNs) to redeploy: each gets a new deployment (ECS
+        /// `forceNewDeployment`), so its tasks resolve their image tags again. At least one.
+        pub services: Tf<Set<String>> => required()
+            .validate(at_least_one_service())
+            .validate(validators::each(names::validators::service())),
+        /// Wait until every new deployment is the service's only one, COMPLETED, with all
+        /// desired tasks running, reporting each service's progress. Defaults to `true`. With
+        /// `false` the action ends once the deployments have started.
+        pub wait_for_rollout: Tf<bool> => optional(),
+        /// How long to wait for the rollouts, as a duration such as `"30s"`, `"15m"` or
+        /// `"1h30m"`. Defaults to `"15m"`.
+        pub timeout: Tf<String> => optional().validate(duration()),
+    }
+}
+
+/// The schema: the model's, documented.
+pub fn schema() -> Schema {
+    RedeployModel::schema(0).description(
+        "Forces a new deployment of Amazon ECS services, so their tasks resolve their image tags again (after a secret rotation, or an image re-pushed under the same tag), and waits for the rollouts as `tagdeploy_prod_tag` does: a deployment that fails or is rolled back by the ECS circuit breaker, or a timeout, fails the action. Run it with `terraform apply -invoke=action.tagdeploy_redeploy.NAME`, or from a resource's `lifecycle { action_trigger { … } }`. Needs Terraform 1.14 or later.",
+    )
+}
