@@ -96,6 +96,9 @@ pub enum PromotionError {
     /// Checking which services already run the target failed.
     #[error("reading the services' tasks failed: {0}")]
     Inspect(EcsError),
+    /// Looking the services up before redeploying them failed (a missing service).
+    #[error("looking the services up failed: {0}")]
+    Lookup(EcsError),
     /// Waiting ended without every rollout completing.
     #[error("{summary}")]
     Rollout {

@@ -185,7 +185,7 @@ fn explain_failure(failure: &Failure, at: &Attributes, doing: Doing) -> Diagnost
             }
             ("Redeploy Services Error", cause)
         }
-        PromotionError::Inspect(error) => {
+        PromotionError::Inspect(error) | PromotionError::Lookup(error) => {
             ("Redeploy Services Error", explain_ecs(error, at, doing))
         }
         PromotionError::Rollout { source, .. } => {

@@ -66,8 +66,10 @@ impl fmt::Display for Stage {
 /// What a redeploy leaves: the deployment of each service, in the order configured.
 pub(super) type Redeployed = Vec<DeploymentReport>;
 
-/// Starts a new deployment of every service concurrently and, with `wait`, follows the
-/// rollouts to the end, calling `report` at each stage.
+/// Checks that every service exists (one DescribeServices per 10), so a misspelt one fails
+/// the action before any service is redeployed; then starts a new deployment of every service
+/// concurrently and, with `wait`, follows the rollouts to the end, calling `report` at each
+/// stage.
 pub(super) async fn redeploy(
     ecs: &Ecs,
     cluster: &str,
@@ -75,6 +77,18 @@ pub(super) async fn redeploy(
     wait: Option<&WaitOptions>,
     report: &(dyn Fn(Stage) + Send + Sync),
 ) -> Result<Redeployed, Box<Failure>> {
+    let nothing = || Outcome {
+        tag_digest: None,
+        deployments: Vec::new(),
+        tag_moved: false,
+    };
+    if let Err(error) = ecs.services(cluster, services).await {
+        return Err(Box::new(Failure {
+            error: PromotionError::Lookup(error),
+            rollback: None,
+            outcome: nothing(),
+        }));
+    }
     let mut started = Vec::new();
     let mut failures = Vec::new();
     for (service, result) in services
@@ -93,9 +107,8 @@ pub(super) async fn redeploy(
         }
     }
     let mut outcome = Outcome {
-        tag_digest: None,
         deployments: started.iter().map(just_started).collect(),
-        tag_moved: false,
+        ..nothing()
     };
     if !failures.is_empty() {
         return Err(Box::new(Failure {
