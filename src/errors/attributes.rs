@@ -15,7 +15,8 @@ pub struct Attributes {
     pub(super) cluster: Option<AttributePath>,
     pub(super) services: Option<AttributePath>,
     pub(super) container: Option<AttributePath>,
-    pub(super) timeout: Option<AttributePath>,
+    pub(super) pause_hook_action: Option<AttributePath>,
+    pub(super) timeouts: Option<AttributePath>,
 }
 
 impl Attributes {
@@ -80,10 +81,17 @@ impl Attributes {
         self
     }
 
-    /// How long a rollout may take (when not the resource's `timeouts` block).
+    /// What to do with PAUSE lifecycle hooks.
     #[must_use]
-    pub fn timeout(mut self, path: AttributePath) -> Self {
-        self.timeout = Some(path);
+    pub fn pause_hook_action(mut self, path: AttributePath) -> Self {
+        self.pause_hook_action = Some(path);
+        self
+    }
+
+    /// How long the operation may take.
+    #[must_use]
+    pub fn timeouts(mut self, path: AttributePath) -> Self {
+        self.timeouts = Some(path);
         self
     }
 }

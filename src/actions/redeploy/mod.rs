@@ -14,7 +14,7 @@ pub use model::RedeployModel;
 
 use std::time::Duration;
 
-use crate::aws::ecs::{Ecs, WaitOptions};
+use crate::aws::ecs::{Ecs, PauseAction, WaitOptions};
 use crate::errors::{self, Attributes};
 use crate::provider_data::ProviderData;
 use crate::resources::timeouts::{DEFAULT, parse_duration};
@@ -27,7 +27,8 @@ fn attributes() -> Attributes {
     Attributes::new()
         .cluster(AttributePath::attr(RedeployModel::cluster))
         .services(AttributePath::attr(RedeployModel::services))
-        .timeout(AttributePath::attr(RedeployModel::timeout))
+        .pause_hook_action(AttributePath::attr(RedeployModel::pause_hook_action))
+        .timeouts(AttributePath::attr(RedeployModel::timeout))
 }
 
 /// The action type.
@@ -63,14 +64,12 @@ impl Action for Redeploy {
         let clients = ctx.data().clients()?;
         let ecs = Ecs::new(clients.ecs.clone());
         let wait = config.waits().then(|| WaitOptions {
-            timeout: config.wait_timeout(),
-            poll_interval: Duration::from_millis(250),
-            max_poll_interval: Duration::from_secs(5),
-            cancel: ctx.cancellation().clone(),
+            on_pause: config.pause_action(),
+            ..WaitOptions::new(config.wait_timeout(), ctx.cancellation().clone())
         });
         tracing::info!(cluster = %cluster, services = services.join(","), "redeploying");
-        rollout::redeploy(&ecs, &cluster, &services, wait.as_ref(), &|stage| {
-            progress.report(stage.to_string());
+        rollout::redeploy(&ecs, &cluster, &services, wait.as_ref(), &|line| {
+            progress.report(line);
         })
         .await
         .map(|_| ())
@@ -87,6 +86,15 @@ impl RedeployModel {
     /// Whether to wait for the rollouts (default true).
     pub fn waits(&self) -> bool {
         self.wait_for_rollout.known().copied().unwrap_or(true)
+    }
+
+    /// What the wait does with PAUSE hooks (default: leave them alone).
+    pub fn pause_action(&self) -> PauseAction {
+        match self.pause_hook_action.as_str() {
+            Some("CONTINUE") => PauseAction::Continue,
+            Some("ROLLBACK") => PauseAction::Rollback,
+            _ => PauseAction::Wait,
+        }
     }
 
     /// How long to wait (default 15 minutes; the validator has refused anything unreadable).

@@ -3,7 +3,7 @@
 
 use crate::model;
 use crate::names;
-use crate::resources::prod_tag::model::at_least_one_service;
+use crate::resources::prod_tag::model::{PAUSE_HOOK_ACTIONS, at_least_one_service};
 use crate::resources::timeouts::duration;
 use crate::tfplugin::model::{Object, Set, Tf, optional, required};
 use crate::tfplugin::schema::{Schema, validators};
@@ -23,6 +23,13 @@ model! {
         /// desired tasks running, reporting each service's progress. Defaults to `true`. With
         /// `false` the action ends once the deployments have started.
         pub wait_for_rollout: Tf<bool> => optional(),
+        /// What the action does when a service deployment pauses at a `PAUSE` lifecycle hook
+        /// (a manual approval gate) while it waits, as `tagdeploy_prod_tag`'s attribute of the
+        /// same name: `WAIT` (the default) leaves the decision to someone else or to the hook's
+        /// timeout action, within `timeout`; `CONTINUE` approves the hook; `ROLLBACK` rejects
+        /// it, so ECS rolls the deployment back and the action fails.
+        pub pause_hook_action: Tf<String> => optional()
+            .validate(validators::one_of(PAUSE_HOOK_ACTIONS)),
         /// How long to wait for the rollouts, as a duration such as `"30s"`, `"15m"` or
         /// `"1h30m"`. Defaults to `"15m"`.
         pub timeout: Tf<String> => optional().validate(duration()),

@@ -2,13 +2,11 @@
 //! redeploy, wait, roll back on failure) and record where things really stand, on success and
 //! on failure alike.
 
-use std::time::Duration;
-
 use super::model::{ProdTagModel, Rollout};
 use super::plan::{PlannedPrivate, triggers_changed};
 use super::{Target, attributes};
 use crate::aws::ecr::Ecr;
-use crate::aws::ecs::{Ecs, WaitOptions};
+use crate::aws::ecs::{Ecs, LogProgress, PauseAction, WaitOptions};
 use crate::aws::image::Digest;
 use crate::aws::promote::{self, Outcome, Promotion};
 use crate::errors;
@@ -51,10 +49,11 @@ pub(super) async fn promote(
         .copied()
         .unwrap_or(true)
         .then(|| WaitOptions {
-            timeout: Timeouts::get(&planned.timeouts, operation),
-            poll_interval: Duration::from_millis(250),
-            max_poll_interval: Duration::from_secs(5),
-            cancel: ctx.cancellation().clone(),
+            on_pause: pause_action(planned),
+            ..WaitOptions::new(
+                Timeouts::get(&planned.timeouts, operation),
+                ctx.cancellation().clone(),
+            )
         });
     let promotion = Promotion {
         repository: target.repository.clone(),
@@ -82,7 +81,8 @@ pub(super) async fn promote(
         Some(uri) => uri.split_once('@').map(|(base, _)| base.to_owned()),
         None => ecr.repository(&target.repository).await.ok().map(|r| r.uri),
     };
-    match promote::promote(&ecr, &ecs, &promotion).await {
+    // Each service's progress is an INFO log line (TF_LOG=INFO shows it).
+    match promote::promote(&ecr, &ecs, &promotion, &LogProgress).await {
         Ok(outcome) => Ok(state_after(
             planned,
             &outcome,
@@ -122,10 +122,13 @@ pub(super) fn state_after(
             .deployments
             .iter()
             .map(|d| {
-                (
-                    d.deployment.service.clone(),
-                    Tf::Known(d.deployment.deployment_id.clone()),
-                )
+                // The service deployment's ARN; the deployment id where ECS reported none.
+                let id = d
+                    .deployment
+                    .service_deployment_arn
+                    .clone()
+                    .unwrap_or_else(|| d.deployment.deployment_id.clone());
+                (d.deployment.service.clone(), Tf::Known(id))
             })
             .collect(),
     );
@@ -134,10 +137,14 @@ pub(super) fn state_after(
             .deployments
             .iter()
             .map(|d| {
+                let text = |value: Option<String>| -> Tf<String> { value.into() };
                 let rollout = Rollout {
                     service_arn: Tf::Known(d.deployment.service_arn.clone()),
-                    status: d.status.as_ref().map(ToString::to_string).into(),
-                    rollout_state: d.rollout_state.as_ref().map(ToString::to_string).into(),
+                    strategy: text(d.strategy().map(|s| s.to_string())),
+                    status: text(d.status().map(|s| s.to_string())),
+                    lifecycle_stage: text(d.lifecycle_stage().map(|s| s.to_string())),
+                    rollout_state: text(d.rollout_state().map(|s| s.to_string())),
+                    rfc_status: text(d.rfc_status().map(|s| s.to_string())),
                 };
                 (d.deployment.service.clone(), rollout)
             })
@@ -151,6 +158,15 @@ pub(super) fn state_after(
     settle(&mut state.image_tags);
     settle(&mut state.image_digest);
     state
+}
+
+/// What the wait does with PAUSE hooks, from `pause_hook_action` (validated at plan).
+fn pause_action(planned: &ProdTagModel) -> PauseAction {
+    match planned.pause_hook_action.as_str() {
+        Some("CONTINUE") => PauseAction::Continue,
+        Some("ROLLBACK") => PauseAction::Rollback,
+        _ => PauseAction::Wait,
+    }
 }
 
 /// Null for a value that is not known.

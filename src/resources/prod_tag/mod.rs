@@ -8,7 +8,7 @@
 //!   cluster or service, or an immutable environment tag;
 //! - `apply.rs`: apply runs [`crate::aws::promote`]: retag by digest, redeploy, wait, roll back
 //!   on failure, and always records where the tag really points;
-//! - `upgrade.rs`: state written by schema version 0;
+//! - `upgrade.rs`: state written by schema versions 0 and 1;
 //! - `identity.rs`: the identity (account, region, repository, tag) for Terraform 1.12+, and
 //!   import by identity;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
@@ -46,6 +46,8 @@ fn attributes() -> Attributes {
         .environment_tag(AttributePath::attr(ProdTagModel::tag))
         .cluster(AttributePath::attr(ProdTagModel::cluster))
         .services(AttributePath::attr(ProdTagModel::services))
+        .pause_hook_action(AttributePath::attr(ProdTagModel::pause_hook_action))
+        .timeouts(AttributePath::attr(ProdTagModel::timeouts))
 }
 
 /// The resource type.
@@ -135,7 +137,8 @@ impl Resource for ProdTag {
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
         let result = apply::promote(ctx, change, Operation::Create).await;
-        applied(ctx, result)
+        applied(ctx, &result);
+        result
     }
 
     async fn update(
@@ -144,7 +147,8 @@ impl Resource for ProdTag {
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
         let result = apply::promote(ctx, change, Operation::Update).await;
-        applied(ctx, result)
+        applied(ctx, &result);
+        result
     }
 
     async fn read(
@@ -240,19 +244,18 @@ impl ResourceIdentity for ProdTag {
     }
 }
 
-/// An apply's result, with the identity of the object it leaves (success or failure alike).
+/// Reports the identity of the object an apply leaves (success or failure alike).
 fn applied(
     ctx: &mut Ctx<'_, ProviderData>,
-    result: Result<ProdTagModel, ApplyError<ProdTagModel>>,
-) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
-    match &result {
+    result: &Result<ProdTagModel, ApplyError<ProdTagModel>>,
+) {
+    match result {
         Ok(state) => identity::report_applied(ctx, state),
         Err(ApplyError {
             state: Some(state), ..
         }) => identity::report_applied(ctx, state),
         Err(_) => {}
     }
-    result
 }
 
 /// The configured target of a promotion, when every value it needs is known.
@@ -303,29 +306,61 @@ mod tests {
         assert_eq!(model::schema().check(), Ok(()));
     }
 
+    /// `validate` of a configuration with `tag`, `release_tag` and `image_digest` (everything
+    /// else null), as Terraform's ValidateResourceConfig would call it.
+    fn validate(tag: &str, release: Value, digest: Value) -> Vec<Diagnostic> {
+        let mut value = model::schema().null_object();
+        if let Value::Map(fields) = &mut value {
+            fields.insert("release_tag".into(), release);
+            fields.insert("image_digest".into(), digest);
+            fields.insert("tag".into(), Value::string(tag));
+        }
+        crate::tfplugin::framework::AnyResource::validate(&ProdTag, &value)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Each diagnostic as (is error, summary, attribute path).
+    fn at(diags: &[Diagnostic]) -> Vec<(bool, &str, Option<AttributePath>)> {
+        diags
+            .iter()
+            .map(|d| (d.is_error(), d.summary.as_str(), d.attribute.clone()))
+            .collect()
+    }
+
     #[test]
     fn release_must_be_set_exactly_once() {
-        let config = |release: Value, digest: Value| {
-            let mut value = model::schema().null_object();
-            if let Value::Map(fields) = &mut value {
-                fields.insert("release_tag".into(), release);
-                fields.insert("image_digest".into(), digest);
-                fields.insert("tag".into(), Value::string("prod"));
-            }
-            crate::tfplugin::framework::AnyResource::validate(&ProdTag, &value)
-        };
         let digest = Value::string(format!("sha256:{}", "a".repeat(64)));
-        assert!(config(Value::Null, Value::Null).has_errors());
-        assert!(config(Value::string("hash_2"), digest.clone()).has_errors());
-        assert!(!config(Value::string("hash_2"), Value::Null).has_errors());
-        assert!(!config(Value::Null, digest).has_errors());
-        let same = config(Value::string("prod"), Value::Null);
         assert_eq!(
-            same.iter()
-                .map(|d| (d.summary.as_str(), d.attribute.clone()))
-                .collect::<Vec<_>>(),
-            [("Invalid Environment Tag", Some(AttributePath::attr("tag")))],
-            "tag == release_tag"
+            at(&validate("prod", Value::Null, Value::Null)),
+            [(
+                true,
+                "Missing Release",
+                Some(AttributePath::attr("release_tag"))
+            )]
+        );
+        assert_eq!(
+            at(&validate("prod", Value::string("hash_2"), digest.clone())),
+            [(
+                true,
+                "Conflicting Release",
+                Some(AttributePath::attr("image_digest"))
+            )]
+        );
+        assert_eq!(validate("prod", Value::string("hash_2"), Value::Null), []);
+        assert_eq!(validate("prod", Value::Null, digest), []);
+    }
+
+    #[test]
+    fn tag_equal_to_release_tag_is_refused_on_tag() {
+        assert_eq!(
+            validate("prod", Value::string("prod"), Value::Null),
+            [Diagnostic::error(
+                "Invalid Environment Tag",
+                "tag and release_tag are both \"prod\": the environment tag must be a different tag from the release it points at.",
+            )
+            .at(AttributePath::attr("tag"))]
         );
     }
 

@@ -5,3 +5,5 @@ mod data_sources;
 mod foundation;
 mod prod_tag;
 mod release_note;
+mod schema;
+mod strategies;
