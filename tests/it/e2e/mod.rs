@@ -4,6 +4,7 @@
 mod data_sources;
 mod foundation;
 mod prod_tag;
+mod redeploy_action;
 mod release_note;
 mod schema;
 mod strategies;
