@@ -12,8 +12,9 @@ use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
 
 use crate::support::aws::clients;
 use crate::support::block_on;
-use crate::support::emulator::BackgroundEmulator;
+use crate::support::emulator::{BackgroundEmulator, add_services, demo_world_json};
 use crate::support::observe::Observe;
+use crate::support::prod_tag::prod_tag_config;
 use crate::support::strategies::{
     BakingClock, CLUSTER, REPOSITORY, STRATEGIES, ServiceSpec, Strategy, service_deployments,
     strategies_world,
@@ -164,4 +165,85 @@ fn redeploy_action_invoked_follows_every_strategy_and_fails_like_the_resource() 
         assert!(detail.contains(words), "{words:?} in {detail}");
     }
     assert_eq!(emulator.count("UpdateService"), 2 + names.len());
+}
+
+#[test]
+fn redeploy_action_runs_after_another_resource_updates() {
+    let tf = Terraform::v1_15();
+    let mut world = demo_world_json();
+    add_services(&mut world, 1);
+    let emulator = BackgroundEmulator::manual(world);
+    let _clock = emulator.tick_in_background(Duration::from_millis(10));
+    let hash_2 = emulator.digest("hash_2");
+    // `example` is promoted; `example-1` runs the same tag and is redeployed by the action
+    // after each update of the promotion.
+    let config = prod_tag_config(
+        &emulator,
+        &["example"],
+        "  lifecycle {\n    action_trigger {\n      events  = [after_update]\n      actions = [action.tagdeploy_redeploy.worker]\n    }\n  }\n",
+    ) + "\naction \"tagdeploy_redeploy\" \"worker\" {\n  config {\n    cluster  = \"example\"\n    services = [\"example-1\"]\n  }\n}\n";
+    let ws = Workspace::new(&tf, "redeploy-trigger", &config);
+    ws.init();
+
+    // Creating the resource is no update: the action does not run.
+    ws.apply(&["-var", "release=hash_1"]);
+    assert_eq!(
+        emulator.count("UpdateService"),
+        0,
+        "{:?}",
+        emulator.operations()
+    );
+
+    let run = ws.apply(&["-var", "release=hash_2"]);
+    let out = run.transcript();
+    assert_eq!(emulator.digest("prod"), hash_2);
+    assert_eq!(
+        emulator.count("UpdateService"),
+        2,
+        "the promotion's and the action's: {:?}\n{out}",
+        emulator.operations()
+    );
+    assert_eq!(
+        emulator.running_digests("example-1"),
+        [hash_2.clone()],
+        "{out}"
+    );
+    assert!(
+        out.contains("action.tagdeploy_redeploy.worker")
+            && out.contains("service example-1: new deployment")
+            && out.contains("service example-1 (ROLLING): SUCCESSFUL"),
+        "the action's progress in the apply:\n{out}"
+    );
+}
+
+#[test]
+fn redeploy_action_config_is_refused_at_validate_with_the_attribute() {
+    let tf = Terraform::v1_15();
+    let config = format!(
+        "{}\nprovider \"tagdeploy\" {{\n  region = \"us-east-1\"\n}}\n\naction \"tagdeploy_redeploy\" \"bad\" {{\n  config {{\n    cluster           = \"no spaces allowed\"\n    services          = [\"ok\", \"\"]\n    timeout           = \"15\"\n    pause_hook_action = \"MAYBE\"\n  }}\n}}\n",
+        required_providers()
+    );
+    let ws = Workspace::new(&tf, "redeploy-validate", &config);
+    ws.init();
+    let run = ws.run(&["validate", "-json", "-no-color"]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    let mut pointed: Vec<String> = run
+        .json_errors()
+        .iter()
+        .map(|e| {
+            e.code
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    pointed.sort();
+    assert_eq!(
+        pointed,
+        ["cluster", "pause_hook_action", "services", "timeout"],
+        "{}",
+        run.transcript()
+    );
 }
