@@ -3,6 +3,7 @@
 
 mod data_sources;
 mod foundation;
+mod identity;
 mod prod_tag;
 mod redeploy_action;
 mod release_note;
