@@ -5,6 +5,7 @@ mod data_sources;
 mod foundation;
 mod identity;
 mod prod_tag;
+mod query;
 mod redeploy_action;
 mod release_note;
 mod schema;
