@@ -113,7 +113,7 @@ fn redeploy_action_invoked_follows_every_strategy_and_fails_like_the_resource() 
         assert_eq!(sds.len(), 2, "{name}: a new service deployment: {sds:?}");
         let current = sds.last().cloned().unwrap_or(Json::Null);
         assert_eq!(current["status"], "SUCCESSFUL", "{name}: {current}");
-        assert_eq!(emulator.running_digests(name), [digest.clone()], "{name}");
+        assert_eq!(emulator.running_digests(name), [digest.as_str()], "{name}");
         // Progress, per service: the deployment started, then each stage the wait saw, then done.
         let started = format!("service {name}: new deployment arn:aws:ecs:");
         let done = format!("service {name} ({}): SUCCESSFUL", spec.strategy.as_str());
@@ -205,7 +205,7 @@ fn redeploy_action_runs_after_another_resource_updates() {
     );
     assert_eq!(
         emulator.running_digests("example-1"),
-        [hash_2.clone()],
+        [hash_2.as_str()],
         "{out}"
     );
     assert!(
