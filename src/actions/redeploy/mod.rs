@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::aws::ecs::{Ecs, PauseAction, WaitOptions};
 use crate::errors::{self, Attributes};
 use crate::provider_data::ProviderData;
+use crate::resources::prod_tag::not_deployable;
 use crate::resources::timeouts::{DEFAULT, parse_duration};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Action, Ctx, Progress};
@@ -45,6 +46,38 @@ impl Action for Redeploy {
 
     fn schema(&self) -> Schema {
         model::schema()
+    }
+
+    /// With the cluster and services known (not so when a resource change triggers the action
+    /// and they depend on it), refuses missing services and services ECS does not deploy on
+    /// UpdateService, as `tagdeploy_prod_tag` does at plan: one DescribeServices per 10.
+    async fn plan(
+        &self,
+        ctx: &mut Ctx<'_, ProviderData>,
+        config: &RedeployModel,
+    ) -> Result<(), Diagnostics> {
+        let (Some(cluster), Some(services)) = (config.cluster.known(), config.known_services())
+        else {
+            return Ok(());
+        };
+        // An unconfigured provider (its settings still unknown) leaves the check to invocation.
+        let Ok(clients) = ctx.data().clients() else {
+            return Ok(());
+        };
+        let ecs = Ecs::new(clients.ecs.clone());
+        let found = ecs
+            .services(cluster, &services)
+            .await
+            .map_err(|e| errors::ecs("Service Lookup Error", &e, &attributes()))?;
+        let refusals: Diagnostics = found
+            .iter()
+            .filter_map(|s| not_deployable(s, "tagdeploy_redeploy"))
+            .collect();
+        if refusals.has_errors() {
+            Err(refusals)
+        } else {
+            Ok(())
+        }
     }
 
     async fn invoke(

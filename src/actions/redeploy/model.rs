@@ -19,9 +19,9 @@ model! {
         pub services: Tf<Set<String>> => required()
             .validate(at_least_one_service())
             .validate(validators::each(names::validators::service())),
-        /// Wait until every new deployment is the service's only one, COMPLETED, with all
-        /// desired tasks running, reporting each service's progress. Defaults to `true`. With
-        /// `false` the action ends once the deployments have started.
+        /// Follow every new service deployment until it is `SUCCESSFUL`, reporting each
+        /// service's progress; one that ECS rolls back or stops fails the action. Defaults to
+        /// `true`. With `false` the action ends once the deployments have started.
         pub wait_for_rollout: Tf<bool> => optional(),
         /// What the action does when a service deployment pauses at a `PAUSE` lifecycle hook
         /// (a manual approval gate) while it waits, as `tagdeploy_prod_tag`'s attribute of the
@@ -39,6 +39,6 @@ model! {
 /// The schema: the model's, documented.
 pub fn schema() -> Schema {
     RedeployModel::schema(0).description(
-        "Forces a new deployment of Amazon ECS services, so their tasks resolve their image tags again (after a secret rotation, or an image re-pushed under the same tag), and waits for the rollouts as `tagdeploy_prod_tag` does: a deployment that fails or is rolled back by the ECS circuit breaker, or a timeout, fails the action. Run it with `terraform apply -invoke=action.tagdeploy_redeploy.NAME`, or from a resource's `lifecycle { action_trigger { … } }`. Needs Terraform 1.14 or later.",
+        "Forces a new deployment of Amazon ECS services, so their tasks resolve their image tags again (after a secret rotation, or an image re-pushed under the same tag), and follows the service deployments as `tagdeploy_prod_tag` does (every strategy, bake times, PAUSE hooks): a deployment that ECS rolls back (circuit breaker, alarms) or stops, or the timeout, fails the action. Run it with `terraform apply -invoke=action.tagdeploy_redeploy.NAME`, or from a resource's `lifecycle { action_trigger { … } }`. Needs Terraform 1.14 or later.",
     )
 }

@@ -23,6 +23,7 @@ mod upgrade;
 
 pub use identity::ProdTagIdentity;
 pub use model::{ProdTagModel, Rollout};
+pub(crate) use plan::not_deployable;
 
 use crate::aws::ecr::Ecr;
 use crate::aws::error::EcrError;

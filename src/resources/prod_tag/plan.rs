@@ -286,7 +286,7 @@ async fn validate_targets(
         }
     };
     for service in &services {
-        if let Some(refusal) = not_deployable(service) {
+        if let Some(refusal) = not_deployable(service, "tagdeploy_prod_tag") {
             diags.push(refusal);
         }
     }
@@ -299,8 +299,9 @@ async fn validate_targets(
 
 /// A service whose deployments ECS does not start on UpdateService (the CODE_DEPLOY and
 /// EXTERNAL deployment controllers): a forced new deployment would be refused, or deploy
-/// nothing, so the promotion is refused before the tag moves.
-fn not_deployable(service: &ServiceState) -> Option<Diagnostic> {
+/// nothing, so the promotion is refused before the tag moves (and the `tagdeploy_redeploy`
+/// action before it starts). `who` names what redeploys.
+pub(crate) fn not_deployable(service: &ServiceState, who: &str) -> Option<Diagnostic> {
     let how = match &service.deployment_controller {
         DeploymentController::Ecs => return None,
         DeploymentController::CodeDeploy => {
@@ -317,7 +318,7 @@ fn not_deployable(service: &ServiceState) -> Option<Diagnostic> {
         Diagnostic::error(
             "Service Not Deployable",
             format!(
-                "Service {} uses the {} deployment controller: {how}. tagdeploy_prod_tag redeploys services with UpdateService (forceNewDeployment), which needs the ECS deployment controller (with any strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY). Remove the service from `services`, or move it to the ECS controller.",
+                "Service {} uses the {} deployment controller: {how}. {who} redeploys services with UpdateService (forceNewDeployment), which needs the ECS deployment controller (with any strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY). Remove the service from `services`, or move it to the ECS controller.",
                 service.name, service.deployment_controller
             ),
         )
@@ -377,10 +378,10 @@ mod tests {
     #[test]
     fn only_services_of_the_ecs_controller_are_deployable() {
         let mut web = service(Vec::new(), 2);
-        assert!(not_deployable(&web).is_none());
+        assert!(not_deployable(&web, "tagdeploy_prod_tag").is_none());
         for (controller, why) in [("CODE_DEPLOY", "AWS CodeDeploy"), ("EXTERNAL", "task sets")] {
             web.deployment_controller = controller.into();
-            let refusal = not_deployable(&web).expect("refused");
+            let refusal = not_deployable(&web, "tagdeploy_prod_tag").expect("refused");
             assert_eq!(refusal.attribute, Some(AttributePath::attr("services")));
             assert!(
                 refusal.detail.starts_with(&format!(

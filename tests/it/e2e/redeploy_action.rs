@@ -247,3 +247,36 @@ fn redeploy_action_config_is_refused_at_validate_with_the_attribute() {
         run.transcript()
     );
 }
+
+#[test]
+fn redeploy_action_refuses_a_missing_service_at_plan_before_redeploying_any() {
+    let tf = Terraform::v1_15();
+    let emulator = BackgroundEmulator::manual(demo_world_json());
+    let config = format!(
+        "{}\n{}\naction \"tagdeploy_redeploy\" \"typo\" {{\n  config {{\n    cluster  = \"example\"\n    services = [\"example\", \"exmaple\"]\n  }}\n}}\n",
+        required_providers(),
+        emulator.provider_block()
+    );
+    let ws = Workspace::new(&tf, "redeploy-missing", &config);
+    ws.init();
+    let run = ws.run(&["plan", "-json", "-invoke=action.tagdeploy_redeploy.typo"]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    let errors = run.json_errors();
+    assert!(
+        errors.len() == 1 && errors[0].detail.contains("exmaple"),
+        "{errors:?}"
+    );
+    let run = ws.run(&[
+        "apply",
+        "-auto-approve",
+        "-json",
+        "-invoke=action.tagdeploy_redeploy.typo",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    assert_eq!(
+        emulator.count("UpdateService"),
+        0,
+        "{:?}",
+        emulator.operations()
+    );
+}
