@@ -309,3 +309,44 @@ fn rollouts_say_what_to_do() {
         Some(AttributePath::attr("services"))
     );
 }
+
+#[test]
+fn a_redeploy_is_explained_as_the_promotion_but_for_what_running_it_again_does() {
+    use crate::aws::ecs::service_deployment::fixtures::service_deployment;
+    let failure = |source: WaitError| Failure {
+        error: crate::aws::promote::rollout_error(source),
+        rollback: None,
+        outcome: Outcome {
+            tag_digest: None,
+            deployments: Vec::new(),
+            tag_moved: false,
+        },
+    };
+    let mut ended = service_deployment("arn:sd", "ROLLBACK_SUCCESSFUL", Some("SCALE_UP"), 0);
+    ended.finished = true;
+    let failed = failure(WaitError::Failed {
+        outcomes: vec![outcome(
+            Verdict::Failed(DeploymentFailure::Ended),
+            Some(ended),
+        )],
+    });
+    assert_eq!(
+        redeploy(&failed, &nested()),
+        promotion(&failed, &nested()),
+        "a rollout that failed reads the same"
+    );
+
+    let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
+    let stopped = failure(WaitError::Cancelled {
+        outcomes: vec![outcome(Verdict::Unfinished, Some(running))],
+    });
+    let (action, resource) = (
+        redeploy(&stopped, &nested()),
+        promotion(&stopped, &nested()),
+    );
+    assert_eq!(action.summary, resource.summary);
+    assert!(
+        action.detail.contains("go on in ECS") && !action.detail.contains("terraform apply"),
+        "{action}"
+    );
+}
