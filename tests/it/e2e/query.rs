@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 
 use crate::support::emulator::{BackgroundEmulator, demo_world_json};
 use crate::support::observe::Observe;
+use crate::support::repo_root;
 use crate::support::terraform::{Terraform, Workspace, required_providers};
 
 /// The demo world with more repositories: `team/api` (prod and stage), `team/web` (prod),
@@ -50,18 +51,15 @@ fn query_lists_environment_tags_with_identity_and_honours_limit() {
         "query",
         &format!("{}\n{}", required_providers(), emulator.provider_block()),
     );
+    // The registry example, as the docs show it, and a block with a limit.
+    let example = std::fs::read_to_string(
+        repo_root().join("examples/list-resources/tagdeploy_prod_tag/environments.tfquery.hcl"),
+    )
+    .expect("read the list resource example");
+    ws.write("environments.tfquery.hcl", &example);
     ws.write(
-        "tags.tfquery.hcl",
-        r#"list "tagdeploy_prod_tag" "team" {
-  provider         = tagdeploy
-  include_resource = true
-  config {
-    tags              = ["prod", "stage"]
-    repository_prefix = "team/"
-  }
-}
-
-list "tagdeploy_prod_tag" "first" {
+        "first.tfquery.hcl",
+        r#"list "tagdeploy_prod_tag" "first" {
   provider = tagdeploy
   limit    = 1
   config {
@@ -73,7 +71,7 @@ list "tagdeploy_prod_tag" "first" {
     ws.init();
     let run = ws.run(&["query", "-json", "-no-color"]).success();
 
-    let team = found(&run.stdout, "team");
+    let team = found(&run.stdout, "environments");
     let mut names: Vec<&str> = team
         .iter()
         .map(|r| r["display_name"].as_str().unwrap_or_default())
@@ -172,4 +170,42 @@ fn query_generates_config_that_plans_clean_once_completed() {
     );
     let (code, text) = ws.plan_exit_code(&[]);
     assert_eq!(code, 0, "clean once imported: {text}");
+}
+
+#[test]
+fn query_stops_looking_once_the_limit_is_reached() {
+    let tf = Terraform::v1_15();
+    let mut world = demo_world_json();
+    let repositories = world["repositories"].as_array_mut().expect("repositories");
+    for i in 0..40 {
+        let name = format!("svc-{i:02}");
+        repositories.push(json!({
+            "name": name,
+            "images": [{ "tags": ["v1", "prod"], "generate": { "seed": name } }],
+        }));
+    }
+    let emulator = BackgroundEmulator::manual(world);
+    let ws = Workspace::new(
+        &tf,
+        "query-limit",
+        &format!("{}\n{}", required_providers(), emulator.provider_block()),
+    );
+    ws.write(
+        "three.tfquery.hcl",
+        "list \"tagdeploy_prod_tag\" \"three\" {\n  provider = tagdeploy\n  limit    = 3\n  config {\n    tags = [\"prod\"]\n  }\n}\n",
+    );
+    ws.init();
+    emulator.clear_requests();
+    let run = ws.run(&["query", "-json", "-no-color"]).success();
+    assert_eq!(found(&run.stdout, "three").len(), 3, "{}", run.stdout);
+    // One page of repositories, then one lookup per result wanted: none of the other 38.
+    assert_eq!(
+        (
+            emulator.count("DescribeRepositories"),
+            emulator.count("DescribeImages")
+        ),
+        (1, 3),
+        "{:?}",
+        emulator.operations()
+    );
 }
