@@ -262,7 +262,12 @@ async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
         .await
         .unwrap()
         .into_inner();
-    assert!(ids.identity_schemas.is_empty());
+    let typed: Vec<&String> = ids.identity_schemas.keys().collect();
+    assert_eq!(
+        typed,
+        ["tagdeploy_prod_tag"],
+        "a plaintext server answers RPCs too"
+    );
 
     ControllerClient::new(channel)
         .shutdown(plugin::Empty {})
