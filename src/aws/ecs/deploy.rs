@@ -41,22 +41,23 @@ impl Ecs {
             .and_then(|d| d.id())
             .ok_or_else(|| unexpected(format!("service {service} has no PRIMARY deployment")))?;
         Ok(RecordedDeployment {
+            cluster: cluster.to_owned(),
             service: service.to_owned(),
             service_arn: updated.service_arn().unwrap_or_default().to_owned(),
             deployment_id: primary.to_owned(),
         })
     }
 
-    /// Forces new deployments of `services` concurrently; one result per service, in order.
+    /// Forces new deployments of `services`, each `(cluster, service)`, concurrently (across
+    /// clusters); one result per service, in order.
     pub async fn force_new_deployments(
         &self,
-        cluster: &str,
-        services: &[String],
+        services: &[(String, String)],
     ) -> Vec<Result<RecordedDeployment, EcsError>> {
         join_all(
             services
                 .iter()
-                .map(|s| self.force_new_deployment(cluster, s)),
+                .map(|(cluster, service)| self.force_new_deployment(cluster, service)),
         )
         .await
     }

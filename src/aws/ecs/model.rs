@@ -94,6 +94,8 @@ impl ServiceState {
 /// A deployment this provider started (or adopted) and is responsible for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedDeployment {
+    /// The service's cluster (name or ARN, as configured).
+    pub cluster: String,
     /// The service name.
     pub service: String,
     /// The service ARN.

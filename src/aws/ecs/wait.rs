@@ -1,5 +1,6 @@
-//! Waiting for rollouts: poll the services until every recorded deployment has completed, one
-//! has failed or been replaced, the timeout passes, or Terraform stops the provider.
+//! Waiting for rollouts: poll the services (of every cluster at once) until every recorded
+//! deployment has completed, one has failed or been replaced, the timeout passes, or Terraform
+//! stops the provider.
 
 use std::time::Duration;
 
@@ -73,7 +74,7 @@ pub enum WaitError {
     RolloutFailed {
         /// Each failing deployment with what happened to it.
         failures: Vec<(RecordedDeployment, Progress)>,
-        /// The services as last described.
+        /// The services as last described, in the order of the recorded deployments.
         services: Vec<ServiceState>,
     },
     /// The timeout passed with rollouts still in progress.
@@ -83,6 +84,8 @@ pub enum WaitError {
         timeout: Duration,
         /// Services still rolling.
         pending: Vec<String>,
+        /// The services as last described, in the order of the recorded deployments.
+        services: Vec<ServiceState>,
     },
     /// Terraform asked the provider to stop.
     #[error("stopped while waiting for the rollout of {}", pending.join(", "))]
@@ -97,23 +100,29 @@ pub enum WaitError {
 
 impl Ecs {
     /// Polls until every recorded deployment has completed, one has failed or been replaced,
-    /// the timeout passes, or the wait is cancelled.
+    /// the timeout passes, or the wait is cancelled. The deployments may be in several
+    /// clusters: each poll describes every cluster's services concurrently, and the first poll
+    /// that sees a failure ends the wait (the others' rollouts are then the caller's to roll
+    /// back). On success the services are returned in the order of `recorded`.
     pub async fn wait_for_rollouts(
         &self,
-        cluster: &str,
         recorded: &[RecordedDeployment],
         options: &WaitOptions,
     ) -> Result<Vec<ServiceState>, WaitError> {
         let deadline = tokio::time::Instant::now() + options.timeout;
-        let names: Vec<String> = recorded.iter().map(|r| r.service.clone()).collect();
+        let names: Vec<(String, String)> = recorded
+            .iter()
+            .map(|r| (r.cluster.clone(), r.service.clone()))
+            .collect();
+        let all_pending = || recorded.iter().map(|r| r.service.clone()).collect();
         let mut pause = options.poll_interval;
         loop {
             // A describe that hangs must not hold up a stop (Ctrl-C in Terraform).
             let services = tokio::select! {
                 _ = options.cancel.cancelled() => {
-                    return Err(WaitError::Cancelled { pending: names });
+                    return Err(WaitError::Cancelled { pending: all_pending() });
                 }
-                services = self.services(cluster, &names) => services?,
+                services = self.services_across(&names) => services?,
             };
             let mut failures = Vec::new();
             let mut pending = Vec::new();
@@ -135,6 +144,7 @@ impl Ecs {
                 return Err(WaitError::TimedOut {
                     timeout: options.timeout,
                     pending,
+                    services,
                 });
             }
             let sleep = pause.min(deadline - now);

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use crate::model;
 use crate::names;
+use crate::resources::promotion::{self, ImageModel, Rollout};
 use crate::resources::timeouts::Timeouts;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{
     Object, Set, Tf, block, computed, optional, optional_computed, required,
 };
-use crate::tfplugin::schema::{Schema, Validator, validators};
+use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
 
 /// The schema version: 1 since `deployments` became a map and `rollouts` appeared (version 0
@@ -51,7 +51,7 @@ model! {
         /// The ECS services (names or ARNs) whose task definitions use the environment tag: each
         /// gets a new deployment so its tasks resolve the new digest. At least one.
         pub services: Tf<Set<String>> => required()
-            .validate(at_least_one_service())
+            .validate(promotion::at_least_one_service())
             .validate(validators::each(names::validators::service())),
         /// Wait until every service's new deployment is the only one, COMPLETED, with all
         /// desired tasks running. Defaults to `true`. With `false`, apply returns once the
@@ -89,39 +89,10 @@ model! {
     }
 }
 
-model! {
-    /// One service's rollout, as `rollouts` records it.
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Rollout {
-        /// The service's ARN.
-        pub service_arn: Tf<String> => computed(),
-        /// The status of the recorded deployment when last seen: `PRIMARY` once it replaced
-        /// the previous one, `ACTIVE` or `INACTIVE` when it was replaced (a rollback).
-        pub status: Tf<String> => computed(),
-        /// Its rollout state when last seen: `COMPLETED` after a successful wait, `IN_PROGRESS`
-        /// when apply did not wait (or was stopped), `FAILED`; null when ECS reports none.
-        pub rollout_state: Tf<String> => computed(),
-    }
-}
-
 /// The schema: the model's, documented.
 pub fn schema() -> Schema {
     ProdTagModel::schema(VERSION)
         .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
-}
-
-fn at_least_one_service() -> impl Validator {
-    |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
-        if value.is_wholly_known() && value.elements().is_empty() {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid Attribute Value",
-                    format!("\"{path}\" must name at least one service."),
-                )
-                .at(path.clone()),
-            );
-        }
-    }
 }
 
 impl ProdTagModel {
@@ -133,8 +104,35 @@ impl ProdTagModel {
         }
     }
 
-    /// The configured services, when every one is known.
-    pub fn known_services(&self) -> Option<Vec<String>> {
-        self.services.known().map(|s| s.iter().cloned().collect())
+    /// The image this resource promotes, as the shared promotion code sees it.
+    pub fn image(&self) -> ImageModel {
+        ImageModel {
+            repository: self.repository.clone(),
+            registry_id: self.registry_id.clone(),
+            release_tag: self.release_tag.clone(),
+            image_digest: self.image_digest.clone(),
+            cluster: self.cluster.clone(),
+            services: self.services.clone(),
+            previous_digest: self.previous_digest.clone(),
+            image_tags: self.image_tags.clone(),
+            image_uri: self.image_uri.clone(),
+            deployments: self.deployments.clone(),
+            rollouts: self.rollouts.clone(),
+        }
+    }
+
+    /// Takes the image's values back (see [`ProdTagModel::image`]).
+    pub fn set_image(&mut self, image: ImageModel) {
+        self.repository = image.repository;
+        self.registry_id = image.registry_id;
+        self.release_tag = image.release_tag;
+        self.image_digest = image.image_digest;
+        self.cluster = image.cluster;
+        self.services = image.services;
+        self.previous_digest = image.previous_digest;
+        self.image_tags = image.image_tags;
+        self.image_uri = image.image_uri;
+        self.deployments = image.deployments;
+        self.rollouts = image.rollouts;
     }
 }
