@@ -5,4 +5,5 @@
 
 pub mod prod_tag;
 pub mod promotion;
+pub mod release;
 pub mod timeouts;

@@ -2,19 +2,17 @@
 //! by digest, redeploy, wait, roll back on failure) and record where things really stand, on
 //! success and on failure alike.
 
-use std::time::Duration;
-
 use super::model::ProdTagModel;
 use super::plan::{member_name, triggers_changed};
 use crate::aws::ecr::Ecr;
-use crate::aws::ecs::{Ecs, WaitOptions};
+use crate::aws::ecs::Ecs;
 use crate::aws::promote::{self, Promotion};
 use crate::errors;
 use crate::provider_data::ProviderData;
 use crate::resources::promotion::{
-    self as shared, PlannedPrivate, image_after, now_rfc3339, repository_uri, settle,
+    self as shared, PlannedPrivate, image_after, now_rfc3339, repository_uri, settle, wait_options,
 };
-use crate::resources::timeouts::{Operation, Timeouts};
+use crate::resources::timeouts::Operation;
 use crate::tfplugin::framework::{ApplyError, Change, Ctx};
 use crate::tfplugin::model::Tf;
 
@@ -71,19 +69,5 @@ pub(super) async fn promote(
     match error {
         None => Ok(state),
         Some(diagnostic) => Err(ApplyError::from(diagnostic).with_state(state)),
-    }
-}
-
-/// How apply waits: the resource's timeout for `operation`, stopped by Terraform's Stop.
-pub(crate) fn wait_options(
-    ctx: &Ctx<'_, ProviderData>,
-    timeouts: &Tf<Timeouts>,
-    operation: Operation,
-) -> WaitOptions {
-    WaitOptions {
-        timeout: Timeouts::get(timeouts, operation),
-        poll_interval: Duration::from_millis(250),
-        max_poll_interval: Duration::from_secs(5),
-        cancel: ctx.cancellation().clone(),
     }
 }

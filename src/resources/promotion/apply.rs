@@ -1,11 +1,17 @@
 //! Apply, for one image: the engine's [`Member`] the plan describes, and the image's state
 //! after the promotion, successful or not (always where the tag really points).
 
+use std::time::Duration;
+
 use super::{ImageModel, Rollout, Target};
 use crate::aws::ecr::Ecr;
+use crate::aws::ecs::WaitOptions;
 use crate::aws::image::Digest;
 use crate::aws::promote::{Member, MemberOutcome};
+use crate::provider_data::ProviderData;
+use crate::resources::timeouts::{Operation, Timeouts};
 use crate::tfplugin::diagnostics::Diagnostic;
+use crate::tfplugin::framework::Ctx;
 use crate::tfplugin::model::Tf;
 
 /// The member `name` of the engine's promotion for a planned image with environment tag
@@ -122,4 +128,18 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// How apply waits: the resource's timeout for `operation`, stopped by Terraform's Stop.
+pub(crate) fn wait_options(
+    ctx: &Ctx<'_, ProviderData>,
+    timeouts: &Tf<Timeouts>,
+    operation: Operation,
+) -> WaitOptions {
+    WaitOptions {
+        timeout: Timeouts::get(timeouts, operation),
+        poll_interval: Duration::from_millis(250),
+        max_poll_interval: Duration::from_secs(5),
+        cancel: ctx.cancellation().clone(),
+    }
 }

@@ -18,7 +18,7 @@ mod refresh;
 
 use std::collections::BTreeMap;
 
-pub(crate) use apply::{image_after, member, now_rfc3339, repository_uri, settle};
+pub(crate) use apply::{image_after, member, now_rfc3339, repository_uri, settle, wait_options};
 pub(crate) use plan::{ImagePlan, PlanInputs, PlannedPrivate, plan_image, unknown_inputs};
 pub(crate) use refresh::refresh_image;
 

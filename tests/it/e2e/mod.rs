@@ -4,4 +4,5 @@
 mod data_sources;
 mod foundation;
 mod prod_tag;
+mod release;
 mod release_note;

@@ -10,7 +10,8 @@
 //!   digests, deployments, running digests), read without an AWS call.
 //! - [`aws`]: AWS calls from outside Terraform: the domain's clients, the provider's own
 //!   clients, a tag moved or an image deleted by hand.
-//! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from.
+//! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from;
+//!   [`release`]: the `tagdeploy_release` one (its worlds: [`emulator::release_set_world`]).
 //! - [`faults`]: fault rules and holds for the emulator.
 //! - [`process`]: the provider processes Terraform starts, found and signalled.
 //! - [`launch`]: a provider binary started as go-plugin starts it, directly or under an
@@ -26,6 +27,7 @@ pub mod launch;
 pub mod observe;
 pub mod process;
 pub mod prod_tag;
+pub mod release;
 pub mod terraform;
 
 use std::path::PathBuf;
