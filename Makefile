@@ -1,5 +1,7 @@
-# The two commands a newcomer needs: `make demo` and `make test`. Everything they need is
-# installed by the project itself (scripts/tools.sh puts Terraform 1.15 and the AWS CLI in .venv).
+# The two commands a newcomer needs: `make demo` and `make test`, on a machine with the Rust
+# toolchain (rustup's default profile), Python 3 and git. Everything else is installed by the
+# project itself, inside the checkout: scripts/tools.sh puts Terraform 1.15 and the AWS CLI in
+# .venv, scripts/nextest.sh builds cargo-nextest into .tools (unless one is on PATH).
 
 CARGO ?= cargo
 NEXTEST_PROFILE ?= $(if $(CI),ci,default)
@@ -12,9 +14,10 @@ all: build
 build:
 	$(CARGO) build --workspace --bins
 
-## tools: Terraform 1.15 and the AWS CLI in .venv
+## tools: Terraform 1.15 and the AWS CLI in .venv, cargo-nextest in .tools
 tools:
 	scripts/tools.sh
+	scripts/nextest.sh --install-only
 
 ## platforms: the provider for darwin_amd64, darwin_arm64, linux_arm64 and windows_amd64 (debug, no debug info), clippy on the Windows code, and qemu/Wine when root
 platforms:
@@ -25,12 +28,14 @@ platforms:
 ## test: formatting, lints, the other platforms' builds, unit, protocol, emulator and end-to-end tests on both Terraforms
 test: tools lint platforms
 	scripts/test-summary.sh
-	$(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) --no-fail-fast
+	scripts/nextest.sh run --workspace --profile $(NEXTEST_PROFILE) --no-fail-fast \
+	  || { echo "make test: the tests above failed. Rerun one: scripts/nextest.sh run -E 'test(/NAME/)'"; exit 1; }
 
 ## lint: rustfmt and clippy, warnings are errors
 lint:
-	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	$(CARGO) fmt --all -- --check || { echo "make lint: not formatted (the diff is above): run make fmt"; exit 1; }
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings \
+	  || { echo "make lint: clippy found the problems above (warnings are errors): fix them"; exit 1; }
 
 ## fmt: format the code
 fmt:
@@ -57,7 +62,8 @@ release-check:
 	scripts/release.sh --check-reproducible
 
 ## docs: regenerate docs/ from the provider's schema, templates/ and examples/ (a test checks they are current)
-docs: tools
+docs:
+	scripts/tools.sh
 	TAGDEPLOY_UPDATE_DOCS=1 $(CARGO) test -p terraform-provider-tagdeploy --test it -- --exact docs::committed_docs_match_the_schema_templates_and_examples
 
 clean-scratch:

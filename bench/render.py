@@ -46,7 +46,8 @@ REASONS = {
         "COMPLETED, running = desired), which check.sh did not. Terraform reads each data source "
         "in its own call, but concurrently; the provider batches the concurrent reads' "
         "DescribeServices, 10 services a call per cluster. How many reads share a batch depends "
-        "on when Terraform sends them (a 10 ms quiet window, 50 ms at most)."
+        "on when Terraform sends them (a 10 ms quiet window, 50 ms at most; reads arriving while a "
+        "call of the cluster is in flight share the next one)."
     ),
     ("status", "ListTasks"): (
         "A second listing per service with `desiredStatus=STOPPED`: tasks that ECS has told to "

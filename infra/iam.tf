@@ -25,6 +25,26 @@ data "aws_iam_policy_document" "promotion" {
     resources = [aws_ecs_service.app.id]
   }
 
+  # Follow the service deployment each redeploy starts, answer its PAUSE lifecycle hooks
+  # (pause_hook_action), and stop it when a promotion gives up (StopServiceDeployment, ROLLBACK).
+  # Scoped by service deployment ARN, which names the cluster and the service.
+  statement {
+    sid = "ServiceDeployments"
+    actions = [
+      "ecs:ContinueServiceDeployment",
+      "ecs:DescribeServiceDeployments",
+      "ecs:StopServiceDeployment",
+    ]
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:service-deployment/${aws_ecs_cluster.this.name}/${aws_ecs_service.app.name}/*"]
+  }
+
+  # The digests a service deployment resolved: its target service revision's container images.
+  statement {
+    sid       = "ServiceRevisions"
+    actions   = ["ecs:DescribeServiceRevisions"]
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:service-revision/${aws_ecs_cluster.this.name}/${aws_ecs_service.app.name}/*"]
+  }
+
   # ListTasks takes no task or service ARN (its resource type is the container instance, which
   # Fargate tasks do not have): scope it to the cluster with the ecs:cluster condition key.
   statement {

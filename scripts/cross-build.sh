@@ -15,8 +15,11 @@
 # macOS binaries declare macOS 11 as their minimum (as Terraform does). No build timestamp or
 # host path enters. `scripts/release.sh --check-reproducible`
 # builds linux_amd64 twice, in two checkouts, and compares the bytes.
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# A failing command names itself and the script (scripts/lib.sh).
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 cd "$root"
 
 name=terraform-provider-tagdeploy

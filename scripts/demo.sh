@@ -7,25 +7,36 @@
 # hash_1 and hash_2, hash_1 is released, the plan previews hash_2, its apply is shown mid-rollout,
 # and the check ends complete. Without them it says why in one line and runs the world-file demo
 # (examples/demo/: the stack and the images conjured by examples/demo/world.json).
-set -euo pipefail
+# Needs the Rust toolchain and Python 3; Terraform 1.15 comes from scripts/tools.sh (.venv).
+# A failing step says which command failed and what to do (scripts/lib.sh).
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 
 TERRAFORM=${TERRAFORM:-$root/scripts/terraform-1.15}
 STEP_MS=${DEMO_STEP_MS:-1500}
 AWS_VERSION=5.100.0
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
-quietly() { # run a command, show its output only if it fails
-  local log; log=$(mktemp)
-  if ! "$@" >"$log" 2>&1; then cat "$log"; rm -f "$log"; return 1; fi
-  rm -f "$log"
-}
 
-step "Building the provider and the emulator"
-quietly cargo build --quiet --bins
+require cargo "install Rust with rustup (https://rustup.rs), which puts cargo on PATH"
+require python3 "install Python 3.9 or later"
+require mkfifo "it is part of GNU coreutils; install coreutils"
+
+# The whole workspace: the provider and the emulator (`cargo build --bins` alone builds only
+# the provider, the root package).
+step "Building the provider and the emulator (the first build compiles the AWS SDK: several minutes)"
+hint "cargo could not build the workspace; the compiler's error is above."
+cargo build --workspace --bins
 bin=${CARGO_TARGET_DIR:-$root/target}/debug
-quietly scripts/tools.sh
+for built in terraform-provider-tagdeploy tagdeploy-emulator; do
+  [ -x "$bin/$built" ] || die "cargo build did not produce $bin/$built (does build.target-dir in a cargo config point elsewhere? set CARGO_TARGET_DIR to it)"
+done
+hint "scripts/tools.sh could not install Terraform 1.15 into .venv; its error is above."
+scripts/tools.sh
+hint "cargo metadata failed; its error is above."
 version=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print([p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="terraform-provider-tagdeploy"][0])')
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
 platform="$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
@@ -63,15 +74,35 @@ export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMA
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN
-tf() { (cd "$work/tf" && "$TERRAFORM" "$@" -no-color); }
-tf_outputs() { (cd "$work/tf" && "$TERRAFORM" output -no-color "$@"); }
+hint ""
+
+# `tf ARGS…`: terraform ARGS in the demo directory, its output kept in $last for `show`. A
+# failing command prints its whole output and the emulator's log, and ends the demo.
+last="$work/terraform.log"
+tf() {
+  if ! (cd "$work/tf" && "$TERRAFORM" "$1" -no-color "${@:2}") >"$last" 2>&1; then
+    cat "$last" >&2
+    printf '%s\n' "--- the emulator's log (last lines):" >&2
+    tail -n 20 "$work/emulator.log" >&2 2>/dev/null || true
+    die "terraform $1 failed: its output and the emulator's log are above."
+  fi
+}
+# The lines of the last terraform output matching the extended regular expression $1.
+show() { grep -E "$1" "$last" || true; }
+tf_outputs() { tf output "$@"; cat "$last"; }
 
 start_emulator() { # WORLD [emulator flags…]: starts it, sets $endpoint
   mkfifo "$work/emulator.out"
   "$bin/tagdeploy-emulator" --listen 127.0.0.1:0 --world "$@" >"$work/emulator.out" 2>"$work/emulator.log" &
   emulator_pid=$!
-  local first_line
-  read -r first_line <"$work/emulator.out"
+  # It prints `listening on URL` once it serves; end of file instead means it exited.
+  local first_line="" status
+  if ! read -r first_line <"$work/emulator.out" || [ "${first_line#listening on }" = "$first_line" ]; then
+    wait "$emulator_pid" 2>/dev/null && status=0 || status=$?
+    emulator_pid=""
+    die "tagdeploy-emulator did not start (exit $status; it printed: ${first_line:-nothing}). Its log:
+$(cat "$work/emulator.log")"
+  fi
   endpoint=${first_line#listening on }
 }
 
@@ -89,25 +120,28 @@ world_demo() {
   start_emulator examples/demo/world.json --step-ms "$STEP_MS"
   echo "emulator: $endpoint (repository example: hash_1, hash_2; prod on hash_1; service example, 2 tasks)"
   cp examples/demo/main.tf "$work/tf/"
-  quietly tf init
+  tf init
 
   step "1. terraform apply -var release=hash_1  (prod already runs hash_1: nothing to promote)"
-  tf apply -auto-approve -var release=hash_1 -var endpoint="$endpoint" | grep -E '^(Apply complete|tagdeploy_prod_tag)' || true
+  tf apply -auto-approve -var release=hash_1 -var endpoint="$endpoint"
+  show '^(Apply complete|tagdeploy_prod_tag)'
   tf_outputs
 
   step "2. terraform plan -var release=hash_2  (the promotion, previewed before anything moves)"
-  tf plan -var release=hash_2 -var endpoint="$endpoint" | sed -n '/Terraform will perform/,/^Plan:/p'
+  tf plan -var release=hash_2 -var endpoint="$endpoint"
+  sed -n '/Terraform will perform/,/^Plan:/p' "$last"
 
   step "3. terraform apply -var release=hash_2 -var wait_for_rollout=false  (retag and redeploy, do not wait)"
-  tf apply -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint" \
-    | grep -E '^(Apply complete|tagdeploy_prod_tag|Warning: Check block)' || true
+  tf apply -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint"
+  show '^(Apply complete|tagdeploy_prod_tag|Warning: Check block)'
   sleep "$(python3 -c "print($STEP_MS / 1000)")"
   echo "... ${STEP_MS} ms later, mid-rollout (terraform apply -refresh-only re-reads the data source):"
-  tf apply -refresh-only -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint" >/dev/null || true
+  tf apply -refresh-only -auto-approve -var release=hash_2 -var wait_for_rollout=false -var endpoint="$endpoint"
   tf_outputs
 
   step "4. terraform apply -var release=hash_2  (waits for the rollout already under way; no second deployment)"
-  tf apply -auto-approve -var release=hash_2 -var endpoint="$endpoint" | grep -E '^(Apply complete|tagdeploy_prod_tag)' || true
+  tf apply -auto-approve -var release=hash_2 -var endpoint="$endpoint"
+  show '^(Apply complete|tagdeploy_prod_tag)'
   tf_outputs
   echo "AWS calls served by the emulator during the demo: $(calls_served)"
 }
@@ -143,36 +177,43 @@ security_group_ids = ["sg-0123456789abcdef0"]
 force_delete       = true
 VARS
   export PATH="$root/.venv/bin:$PATH" AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL_ECR="$endpoint"
-  quietly tf init
+  tf init
   clock_run
 
   step "1. terraform apply  (infra/ with hashicorp/aws $AWS_VERSION: repository, cluster, log group, task definition on :prod, service with no task)"
-  tf apply -auto-approve | grep -E '(Creation complete|^Apply complete)' || true
+  tf apply -auto-approve
+  show '(Creation complete|^Apply complete)'
 
   step "2. Two builds pushed by skopeo, tagged with their release hash (scripts/push-release.sh)"
+  hint "scripts/push-release.sh could not push the image; its error is above."
   for tag in hash_1 hash_2; do
     echo "$tag: $(scripts/push-release.sh example "$tag")"
   done
+  hint ""
 
   step "3. terraform apply -var release=hash_1  (prod created on hash_1, the service scaled up onto it)"
-  tf apply -auto-approve -var release=hash_1 | grep -E '^(tagdeploy_prod_tag|aws_ecs_service).*complete|^Apply complete' || true
+  tf apply -auto-approve -var release=hash_1
+  show '^(tagdeploy_prod_tag|aws_ecs_service).*complete|^Apply complete'
   echo "check.sh, as an output:"
   tf_outputs prod
 
   step "4. terraform plan -var release=hash_2  (the promotion, previewed before anything moves)"
-  tf plan -var release=hash_2 | grep -E '^\s+[~+-] (image_digest|previous_digest|release_tag|description)|^Plan:' || true
+  tf plan -var release=hash_2
+  show '^\s+[~+-] (image_digest|previous_digest|release_tag|description)|^Plan:'
 
   step "5. terraform apply -var release=hash_2 -var wait_for_rollout=false  (retag and redeploy, do not wait)"
   clock_stop
-  tf apply -auto-approve -var release=hash_2 -var wait_for_rollout=false | grep -E '^(tagdeploy_prod_tag.*complete|Apply complete)' || true
+  tf apply -auto-approve -var release=hash_2 -var wait_for_rollout=false
+  show '^(tagdeploy_prod_tag.*complete|Apply complete)'
   clock_steps 1
   echo "... one rollout step later, mid-rollout (terraform apply -refresh-only re-reads the data source):"
-  tf apply -refresh-only -auto-approve -var release=hash_2 -var wait_for_rollout=false >/dev/null || true
+  tf apply -refresh-only -auto-approve -var release=hash_2 -var wait_for_rollout=false
   tf_outputs prod
 
   step "6. terraform apply -var release=hash_2  (waits for the rollout already under way; no second deployment)"
   clock_run
-  tf apply -auto-approve -var release=hash_2 | grep -E '^(tagdeploy_prod_tag.*complete|Apply complete)' || true
+  tf apply -auto-approve -var release=hash_2
+  show '^(tagdeploy_prod_tag.*complete|Apply complete)'
   tf_outputs prod
   echo "AWS calls served by the emulator during the demo: $(calls_served)"
 }

@@ -9,8 +9,11 @@
 # the emulator its own http://127.0.0.1:PORT (point the AWS CLI there with AWS_ENDPOINT_URL_ECR);
 # TLS verification is off only for plain-http endpoints. TAGDEPLOY_BUSYBOX names a static busybox
 # to put in the image so that real Fargate can run it (the emulator runs nothing).
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# A failing command names itself and the script (scripts/lib.sh).
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 [ $# -ge 2 ] || { sed -n '2,12p' "$0"; exit 2; }
 repository=$1 tag=$2 broken=${3:-}
 

@@ -37,8 +37,11 @@
 # Zips are made with `zip` when it is installed, else with Python's zipfile
 # (TAGDEPLOY_RELEASE_ZIP=python forces the latter). Entry timestamps are SOURCE_DATE_EPOCH (default:
 # the time of the last commit) in UTC, so the same binaries give the same zips with the same tool.
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# A failing command names itself and the script (scripts/lib.sh).
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 cd "$root"
 
 name=terraform-provider-tagdeploy

@@ -16,8 +16,11 @@
 #              that need them then report SKIPPED with that reason.
 #
 # Prints nothing when everything is in place, unless VERBOSE=1. Safe to run concurrently.
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# A failing command names itself and the script (scripts/lib.sh).
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 tools="$root/.tools"
 venv="$tools/venv"
 req="$root/scripts/requirements-release.txt"

@@ -7,7 +7,10 @@
 //!
 //! - [`Batcher`]: callers naming items (services, task ARNs) of the same key (the cluster)
 //!   a few milliseconds apart join one batch, sent when no caller joined it for a short
-//!   window, when it has waited long enough, or when it is full.
+//!   window, when it has waited long enough, or when it is full. One call per key is in
+//!   flight at a time: a batch whose window ends while the previous call of its key has not
+//!   answered stays open to callers until that call answers, so every caller that came in the
+//!   meantime shares the next call instead of each window starting a concurrent one.
 //!   A caller only ever joins a batch that has not been sent yet, so what it gets back was read
 //!   after it asked: batching never serves an older answer than an own call would.
 //! - [`SingleFlight`]: identical concurrent lookups (same repository, same image ids) share the
@@ -53,6 +56,10 @@ struct Batch<R, E> {
 /// The batches still open, by key.
 type OpenBatches<R, E> = Arc<Mutex<HashMap<String, Arc<Batch<R, E>>>>>;
 
+/// Per key, the turn to call: held by a batch's task from closing its batch until its call
+/// answers (a fair lock: batches of a key are sent in the order their windows ended).
+type Turns = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
 /// Groups concurrent requests for items of the same key into calls of at most `max` items.
 pub struct Batcher<R, E> {
     /// The quiet time after the last caller joined that sends a batch.
@@ -64,6 +71,8 @@ pub struct Batcher<R, E> {
     /// The batches still open to callers, by key. Shared with the batches' tasks, which close
     /// their batch when they send it.
     open: OpenBatches<R, E>,
+    /// One call in flight per key.
+    turns: Turns,
 }
 
 impl<R, E> std::fmt::Debug for Batcher<R, E> {
@@ -97,6 +106,7 @@ where
             max_wait,
             max: max.max(1),
             open: Arc::new(Mutex::new(HashMap::new())),
+            turns: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -182,7 +192,8 @@ where
         receiver
     }
 
-    /// The batch's task: wait for the window or a full batch, close it, call, publish.
+    /// The batch's task: wait for the window or a full batch, then for the key's turn (the
+    /// batch stays open meanwhile), close it, call, publish.
     fn spawn<F, Fut>(&self, key: String, batch: Arc<Batch<R, E>>, fetch: F)
     where
         F: FnOnce(String, Vec<String>) -> Fut + Send + 'static,
@@ -190,6 +201,7 @@ where
     {
         let (window, max_wait) = (self.window, self.max_wait);
         let open = Arc::clone(&self.open);
+        let turn = Arc::clone(lock(&self.turns).entry(key.clone()).or_default());
         tokio::spawn(async move {
             let deadline = Instant::now() + max_wait;
             loop {
@@ -204,6 +216,9 @@ where
                     () = batch.full.notified() => break,
                 }
             }
+            // While the previous call of this key is in flight the batch stays open: callers
+            // arriving meanwhile join it (until it is full) and share the next call.
+            let _turn = turn.lock().await;
             {
                 // Closed to callers first (under the map's lock, which joiners hold while they
                 // add items), so the items taken next are the whole batch.
@@ -422,6 +437,63 @@ mod tests {
         let mut sizes = lock(&api.sizes).clone();
         sizes.sort();
         assert_eq!(sizes, [5, 6]);
+    }
+
+    #[tokio::test]
+    async fn callers_arriving_during_a_call_share_the_next_one() {
+        let batcher = Arc::new(batcher());
+        let api = Arc::new(Api::default());
+        // The first call answers only when told to.
+        let (answer, answered) = tokio::sync::oneshot::channel::<()>();
+        let first = {
+            let (batcher, api) = (Arc::clone(&batcher), Arc::clone(&api));
+            tokio::spawn(async move {
+                let fetch = api.fetch(None);
+                batcher
+                    .submit(
+                        "c",
+                        &["first".to_owned()],
+                        move |key, items| {
+                            // Counted when made; answered when told.
+                            let answer = fetch(key, items);
+                            async move {
+                                let _ = answered.await;
+                                answer.await
+                            }
+                        },
+                        String::new(),
+                    )
+                    .await
+            })
+        };
+        let made = tokio::time::timeout(Duration::from_secs(10), async {
+            while api.calls.load(Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        made.await.expect("the first call is made");
+        // Five more callers while that call is in flight, and far more than the window after
+        // them: no second call until the first answers.
+        let later: Vec<_> = (0..5)
+            .map(|i| {
+                let (batcher, api) = (Arc::clone(&batcher), Arc::clone(&api));
+                tokio::spawn(async move {
+                    batcher
+                        .submit("c", &[format!("svc-{i}")], api.fetch(None), String::new())
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(api.calls.load(Ordering::SeqCst), 1);
+        answer.send(()).expect("the first call waits");
+        assert_eq!(*first.await.expect("first").expect("answered"), ["c/first"]);
+        for (i, caller) in later.into_iter().enumerate() {
+            let found = caller.await.expect("caller").expect("answered");
+            assert!(found.contains(&format!("c/svc-{i}")), "{found:?}");
+        }
+        assert_eq!(api.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(*lock(&api.sizes), [1, 5]);
     }
 
     #[tokio::test]

@@ -399,6 +399,13 @@ pub enum EcsError {
         /// The missing services.
         names: Vec<String>,
     },
+    /// A service deployment ECS does not know (ServiceDeploymentNotFoundException, or a
+    /// `MISSING` failure of DescribeServiceDeployments).
+    #[error("ECS has no service deployment {arn}")]
+    ServiceDeploymentNotFound {
+        /// The service deployment's ARN.
+        arn: String,
+    },
     /// ECS answered with something the provider cannot use.
     #[error("ECS {operation} answered with something the provider cannot use: {detail}")]
     UnexpectedResponse {
@@ -419,6 +426,9 @@ impl EcsError {
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             EcsError::ClusterNotFound { .. } => Some("ClusterNotFoundException"),
+            EcsError::ServiceDeploymentNotFound { .. } => {
+                Some("ServiceDeploymentNotFoundException")
+            }
             EcsError::Api(api) => api.code(),
             EcsError::ServicesNotFound { .. } | EcsError::UnexpectedResponse { .. } => None,
         }

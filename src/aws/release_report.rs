@@ -25,18 +25,19 @@ pub struct ImageRequest {
     /// The container to look at (by default the only one, or the one whose image is in the
     /// repository).
     pub container: Option<String>,
-    /// The deployment recorded for each service, whose status is reported; a service without
-    /// one is reported on its PRIMARY deployment.
+    /// The deployment recorded for each service (a service deployment ARN, or a deployment id
+    /// `ecs-svc/…`), whose status is reported; a service without one is reported on its
+    /// current service deployment (else its PRIMARY deployment).
     pub deployments: BTreeMap<String, String>,
 }
 
 /// One service of an image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceReport {
     /// The service, as asked.
     pub service: String,
-    /// The deployment reported on (the recorded one, else the PRIMARY; `None` when there is
-    /// neither).
+    /// The deployment reported on (the recorded one, else the current service deployment, else
+    /// the PRIMARY deployment; `None` when there is none).
     pub deployment_id: Option<String>,
     /// Its RFC status; NOT_STABLE also when the deployment is finished but a task runs
     /// another digest than the tag names (the tag moved without a deployment).
@@ -53,7 +54,7 @@ impl ServiceReport {
 }
 
 /// One image of the set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageReport {
     /// Its name.
     pub name: String,
@@ -71,7 +72,7 @@ impl ImageReport {
 }
 
 /// The set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReleaseReport {
     /// Every image, in the order asked.
     pub images: Vec<ImageReport>,
@@ -132,6 +133,7 @@ pub async fn release_report(
                         tag: tag.to_owned(),
                         repository: Some(image.repository.clone()),
                         container: image.container.clone(),
+                        deployment_id: image.deployments.get(service).cloned(),
                     },
                 )
             })
@@ -158,14 +160,16 @@ pub async fn release_report(
             request: request.clone(),
             error,
         })?;
-        let deployment_id = image
-            .deployments
-            .get(&request.service)
-            .cloned()
+        // Without a recorded deployment: the service's current service deployment, else its
+        // PRIMARY deployment (ECS reports no service deployments for it).
+        let deployment_id = request
+            .deployment_id
+            .clone()
+            .or_else(|| report.service.current_service_deployment.clone())
             .or_else(|| report.service.primary().map(|d| d.id.clone()));
         let status = match &deployment_id {
             None => RfcStatus::Dead,
-            Some(id) => match report.service.rfc_status(id) {
+            Some(id) => match report.rfc_status(id) {
                 RfcStatus::Complete if !report.all_match() => RfcStatus::NotStable,
                 status => status,
             },

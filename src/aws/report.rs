@@ -1,10 +1,13 @@
 //! The task digest report: which digest each of a service's tasks runs, against the digest the
-//! environment tag points at (what the RFC's `check.sh` printed), plus the deployments.
+//! environment tag points at (what the RFC's `check.sh` printed), plus the deployments and the
+//! service deployments (the current one, and the one asked about).
 
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecr::Ecr;
-use super::ecs::{Ecs, ServiceState, TaskState, TaskStatus};
+use super::ecs::{
+    DeploymentPhase, Ecs, RfcStatus, ServiceDeploymentState, ServiceState, TaskState, TaskStatus,
+};
 use super::error::{EcrError, EcsError};
 use super::image::{Digest, ImageSelector, RepositoryRef};
 use super::uri::EcrImageUri;
@@ -23,10 +26,13 @@ pub struct ReportRequest {
     /// The container to look at; by default the service's only container, or the one whose
     /// image is in `repository`.
     pub container: Option<String>,
+    /// A deployment to report on besides the current one: a service deployment ARN, or a
+    /// deployment id (`ecs-svc/…`).
+    pub deployment_id: Option<String>,
 }
 
 /// The report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DigestReport {
     /// The repository the environment tag was looked up in.
     pub repository: RepositoryRef,
@@ -38,6 +44,15 @@ pub struct DigestReport {
     pub tasks: Vec<TaskDigest>,
     /// The service and its deployments.
     pub service: ServiceState,
+    /// The service deployments described: the service's current one and, when
+    /// `deployment_id` is a service deployment ARN, that one.
+    pub service_deployments: Vec<ServiceDeploymentState>,
+}
+
+/// Whether `id` is a service deployment ARN (`arn:…:service-deployment/…`) rather than a
+/// deployment id (`ecs-svc/…`).
+pub fn is_service_deployment_arn(id: &str) -> bool {
+    id.starts_with("arn:") && id.contains(":service-deployment/")
 }
 
 impl DigestReport {
@@ -46,9 +61,49 @@ impl DigestReport {
         !self.tasks.is_empty() && self.tasks.iter().all(|t| t.matches)
     }
 
-    /// The release is done: one deployment, COMPLETED, running == desired, every task matches.
+    /// The release is done: one deployment, COMPLETED, running == desired, every task matches,
+    /// and the current service deployment (when ECS reports one) is SUCCESSFUL.
     pub fn complete(&self) -> bool {
-        self.service.is_settled() && self.all_match()
+        let deployed = self
+            .current_service_deployment()
+            .is_none_or(|sd| sd.phase() == DeploymentPhase::Succeeded);
+        self.service.is_settled() && self.all_match() && deployed
+    }
+
+    /// The service's current service deployment, when ECS reports one and described it.
+    pub fn current_service_deployment(&self) -> Option<&ServiceDeploymentState> {
+        let arn = self.service.current_service_deployment.as_deref()?;
+        self.service_deployments.iter().find(|sd| sd.arn == arn)
+    }
+
+    /// The service deployment the report is about: the one asked for (`deployment_id`, when a
+    /// service deployment ARN), else the current one.
+    pub fn service_deployment(
+        &self,
+        deployment_id: Option<&str>,
+    ) -> Option<&ServiceDeploymentState> {
+        match deployment_id.filter(|id| is_service_deployment_arn(id)) {
+            Some(arn) => self.service_deployments.iter().find(|sd| sd.arn == arn),
+            None => self.current_service_deployment(),
+        }
+    }
+
+    /// The RFC 013 status of a deployment: a service deployment ARN is judged by its service
+    /// deployment (DEAD when ECS does not know it); a deployment id by the service's
+    /// `deployments`.
+    pub fn rfc_status(&self, deployment_id: &str) -> RfcStatus {
+        if !is_service_deployment_arn(deployment_id) {
+            return self.service.rfc_status(deployment_id);
+        }
+        match self.service_deployment(Some(deployment_id)) {
+            Some(sd) => sd.rfc_status(
+                self.service.current_service_deployment.as_deref(),
+                self.service.deployments.len(),
+                self.service.running_count,
+                self.service.desired_count,
+            ),
+            None => RfcStatus::Dead,
+        }
     }
 }
 
@@ -92,7 +147,8 @@ pub enum ReportError {
 }
 
 /// Makes the report. AWS calls: DescribeServices, ListTasks twice (RUNNING, and STOPPED for the
-/// tasks still draining, which the default filter hides), DescribeTasks per 100 tasks,
+/// tasks still draining, which the default filter hides), DescribeTasks per 100 tasks beside
+/// one DescribeServiceDeployments (the current service deployment and the one asked about),
 /// DescribeImages; DescribeTaskDefinition only when no task is left to read the image from.
 pub async fn task_digest_report(
     ecr: &Ecr,
@@ -113,9 +169,24 @@ pub async fn task_digest_report(
             names: names.to_vec(),
         })?;
     let arns: Vec<String> = running.into_iter().chain(stopped).collect();
-    let mut tasks: Vec<TaskState> = ecs
-        .tasks(&request.cluster, &arns)
-        .await?
+    let mut wanted: Vec<String> = service.current_service_deployment.iter().cloned().collect();
+    if let Some(asked) = request
+        .deployment_id
+        .as_ref()
+        .filter(|id| is_service_deployment_arn(id) && !wanted.contains(id))
+    {
+        wanted.push(asked.clone());
+    }
+    let described = async {
+        if wanted.is_empty() {
+            Ok(Default::default())
+        } else {
+            ecs.service_deployments(&wanted).await
+        }
+    };
+    let (tasks, described) = tokio::try_join!(ecs.tasks(&request.cluster, &arns), described)?;
+    let service_deployments = described.found;
+    let mut tasks: Vec<TaskState> = tasks
         .into_iter()
         .filter(|t| t.last_status != TaskStatus::Stopped)
         .collect();
@@ -176,6 +247,7 @@ pub async fn task_digest_report(
         env_digest,
         tasks,
         service,
+        service_deployments,
     })
 }
 

@@ -75,8 +75,9 @@ model! {
         /// the only container whose image is in `repository`.
         pub container: Tf<String> => optional().validate(validators::non_empty()),
         /// The deployment recorded for each service (e.g. `tagdeploy_release`'s
-        /// `deployments`), whose RFC status is reported. A service without one is reported on
-        /// its PRIMARY deployment.
+        /// `deployments`: service deployment ARNs; deployment ids `ecs-svc/…` are read too),
+        /// whose RFC status is reported. A service without one is reported on its current
+        /// service deployment.
         pub deployments: Tf<BTreeMap<String, String>> => optional(),
         /// The digest the environment tag points at now; null when no image carries the tag.
         pub env_digest: Option<String> => computed(),
@@ -94,7 +95,8 @@ model! {
     /// One service's report.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceReportModel {
-        /// The deployment reported on: the recorded one, else the PRIMARY.
+        /// The deployment reported on: the recorded one, else the current service deployment
+        /// (else the PRIMARY deployment, when ECS reports no service deployment).
         pub deployment_id: Option<String> => computed(),
         /// Its RFC 013 status: `COMPLETE` (the only deployment, running every desired task),
         /// `IN_PROGRESS`, `NOT_STABLE` (also when it is finished but a task runs another digest

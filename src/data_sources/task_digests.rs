@@ -1,15 +1,17 @@
 //! `data "tagdeploy_task_digests"`: the RFC's `check.sh` as data. Which digest the environment
 //! tag points at, which digest every running (or still draining) task of a service runs, the
-//! service's deployments, and the RFC status of one recorded deployment.
+//! service's deployments, its service deployment (status, lifecycle stage, strategy, traffic,
+//! monitors, paused hooks), and the RFC status of one recorded deployment.
 //!
 //! One read is one [`task_digest_report`]: DescribeServices, ListTasks twice (RUNNING, and
-//! STOPPED for draining tasks), DescribeTasks per 100 tasks and DescribeImages (plus
-//! DescribeTaskDefinition only when the service has no task to read the image from). The reads
+//! STOPPED for draining tasks), DescribeTasks per 100 tasks, one DescribeServiceDeployments and
+//! DescribeImages (plus DescribeTaskDefinition only when the service has no task to read the
+//! image from). The reads
 //! go through the provider process's shared clients, so concurrent reads (Terraform reads ten
 //! data sources at a time) share their DescribeServices, DescribeTasks and DescribeImages calls
 //! (see [`crate::aws::coalesce`]); the two ListTasks calls stay per service.
 
-use crate::aws::ecs::DeploymentState;
+use crate::aws::ecs::{DeploymentState, ServiceDeploymentState};
 use crate::aws::report::{
     DigestReport, ReportError, ReportRequest, TaskDigest, task_digest_report,
 };
@@ -21,7 +23,7 @@ use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Ctx, DataSource};
 use crate::tfplugin::model::{Object, Tf, computed, optional, optional_computed, required};
 use crate::tfplugin::schema::{Schema, validators};
-use crate::tfplugin::value::Value;
+use crate::tfplugin::value::{Number, Value};
 
 use super::{repository_ref, unless_stopped};
 
@@ -57,8 +59,11 @@ model! {
         /// container, or to the only container whose image is in `repository`; after the read it
         /// holds the container that was used.
         pub container: Tf<String> => optional_computed().validate(validators::non_empty()),
-        /// The id of a deployment to report the RFC 013 status of in `status`, e.g. one recorded
-        /// by `tagdeploy_prod_tag` (`ecs-svc/1234567890123456789`).
+        /// A deployment to report the RFC 013 status of in `status`: a service deployment ARN,
+        /// e.g. one recorded by `tagdeploy_prod_tag` in `deployments`
+        /// (`arn:aws:ecs:…:service-deployment/<cluster>/<service>/…`), which `service_deployment`
+        /// then describes; or a deployment id from the service's `deployments`
+        /// (`ecs-svc/1234567890123456789`).
         pub deployment_id: Tf<String> => optional().validate(validators::non_empty()),
         /// The identifier of this report: `<cluster>/<service>`.
         pub id: Option<String> => computed(),
@@ -74,14 +79,72 @@ model! {
         /// The service's deployments as ECS lists them.
         pub deployments: Option<Vec<DeploymentModel>> => computed(),
         /// Whether the release is done: the service has exactly one deployment, its rollout is
-        /// `COMPLETED`, it runs as many tasks as desired, and every task runs `env_digest`.
+        /// `COMPLETED`, it runs as many tasks as desired, every task runs `env_digest`, and its
+        /// current service deployment (when ECS reports one) is `SUCCESSFUL`.
         pub complete: Option<bool> => computed(),
-        /// The RFC 013 status of `deployment_id`: `COMPLETE` (the only deployment, running every
-        /// desired task), `IN_PROGRESS` (the primary deployment while older ones still run),
-        /// `NOT_STABLE` (the only deployment, running fewer or more tasks than desired),
-        /// `RETIRING` (replaced, its tasks still stopping), `RETIRED` (replaced and drained) or
-        /// `DEAD` (no longer listed by ECS). Null when `deployment_id` is not set.
+        /// The RFC 013 status of `deployment_id`. For a deployment id: `COMPLETE` (the only
+        /// deployment, running every desired task), `IN_PROGRESS` (the primary deployment while
+        /// older ones still run), `NOT_STABLE` (the only deployment, running fewer or more tasks
+        /// than desired), `RETIRING` (replaced, its tasks still stopping), `RETIRED` (replaced
+        /// and drained) or `DEAD` (no longer listed by ECS). For a service deployment ARN, from
+        /// its status: `IN_PROGRESS` while `PENDING` or `IN_PROGRESS`; once `SUCCESSFUL`,
+        /// `COMPLETE` (or `NOT_STABLE` while the service runs more or fewer tasks than desired)
+        /// as long as it is the service's current one, then `RETIRING` while the service still
+        /// lists older deployments and `RETIRED`; `RETIRING` while ECS rolls it back or stops
+        /// it; `DEAD` once rolled back or stopped, or when ECS does not know it. Null when
+        /// `deployment_id` is not set.
         pub status: Option<String> => computed(),
+        /// The service deployment of `deployment_id` when that is a service deployment ARN,
+        /// else the service's current one; null when ECS reports none.
+        pub service_deployment: Option<ServiceDeploymentModel> => computed(),
+    }
+}
+
+model! {
+    /// The `service_deployment` attribute.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ServiceDeploymentModel {
+        /// The service deployment's ARN.
+        pub arn: String => computed(),
+        /// `PENDING`, `IN_PROGRESS`, `SUCCESSFUL`, `STOP_REQUESTED`, `STOPPED`,
+        /// `ROLLBACK_REQUESTED`, `ROLLBACK_IN_PROGRESS`, `ROLLBACK_SUCCESSFUL` or
+        /// `ROLLBACK_FAILED`.
+        pub status: String => computed(),
+        /// Why it is in that status.
+        pub status_reason: Option<String> => computed(),
+        /// The RFC 013 status it maps onto (see `status` of the data source).
+        pub rfc_status: String => computed(),
+        /// The lifecycle stage it is at while it runs (e.g. `SCALE_UP`, `BAKE_TIME`); null once
+        /// it ended.
+        pub lifecycle_stage: Option<String> => computed(),
+        /// Its strategy: `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY`.
+        pub strategy: String => computed(),
+        /// The ARN of the service revision it deploys.
+        pub target_revision_arn: Option<String> => computed(),
+        /// Tasks of the target revision that run.
+        pub running_count: i64 => computed(),
+        /// Tasks of the target revision that are starting.
+        pub pending_count: i64 => computed(),
+        /// Tasks the target revision asks for.
+        pub requested_count: i64 => computed(),
+        /// The percent of production traffic the target revision gets (strategies that shift
+        /// traffic; null for `ROLLING`).
+        pub production_traffic_weight: Option<Number> => computed(),
+        /// The percent of test traffic the target revision gets (strategies that shift
+        /// traffic; null for `ROLLING`).
+        pub test_traffic_weight: Option<Number> => computed(),
+        /// Why it rolled back, when it did.
+        pub rollback_reason: Option<String> => computed(),
+        /// The circuit breaker: `TRIGGERED`, `MONITORING`, `MONITORING_COMPLETE` or `DISABLED`.
+        pub circuit_breaker_status: Option<String> => computed(),
+        /// The CloudWatch alarms watched: `TRIGGERED`, `MONITORING`, `MONITORING_COMPLETE` or
+        /// `DISABLED`.
+        pub alarms_status: Option<String> => computed(),
+        /// The alarms that fired during the deployment.
+        pub triggered_alarms: Vec<String> => computed(),
+        /// The ids of the `PAUSE` lifecycle hooks that await an action
+        /// (ContinueServiceDeployment); empty when it is not paused.
+        pub paused_hooks: Vec<String> => computed(),
     }
 }
 
@@ -143,7 +206,7 @@ impl DataSource for TaskDigests {
 
     fn schema(&self) -> Schema {
         TaskDigestsModel::schema(0)
-            .description("Reports which image digest every task of an Amazon ECS service runs, against the digest the environment tag points at in Amazon ECR: the `check.sh` of RFC 013 as data. Tasks that are still draining (desired status `STOPPED`, last status not yet `STOPPED`) are listed too. While a rolling deployment is under way both digests are visible; `complete` says when the release is done.")
+            .description("Reports which image digest every task of an Amazon ECS service runs, against the digest the environment tag points at in Amazon ECR: the `check.sh` of RFC 013 as data. Tasks that are still draining (desired status `STOPPED`, last status not yet `STOPPED`) are listed too. While a deployment is under way both digests are visible; `service_deployment` says where it stands (status, lifecycle stage, strategy, traffic), and `complete` says when the release is done.")
     }
 
     fn validate(&self, config: &TaskDigestsModel) -> Diagnostics {
@@ -190,6 +253,7 @@ fn request_from(config: &TaskDigestsModel) -> ReportRequest {
             .unwrap_or_else(|| DEFAULT_TAG.to_owned()),
         repository: repository_ref(&config.repository, &config.registry_id),
         container: config.container.known().cloned(),
+        deployment_id: config.deployment_id.known().cloned(),
     }
 }
 
@@ -213,7 +277,10 @@ fn result(
     let status = config
         .deployment_id
         .known()
-        .map(|id| report.service.rfc_status(id).to_string());
+        .map(|id| report.rfc_status(id).to_string());
+    let service_deployment = report
+        .service_deployment(config.deployment_id.as_str())
+        .map(|sd| service_deployment(sd, report));
     TaskDigestsModel {
         cluster: Tf::Known(request.cluster.clone()),
         service: Tf::Known(request.service.clone()),
@@ -227,7 +294,50 @@ fn result(
         deployments: Some(report.service.deployments.iter().map(deployment).collect()),
         complete: Some(report.complete()),
         status,
+        service_deployment,
         ..config
+    }
+}
+
+fn service_deployment(
+    sd: &ServiceDeploymentState,
+    report: &DigestReport,
+) -> ServiceDeploymentModel {
+    let target = sd.target.as_ref();
+    let count = |f: fn(&crate::aws::ecs::service_deployment::RevisionSummary) -> i32| {
+        target.map_or(0, |t| f(t).into())
+    };
+    ServiceDeploymentModel {
+        arn: sd.arn.clone(),
+        status: sd.status.to_string(),
+        status_reason: non_empty(&sd.status_reason),
+        rfc_status: report.rfc_status(&sd.arn).to_string(),
+        lifecycle_stage: sd.stage_while_running().map(ToString::to_string),
+        strategy: sd.strategy.to_string(),
+        target_revision_arn: target.map(|t| t.arn.clone()).filter(|a| !a.is_empty()),
+        running_count: count(|t| t.running),
+        pending_count: count(|t| t.pending),
+        requested_count: count(|t| t.requested),
+        production_traffic_weight: target.and_then(|t| t.production_traffic).map(weight),
+        test_traffic_weight: target.and_then(|t| t.test_traffic).map(weight),
+        rollback_reason: sd.rollback.as_ref().and_then(|r| non_empty(&r.reason)),
+        circuit_breaker_status: sd.circuit_breaker.as_ref().map(|c| c.status.to_string()),
+        alarms_status: sd.alarms.as_ref().map(|a| a.status.to_string()),
+        triggered_alarms: sd
+            .alarms
+            .as_ref()
+            .map(|a| a.triggered.clone())
+            .unwrap_or_default(),
+        paused_hooks: sd.awaiting_action().map(|h| h.hook_id.clone()).collect(),
+    }
+}
+
+/// A traffic weight as a Terraform number: whole percents as integers.
+fn weight(percent: f64) -> Number {
+    if percent.fract() == 0.0 && percent.abs() < 1e15 {
+        Number::Int(percent as i64)
+    } else {
+        Number::Float(percent)
     }
 }
 
@@ -268,7 +378,7 @@ fn deployment(d: &DeploymentState) -> DeploymentModel {
 mod tests {
     use super::super::testing;
     use super::*;
-    use crate::aws::ecs::ServiceState;
+    use crate::aws::ecs::{DeploymentController, DeploymentStrategy, ServiceState};
     use crate::aws::error::{EcrError, EcsError};
     use crate::aws::image::{Digest, RepositoryRef};
     use crate::tfplugin::model::Model;
@@ -324,6 +434,26 @@ mod tests {
         testing::validate(&TaskDigests, config)
     }
 
+    const SD_ARN: &str =
+        "arn:aws:ecs:us-east-1:123456789012:service-deployment/example/example/abc";
+
+    /// A LINEAR service deployment halfway through its traffic shift.
+    fn linear_at_half() -> ServiceDeploymentState {
+        use crate::aws::ecs::service_deployment::fixtures;
+        let mut sd = fixtures::service_deployment(
+            SD_ARN,
+            "IN_PROGRESS",
+            Some("PRODUCTION_TRAFFIC_SHIFT"),
+            2,
+        );
+        sd.strategy = DeploymentStrategy::Linear;
+        if let Some(target) = sd.target.as_mut() {
+            target.test_traffic = Some(100.0);
+            target.production_traffic = Some(12.5);
+        }
+        sd
+    }
+
     fn mid_rollout() -> DigestReport {
         let (old, new) = (digest('1'), digest('2'));
         DigestReport {
@@ -346,7 +476,11 @@ mod tests {
                     deployment("ecs-svc/2", "PRIMARY", "IN_PROGRESS", 1),
                     deployment("ecs-svc/1", "ACTIVE", "", 1),
                 ],
+                current_service_deployment: Some(SD_ARN.into()),
+                deployment_controller: DeploymentController::Ecs,
+                strategy: DeploymentStrategy::Linear,
             },
+            service_deployments: vec![linear_at_half()],
         }
     }
 
@@ -391,6 +525,47 @@ mod tests {
             let Value::Map(f) = task else { panic!() };
             assert_eq!(f.len(), TaskModel::block().attributes().len());
         }
+        // Without a service deployment ARN, the current service deployment is described.
+        let sd = value.attr("service_deployment");
+        assert_eq!(sd.attr("arn"), &Value::string(SD_ARN));
+        assert_eq!(sd.attr("status"), &Value::string("IN_PROGRESS"));
+        assert_eq!(sd.attr("rfc_status"), &Value::string("IN_PROGRESS"));
+        assert_eq!(
+            sd.attr("lifecycle_stage"),
+            &Value::string("PRODUCTION_TRAFFIC_SHIFT")
+        );
+        assert_eq!(sd.attr("strategy"), &Value::string("LINEAR"));
+        assert_eq!(
+            sd.attr("production_traffic_weight"),
+            &Value::Number(Number::Float(12.5))
+        );
+        assert_eq!(sd.attr("test_traffic_weight"), &Value::Number(100.into()));
+        assert_eq!(sd.attr("paused_hooks"), &Value::List(Vec::new()));
+        assert_eq!(sd.attr("rollback_reason"), &Value::Null);
+    }
+
+    #[test]
+    fn a_service_deployment_arn_is_judged_by_its_service_deployment() {
+        let with = |id: &str| {
+            read_value(&[
+                ("cluster", Value::string("example")),
+                ("service", Value::string("example")),
+                ("deployment_id", Value::string(id)),
+            ])
+        };
+        let value = with(SD_ARN);
+        assert_eq!(value.attr("status"), &Value::string("IN_PROGRESS"));
+        assert_eq!(
+            value.attr("service_deployment").attr("arn"),
+            &Value::string(SD_ARN)
+        );
+        // One ECS does not know (it was not described): DEAD, and nothing to describe.
+        let gone =
+            with("arn:aws:ecs:us-east-1:123456789012:service-deployment/example/example/old");
+        assert_eq!(gone.attr("status"), &Value::string("DEAD"));
+        assert_eq!(gone.attr("service_deployment"), &Value::Null);
+        // A deployment id is judged by the service's deployments, as before.
+        assert_eq!(with("ecs-svc/1").attr("status"), &Value::string("RETIRING"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Attributes {
     pub(super) cluster: Option<AttributePath>,
     pub(super) services: Option<AttributePath>,
     pub(super) container: Option<AttributePath>,
+    pub(super) pause_hook_action: Option<AttributePath>,
+    pub(super) timeouts: Option<AttributePath>,
 }
 
 impl Attributes {
@@ -76,6 +78,20 @@ impl Attributes {
     #[must_use]
     pub fn container(mut self, path: AttributePath) -> Self {
         self.container = Some(path);
+        self
+    }
+
+    /// What to do with PAUSE lifecycle hooks.
+    #[must_use]
+    pub fn pause_hook_action(mut self, path: AttributePath) -> Self {
+        self.pause_hook_action = Some(path);
+        self
+    }
+
+    /// How long the operation may take.
+    #[must_use]
+    pub fn timeouts(mut self, path: AttributePath) -> Self {
+        self.timeouts = Some(path);
         self
     }
 }

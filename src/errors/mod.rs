@@ -13,7 +13,7 @@ mod attributes;
 
 pub use attributes::Attributes;
 
-use crate::aws::ecs::{Progress, WaitError};
+use crate::aws::ecs::{DeploymentFailure, DeploymentOutcome, MonitorStatus, Verdict, WaitError};
 use crate::aws::error::{ApiError, CallFailure, EcrError, EcsError};
 use crate::aws::promote::{Failure, PromotionError};
 use crate::aws::report::{ReportError, ReportRequest};
@@ -281,31 +281,105 @@ fn explain_ecs(error: &EcsError, at: &Attributes, doing: Doing) -> Explanation {
             "Check {}: ECS reports MISSING or ServiceNotFoundException for a service that does not exist in the cluster or is no longer ACTIVE.",
             name(&at.services, "the service names")
         )),
-        EcsError::UnexpectedResponse { .. } => explanation.hint(UNEXPECTED),
+        EcsError::ServiceDeploymentNotFound { .. } | EcsError::UnexpectedResponse { .. } => {
+            explanation.hint(UNEXPECTED)
+        }
         EcsError::Api(api) => explain_api(explanation, api, doing),
     }
 }
 
 fn explain_wait(error: &WaitError, at: &Attributes) -> Explanation {
     match error {
-        WaitError::RolloutFailed { failures, .. } => {
-            let circuit_breaker = failures
-                .iter()
-                .any(|(_, p)| matches!(p, Progress::Failed { .. }));
+        WaitError::Failed { outcomes } => {
+            let mut explanation = Explanation::new(error);
+            for outcome in outcomes {
+                if let Verdict::Failed(failure) = &outcome.verdict {
+                    explanation = explain_failed_deployment(explanation, outcome, failure, at);
+                }
+            }
+            explanation
+        }
+        WaitError::TimedOut { outcomes, .. } => {
+            let paused = outcomes.iter().any(|o| {
+                o.verdict == Verdict::Unfinished
+                    && o.last_seen
+                        .as_ref()
+                        .is_some_and(|s| s.awaiting_action().next().is_some())
+            });
             let explanation = Explanation::new(error);
-            if circuit_breaker {
-                explanation.hint("The service's events in ECS say why its new tasks did not become healthy.")
+            let explanation = if paused {
+                explanation.hint(format!(
+                    "A deployment waited at a PAUSE lifecycle hook until the timeout: approve it (ContinueServiceDeployment) while the apply waits, or set {} to CONTINUE or ROLLBACK.",
+                    name(&at.pause_hook_action, "the pause hook action")
+                ))
             } else {
                 explanation
-            }
+            };
+            explanation.hint(format!(
+                "If the rollout only needs more time (bake times, traffic steps), raise {}.",
+                name(&at.timeouts, "the timeout")
+            ))
         }
-        WaitError::TimedOut { .. } => Explanation::new(error).hint(
-            "If the rollout only needs more time, raise the resource's `timeouts`.",
-        ),
         WaitError::Cancelled { .. } => Explanation::new(error).hint(
             "Running `terraform apply` again waits for the rollout without starting another deployment.",
         ),
-        WaitError::Ecs(e) => explain_ecs(e, at, Doing::Promoting),
+        WaitError::Ecs { error, .. } => explain_ecs(error, at, Doing::Promoting),
+    }
+}
+
+/// What to do about one deployment that failed.
+fn explain_failed_deployment(
+    explanation: Explanation,
+    outcome: &DeploymentOutcome,
+    failure: &DeploymentFailure,
+    at: &Attributes,
+) -> Explanation {
+    match failure {
+        DeploymentFailure::Ended => {
+            let Some(seen) = &outcome.last_seen else {
+                return explanation;
+            };
+            let mut explanation = explanation;
+            if seen
+                .circuit_breaker
+                .as_ref()
+                .is_some_and(|c| c.status == MonitorStatus::Triggered)
+            {
+                explanation = explanation.hint(
+                    "The service's events in ECS say why its new tasks did not start or stay healthy.",
+                );
+            }
+            if seen
+                .alarms
+                .as_ref()
+                .is_some_and(|a| a.status == MonitorStatus::Triggered || !a.triggered.is_empty())
+            {
+                explanation = explanation.hint(
+                    "The CloudWatch alarms that fired watched the new revision: look at what they measure before promoting the release again.",
+                );
+            }
+            if outcome
+                .answered
+                .iter()
+                .any(|(_, action)| action.as_str() == "ROLLBACK")
+            {
+                explanation = explanation.hint(format!(
+                    "{} is ROLLBACK, so this provider rejected the paused deployment.",
+                    name(&at.pause_hook_action, "The pause hook action")
+                ));
+            }
+            explanation
+        }
+        DeploymentFailure::WrongDigest { .. } => explanation.hint(
+            "The deployment resolved the tag to another digest: something moved the tag while the deployment started, or the container has versionConsistency disabled (keep it enabled for containers on the environment tag, so that ECS records the digest it runs).",
+        ),
+        DeploymentFailure::NoContainerOnTag { .. } => explanation.at(&at.services).hint(format!(
+            "Check {}: each service's task definition must run the environment tag of the repository.",
+            name(&at.services, "the services")
+        )),
+        DeploymentFailure::RevisionMissing { .. }
+        | DeploymentFailure::Missing { .. }
+        | DeploymentFailure::NotRecorded => explanation.hint(UNEXPECTED),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The mapper's words, attributes and hints.
 
 use super::*;
-use crate::aws::ecs::RecordedDeployment;
+use crate::aws::ecs::{RecordedDeployment, ServiceDeploymentState};
 use crate::aws::error::{Attempts, Service};
 use crate::aws::image::{Digest, RepositoryRef};
 use crate::aws::promote::{MemberOutcome, Outcome};
@@ -191,6 +191,7 @@ fn report_errors_say_where_the_repository_came_from() {
         tag: "prod".into(),
         repository: None,
         container: None,
+        deployment_id: None,
     };
     let at = Attributes::new()
         .repository(AttributePath::attr("repository"))
@@ -221,34 +222,106 @@ fn report_errors_say_where_the_repository_came_from() {
     );
 }
 
-#[test]
-fn rollouts_say_what_to_do() {
-    let cancelled = WaitError::Cancelled {
-        pending: vec!["api".into()],
-    };
-    assert!(
-        explain_wait(&cancelled, &nested())
-            .detail()
-            .contains("waits for the rollout")
-    );
-    let failed = WaitError::RolloutFailed {
-        failures: vec![(
-            RecordedDeployment {
-                cluster: "main".into(),
+fn deployment(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> DeploymentOutcome {
+    use crate::aws::ecs::{ExpectedImage, Follow};
+    DeploymentOutcome {
+        follow: Follow {
+            deployment: RecordedDeployment {
+                cluster: "example".into(),
                 service: "api".into(),
                 service_arn: String::new(),
                 deployment_id: "ecs-svc/1".into(),
+                service_deployment_arn: Some(
+                    "arn:aws:ecs:us-east-1:1:service-deployment/example/api/x".into(),
+                ),
+                strategy: None,
             },
-            Progress::Failed {
-                reason: "circuit breaker".into(),
+            expected: ExpectedImage {
+                repository: RepositoryRef::new("api"),
+                tag: "prod".into(),
+                digest: Digest::parse(&format!("sha256:{}", "2".repeat(64))).expect("digest"),
             },
-        )],
-        services: Vec::new(),
+        },
+        last_seen: seen,
+        verdict,
+        answered: Vec::new(),
+    }
+}
+
+#[test]
+fn rollouts_say_what_to_do() {
+    use crate::aws::ecs::service_deployment::fixtures::service_deployment;
+    use crate::aws::ecs::service_deployment::{AlarmsInfo, CircuitBreakerInfo};
+    let at = nested()
+        .pause_hook_action(AttributePath::attr("pause_hook_action"))
+        .timeouts(AttributePath::attr("timeouts"));
+    let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
+    let cancelled = WaitError::Cancelled {
+        outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
     };
     assert!(
-        explain_wait(&failed, &nested())
+        explain_wait(&cancelled, &at)
             .detail()
-            .contains("events in ECS")
+            .contains("waits for the rollout")
+    );
+
+    let mut rolled_back = service_deployment("arn:sd", "ROLLBACK_SUCCESSFUL", Some("SCALE_UP"), 0);
+    rolled_back.finished = true;
+    rolled_back.circuit_breaker = Some(CircuitBreakerInfo {
+        status: MonitorStatus::Triggered,
+        failure_count: 3,
+        threshold: 3,
+    });
+    rolled_back.alarms = Some(AlarmsInfo {
+        status: MonitorStatus::Triggered,
+        names: vec!["api-5xx".into()],
+        triggered: vec!["api-5xx".into()],
+    });
+    let failed = WaitError::Failed {
+        outcomes: vec![deployment(
+            Verdict::Failed(DeploymentFailure::Ended),
+            Some(rolled_back),
+        )],
+    };
+    let detail = explain_wait(&failed, &at).detail();
+    assert!(
+        detail.contains("events in ECS") && detail.contains("alarms that fired"),
+        "{detail}"
+    );
+
+    let mut paused =
+        service_deployment("arn:sd", "IN_PROGRESS", Some("POST_TEST_TRAFFIC_SHIFT"), 2);
+    paused
+        .hooks
+        .push(crate::aws::ecs::service_deployment::HookRun {
+            hook_id: "ecs-pause-1".into(),
+            target_type: "PAUSE".into(),
+            target_arn: None,
+            status: "AWAITING_ACTION".into(),
+            expires_at: String::new(),
+            timeout_action: None,
+        });
+    let timed_out = WaitError::TimedOut {
+        timeout: std::time::Duration::from_secs(60),
+        outcomes: vec![deployment(Verdict::Unfinished, Some(paused))],
+    };
+    let detail = explain_wait(&timed_out, &at).detail();
+    assert!(
+        detail.starts_with("Timed out after 1m waiting for the deployment of api.")
+            && detail.contains("`pause_hook_action` to CONTINUE or ROLLBACK")
+            && detail.contains("raise `timeouts`"),
+        "{detail}"
+    );
+
+    let not_on_tag = WaitError::Failed {
+        outcomes: vec![deployment(
+            Verdict::Failed(DeploymentFailure::NoContainerOnTag { images: Vec::new() }),
+            None,
+        )],
+    };
+    assert_eq!(
+        explain_wait(&not_on_tag, &at).attribute,
+        Some(AttributePath::attr("services"))
     );
 }
 

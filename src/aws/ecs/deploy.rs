@@ -6,12 +6,13 @@ use futures::future::join_all;
 use super::Ecs;
 use super::model::RecordedDeployment;
 use super::not_found::missing;
-use super::status::DeploymentStatus;
+use super::status::{DeploymentStatus, DeploymentStrategy};
 use crate::aws::call;
 use crate::aws::error::{EcsError, Service};
 
 impl Ecs {
-    /// Forces a new deployment of one service and returns the new PRIMARY deployment.
+    /// Forces a new deployment of one service and returns the new PRIMARY deployment with the
+    /// service deployment that rolls it out.
     pub async fn force_new_deployment(
         &self,
         cluster: &str,
@@ -45,6 +46,18 @@ impl Ecs {
             service: service.to_owned(),
             service_arn: updated.service_arn().unwrap_or_default().to_owned(),
             deployment_id: primary.to_owned(),
+            // The deployment UpdateService started is the service's current service deployment
+            // in its answer (`Service.currentServiceDeployment`).
+            service_deployment_arn: updated
+                .current_service_deployment()
+                .filter(|arn| !arn.is_empty())
+                .map(str::to_owned),
+            strategy: Some(DeploymentStrategy::or_default(
+                updated
+                    .deployment_configuration()
+                    .and_then(|c| c.strategy())
+                    .map(|s| s.as_str()),
+            )),
         })
     }
 

@@ -1,5 +1,6 @@
 //! Reading ECS: services (DescribeServices), task ARNs (ListTasks), tasks (DescribeTasks) and
-//! task definitions, translated from the SDK's types into [`super::model`].
+//! task definitions, translated from the SDK's types into [`super::model`]. Service
+//! deployments and revisions are read in `service_deployments`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use futures::future::join_all;
 use super::Ecs;
 use super::model::{DeploymentState, ServiceState, TaskContainer, TaskState};
 use super::not_found::missing;
-use super::status::ServiceStatus;
+use super::status::{DeploymentController, DeploymentStrategy, ServiceStatus};
 use crate::aws::call;
 use crate::aws::coalesce::Batcher;
 use crate::aws::error::{EcsError, Service};
@@ -269,7 +270,7 @@ async fn describe_tasks_call(
     Ok(output.tasks().iter().map(task_state).collect())
 }
 
-fn service_state(service: &aws_sdk_ecs::types::Service) -> ServiceState {
+pub(super) fn service_state(service: &aws_sdk_ecs::types::Service) -> ServiceState {
     ServiceState {
         name: service.service_name().unwrap_or_default().to_owned(),
         arn: service.service_arn().unwrap_or_default().to_owned(),
@@ -278,6 +279,20 @@ fn service_state(service: &aws_sdk_ecs::types::Service) -> ServiceState {
         running_count: service.running_count(),
         task_definition: service.task_definition().unwrap_or_default().to_owned(),
         deployments: service.deployments().iter().map(deployment_state).collect(),
+        current_service_deployment: service
+            .current_service_deployment()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_owned),
+        // No controller named means the ECS controller (ECS's default).
+        deployment_controller: service
+            .deployment_controller()
+            .map_or(DeploymentController::Ecs, |c| c.r#type().as_str().into()),
+        strategy: DeploymentStrategy::or_default(
+            service
+                .deployment_configuration()
+                .and_then(|c| c.strategy())
+                .map(|s| s.as_str()),
+        ),
     }
 }
 

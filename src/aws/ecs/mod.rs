@@ -1,18 +1,27 @@
-//! ECS: describing services and tasks, forcing new deployments, and waiting for their
-//! rollouts.
+//! ECS: describing services and tasks, forcing new deployments, and following the service
+//! deployments they start.
 //!
-//! - [`status`]: the states ECS reports, as enums (service, deployment, rollout, task) and the
-//!   RFC 013 status derived from them.
-//! - [`model`]: services, deployments and tasks as the domain sees them.
+//! - [`status`]: the states ECS reports, as enums (service, deployment, rollout, task, service
+//!   deployment, lifecycle stage, strategy, controller, hooks) and the RFC 013 status derived
+//!   from them.
+//! - [`model`]: services, deployments and tasks as the domain sees them;
+//!   [`service_deployment`]: service deployments and revisions.
 //! - `describe`: DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition.
+//! - `service_deployments`: DescribeServiceDeployments, DescribeServiceRevisions,
+//!   StopServiceDeployment, ContinueServiceDeployment.
 //! - `deploy`: UpdateService with forceNewDeployment.
 //! - `not_found`: which modelled errors mean a missing cluster or service.
-//! - `wait`: polling rollouts to completion, failure, timeout or cancellation.
+//! - [`progress`]: the events a wait reports, and where they go ([`ProgressSink`]).
+//! - `wait`: following service deployments to success, failure, timeout or cancellation
+//!   ([`Ecs::wait_for_deployments`]).
 
 mod deploy;
 mod describe;
 pub mod model;
 mod not_found;
+pub mod progress;
+pub mod service_deployment;
+mod service_deployments;
 pub mod status;
 mod wait;
 
@@ -21,8 +30,21 @@ use std::time::Duration;
 
 pub use describe::{DESCRIBE_SERVICES_BATCH, DESCRIBE_TASKS_BATCH};
 pub use model::{DeploymentState, RecordedDeployment, ServiceState, TaskContainer, TaskState};
-pub use status::{DeploymentStatus, RfcStatus, RolloutState, ServiceStatus, TaskStatus};
-pub use wait::{Progress, WaitError, WaitOptions, progress};
+pub use progress::{LogProgress, NoProgress, ProgressEvent, ProgressKind, ProgressSink};
+pub use service_deployment::{RevisionImages, ServiceDeploymentState};
+pub use service_deployments::{
+    ContinueOutcome, DESCRIBE_SERVICE_DEPLOYMENTS_BATCH, DESCRIBE_SERVICE_REVISIONS_BATCH,
+    Described, StopOutcome,
+};
+pub use status::{
+    DeploymentController, DeploymentPhase, DeploymentStatus, DeploymentStrategy, HookAction,
+    HookStatus, LifecycleStage, MonitorStatus, RfcStatus, RolloutState, ServiceDeploymentStatus,
+    ServiceStatus, TaskStatus,
+};
+pub use wait::{
+    DeploymentFailure, DeploymentOutcome, ExpectedImage, Follow, PauseAction, Verdict, WaitError,
+    WaitOptions,
+};
 
 use super::coalesce::Batcher;
 use super::error::EcsError;

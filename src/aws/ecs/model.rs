@@ -1,7 +1,10 @@
 //! Services, deployments and tasks as the domain sees them (translated from the SDK's types in
 //! `describe`).
 
-use super::status::{DeploymentStatus, RfcStatus, RolloutState, ServiceStatus, TaskStatus};
+use super::status::{
+    DeploymentController, DeploymentStatus, DeploymentStrategy, RfcStatus, RolloutState,
+    ServiceStatus, TaskStatus,
+};
 
 /// A service as DescribeServices reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +23,12 @@ pub struct ServiceState {
     pub task_definition: String,
     /// Its deployments, as ECS lists them (PRIMARY, ACTIVE, INACTIVE).
     pub deployments: Vec<DeploymentState>,
+    /// The ARN of its current (newest) service deployment, when ECS reports one.
+    pub current_service_deployment: Option<String>,
+    /// Who deploys it: only the ECS controller deploys on UpdateService.
+    pub deployment_controller: DeploymentController,
+    /// Its deployment strategy (ROLLING when its configuration names none).
+    pub strategy: DeploymentStrategy,
 }
 
 /// One deployment of a service.
@@ -94,14 +103,19 @@ impl ServiceState {
 /// A deployment this provider started (or adopted) and is responsible for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedDeployment {
-    /// The service's cluster (name or ARN, as configured).
+    /// The cluster (as configured: name or ARN).
     pub cluster: String,
     /// The service name.
     pub service: String,
     /// The service ARN.
     pub service_arn: String,
-    /// The PRIMARY deployment id after the update.
+    /// The PRIMARY deployment id after the update (`ecs-svc/…`).
     pub deployment_id: String,
+    /// The ARN of the service deployment that rolls it out (the service's
+    /// `currentServiceDeployment` after the update); `None` when ECS reported none.
+    pub service_deployment_arn: Option<String>,
+    /// The service's deployment strategy, when ECS reported it.
+    pub strategy: Option<DeploymentStrategy>,
 }
 
 /// A task's container as DescribeTasks reports it.
@@ -168,6 +182,9 @@ pub(crate) mod fixtures {
             running_count: running,
             task_definition: "td:1".into(),
             deployments,
+            current_service_deployment: None,
+            deployment_controller: DeploymentController::Ecs,
+            strategy: DeploymentStrategy::Rolling,
         }
     }
 }

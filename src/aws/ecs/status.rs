@@ -1,10 +1,12 @@
 //! The states ECS reports, as enums: service status, deployment status, rollout state, task
-//! status, and the RFC 013 status this provider derives from them.
+//! status, service deployment status and lifecycle stage, strategy, deployment controller,
+//! lifecycle hooks, monitors; and the RFC 013 status this provider derives from them.
 //!
 //! ECS sends these as strings and may add values; `ecs_enum!` declares each enum once with
 //! its spellings, and keeps an unknown spelling as `Other` rather than failing or guessing, so
-//! state and reports show exactly what ECS said. New ECS enums (service-deployment statuses,
-//! lifecycle stages) are one more `ecs_enum!` here.
+//! state and reports show exactly what ECS said. The values are those of the ECS API model
+//! (`ecs/2014-11-13`): service deployment statuses, lifecycle stages, strategies, deployment
+//! controllers, hook statuses and actions, monitor statuses.
 
 use std::fmt;
 
@@ -119,6 +121,190 @@ ecs_enum! {
         Stopped = "STOPPED",
         /// Gone.
         Deleted = "DELETED",
+    }
+}
+
+ecs_enum! {
+    /// A service deployment's `status` (DescribeServiceDeployments).
+    ServiceDeploymentStatus {
+        /// Created; not started yet.
+        Pending = "PENDING",
+        /// Rolling out.
+        InProgress = "IN_PROGRESS",
+        /// Done: the target revision alone runs the desired tasks.
+        Successful = "SUCCESSFUL",
+        /// StopServiceDeployment (ABORT) was called; it stops at the next step.
+        StopRequested = "STOP_REQUESTED",
+        /// Stopped without a rollback (stopped, failed with rollback off, or replaced).
+        Stopped = "STOPPED",
+        /// A rollback was asked for (circuit breaker, alarm, hook, or a stop call).
+        RollbackRequested = "ROLLBACK_REQUESTED",
+        /// Rolling back to the source revision.
+        RollbackInProgress = "ROLLBACK_IN_PROGRESS",
+        /// Rolled back: the source revision runs again.
+        RollbackSuccessful = "ROLLBACK_SUCCESSFUL",
+        /// The rollback failed too.
+        RollbackFailed = "ROLLBACK_FAILED",
+    }
+}
+
+/// Where a service deployment stands, for a client waiting for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeploymentPhase {
+    /// Not decided yet.
+    Running,
+    /// It succeeded.
+    Succeeded,
+    /// It failed and ECS is still stopping or rolling it back.
+    Failing,
+    /// It failed, and ECS has finished with it.
+    Failed,
+}
+
+impl ServiceDeploymentStatus {
+    /// The phase this status puts a deployment in. A value this provider does not know is
+    /// judged by its spelling (`ROLLBACK_…`, `…FAILED`, `STOP…`: failing) and by `finished`
+    /// (ECS set `finishedAt` or `stoppedAt`): whatever has finished without being SUCCESSFUL
+    /// failed; anything else is still running.
+    pub fn phase(&self, finished: bool) -> DeploymentPhase {
+        use ServiceDeploymentStatus::*;
+        match self {
+            Pending | InProgress => DeploymentPhase::Running,
+            Successful => DeploymentPhase::Succeeded,
+            StopRequested | RollbackRequested | RollbackInProgress => DeploymentPhase::Failing,
+            Stopped | RollbackSuccessful | RollbackFailed => DeploymentPhase::Failed,
+            Other(text) => {
+                let failing = text.starts_with("ROLLBACK")
+                    || text.starts_with("STOP")
+                    || text.ends_with("FAILED");
+                match (failing, finished) {
+                    (_, true) => DeploymentPhase::Failed,
+                    (true, false) => DeploymentPhase::Failing,
+                    (false, false) => DeploymentPhase::Running,
+                }
+            }
+        }
+    }
+
+    /// True when ECS is rolling the deployment back or has rolled it back: the service returns
+    /// (or has returned) to the revision it ran before, with the digests that revision resolved.
+    pub fn rolls_back(&self) -> bool {
+        use ServiceDeploymentStatus::*;
+        matches!(
+            self,
+            RollbackRequested | RollbackInProgress | RollbackSuccessful
+        )
+    }
+}
+
+ecs_enum! {
+    /// A service deployment's `lifecycleStage`.
+    LifecycleStage {
+        /// Reconciling several active revisions before the deployment starts.
+        ReconcileService = "RECONCILE_SERVICE",
+        /// Before the new revision's tasks start.
+        PreScaleUp = "PRE_SCALE_UP",
+        /// The new revision's tasks start.
+        ScaleUp = "SCALE_UP",
+        /// The new revision's tasks run; no traffic yet.
+        PostScaleUp = "POST_SCALE_UP",
+        /// Test traffic moves to the new revision.
+        TestTrafficShift = "TEST_TRAFFIC_SHIFT",
+        /// Test traffic has moved.
+        PostTestTrafficShift = "POST_TEST_TRAFFIC_SHIFT",
+        /// Production traffic moves to the new revision.
+        ProductionTrafficShift = "PRODUCTION_TRAFFIC_SHIFT",
+        /// Production traffic has moved.
+        PostProductionTrafficShift = "POST_PRODUCTION_TRAFFIC_SHIFT",
+        /// Both revisions run while the new one proves itself.
+        BakeTime = "BAKE_TIME",
+        /// The old revision's tasks stop.
+        CleanUp = "CLEAN_UP",
+    }
+}
+
+ecs_enum! {
+    /// `deploymentConfiguration.strategy`.
+    DeploymentStrategy {
+        /// Replaces tasks within the minimum and maximum percent (the default).
+        Rolling = "ROLLING",
+        /// Starts the new revision beside the old one and moves all traffic at once.
+        BlueGreen = "BLUE_GREEN",
+        /// Moves traffic in equal steps.
+        Linear = "LINEAR",
+        /// Moves a small share first, then the rest.
+        Canary = "CANARY",
+    }
+}
+
+impl DeploymentStrategy {
+    /// The strategy of a `deploymentConfiguration` that names none: ROLLING, ECS's default.
+    pub fn or_default(strategy: Option<&str>) -> DeploymentStrategy {
+        strategy
+            .filter(|s| !s.is_empty())
+            .map_or(DeploymentStrategy::Rolling, DeploymentStrategy::parse)
+    }
+}
+
+ecs_enum! {
+    /// `deploymentController.type`: who deploys the service.
+    DeploymentController {
+        /// ECS itself: UpdateService deploys (the default).
+        Ecs = "ECS",
+        /// AWS CodeDeploy: UpdateService refuses to deploy.
+        CodeDeploy = "CODE_DEPLOY",
+        /// A third-party controller through task sets: UpdateService refuses to deploy.
+        External = "EXTERNAL",
+    }
+}
+
+ecs_enum! {
+    /// A lifecycle hook run's `status` (`lifecycleHookDetails`).
+    HookStatus {
+        /// A PAUSE hook waiting for ContinueServiceDeployment.
+        AwaitingAction = "AWAITING_ACTION",
+        /// Running (a Lambda hook).
+        InProgress = "IN_PROGRESS",
+        /// Done; the deployment goes on.
+        Succeeded = "SUCCEEDED",
+        /// Failed; the deployment rolls back.
+        Failed = "FAILED",
+        /// Expired; ECS took its timeout action.
+        TimedOut = "TIMED_OUT",
+    }
+}
+
+ecs_enum! {
+    /// A lifecycle hook's `targetType`.
+    HookTargetType {
+        /// Invokes a Lambda function.
+        AwsLambda = "AWS_LAMBDA",
+        /// Waits for ContinueServiceDeployment.
+        Pause = "PAUSE",
+    }
+}
+
+ecs_enum! {
+    /// What ContinueServiceDeployment (or a hook's timeout) does with a paused deployment.
+    HookAction {
+        /// Go on to the next stage.
+        Continue = "CONTINUE",
+        /// Roll back to the previous revision.
+        Rollback = "ROLLBACK",
+    }
+}
+
+ecs_enum! {
+    /// The state of a service deployment's circuit breaker or alarm monitoring.
+    MonitorStatus {
+        /// It failed the deployment.
+        Triggered = "TRIGGERED",
+        /// Watching.
+        Monitoring = "MONITORING",
+        /// Watched the whole deployment without firing.
+        MonitoringComplete = "MONITORING_COMPLETE",
+        /// Not configured.
+        Disabled = "DISABLED",
     }
 }
 

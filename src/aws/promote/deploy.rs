@@ -1,13 +1,15 @@
 //! The services of a promotion: which ones (a service two members list is one service), which
-//! already run their members' targets (adopted rather than redeployed), starting the others'
-//! deployments, and which digests a service's tasks run.
+//! are already rolling out their members' targets (adopted rather than redeployed), starting
+//! the others' deployments, and which digests a service's tasks run.
 
 use aws_sdk_ecs::types::DesiredStatus;
-use futures::future::join_all;
 
-use super::super::ecs::{Ecs, RecordedDeployment, TaskState};
+use super::super::ecs::{
+    DeploymentPhase, Ecs, ExpectedImage, RecordedDeployment, ServiceDeploymentState,
+};
 use super::super::error::EcsError;
-use super::Promotion;
+use super::outcome::DeploymentReport;
+use super::{Member, Promotion};
 
 /// One ECS service of a promotion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,91 +52,94 @@ pub(super) fn services(promotion: &Promotion) -> Vec<Service> {
     out
 }
 
-/// For each service, the deployment to adopt instead of starting one: its PRIMARY deployment,
-/// when at least one task that deployment started runs the target of every member that lists
-/// the service (the deployment resolved the tags after they moved). Services with `redeploy`
-/// set are not looked at (`None`). Calls: DescribeServices per cluster (10 a call), ListTasks
-/// per service, DescribeTasks per cluster (100 a call).
+/// For each service, the deployment to adopt instead of starting one: its current service
+/// deployment, when it is PENDING, IN_PROGRESS or SUCCESSFUL and its target revision resolved
+/// the target of every member that lists the service for the containers on that member's tag
+/// (the deployment started after the tags moved). Services with `redeploy` set are not looked
+/// at (`None`). Calls: DescribeServices per cluster (10 a call), then DescribeServiceDeployments
+/// and DescribeServiceRevisions for every cluster at once (20 a call each).
 pub(super) async fn adoptable(
     ecs: &Ecs,
     promotion: &Promotion,
     services: &[Service],
     redeploy: &[bool],
-) -> Result<Vec<Option<RecordedDeployment>>, EcsError> {
-    let inspected: Vec<&Service> = services
-        .iter()
-        .zip(redeploy)
-        .filter(|(_, redeploy)| !**redeploy)
-        .map(|(s, _)| s)
-        .collect();
+) -> Result<Vec<Option<DeploymentReport>>, EcsError> {
+    let inspected: Vec<usize> = (0..services.len()).filter(|i| !redeploy[*i]).collect();
     let mut adopted = vec![None; services.len()];
     if inspected.is_empty() {
         return Ok(adopted);
     }
-    let keys: Vec<(String, String)> = inspected.iter().map(|s| s.key()).collect();
+    let keys: Vec<(String, String)> = inspected.iter().map(|i| services[*i].key()).collect();
     let states = ecs.services_across(&keys).await?;
-    let arns = join_all(
-        keys.iter()
-            .map(|(cluster, name)| ecs.task_arns(cluster, name, DesiredStatus::Running)),
-    )
-    .await
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    let tasks = tasks_by_cluster(ecs, &keys, &arns).await?;
-    for (service, state) in inspected.iter().zip(&states) {
-        let Some(primary) = state.primary() else {
+    let arns: Vec<String> = states
+        .iter()
+        .filter_map(|s| s.current_service_deployment.clone())
+        .collect();
+    if arns.is_empty() {
+        return Ok(adopted);
+    }
+    let described = ecs.service_deployments(&arns).await?;
+    let live: Vec<&ServiceDeploymentState> = described
+        .found
+        .iter()
+        .filter(|sd| {
+            matches!(
+                sd.phase(),
+                DeploymentPhase::Running | DeploymentPhase::Succeeded
+            )
+        })
+        .collect();
+    let revisions: Vec<String> = live
+        .iter()
+        .filter_map(|sd| sd.target.as_ref().map(|t| t.arn.clone()))
+        .collect();
+    if revisions.is_empty() {
+        return Ok(adopted);
+    }
+    let revisions = ecs.service_revisions(&revisions).await?;
+    for (&i, state) in inspected.iter().zip(&states) {
+        let service = &services[i];
+        let Some(sd) = live
+            .iter()
+            .find(|sd| state.current_service_deployment.as_deref() == Some(sd.arn.as_str()))
+        else {
             continue;
         };
-        let started: Vec<&TaskState> = tasks
-            .iter()
-            .filter(|(cluster, t)| *cluster == service.cluster && t.started_by == primary.id)
-            .map(|(_, t)| t)
-            .collect();
-        let on_target = service.members.iter().all(|&m| {
-            let target = promotion.members[m].target.as_str();
-            started.iter().any(|t| {
-                t.containers
-                    .iter()
-                    .any(|c| c.image_digest.as_deref() == Some(target))
-            })
+        let Some(revision) = sd
+            .target
+            .as_ref()
+            .and_then(|t| revisions.found.iter().find(|r| r.arn == t.arn))
+        else {
+            continue;
+        };
+        let on_targets = service.members.iter().all(|&m| {
+            expected_image(&promotion.members[m])
+                .check(revision)
+                .is_ok()
         });
-        if on_target && let Some(i) = services.iter().position(|s| s == *service) {
-            adopted[i] = Some(RecordedDeployment {
-                cluster: service.cluster.clone(),
-                service: service.name.clone(),
-                service_arn: state.arn.clone(),
-                deployment_id: primary.id.clone(),
-            });
+        if !on_targets {
+            continue;
         }
+        let deployment = RecordedDeployment {
+            cluster: service.cluster.clone(),
+            service: service.name.clone(),
+            service_arn: state.arn.clone(),
+            deployment_id: state.primary().map(|d| d.id.clone()).unwrap_or_default(),
+            service_deployment_arn: Some(sd.arn.clone()),
+            strategy: Some(state.strategy.clone()),
+        };
+        adopted[i] = Some(DeploymentReport::adopted(deployment, (*sd).clone()));
     }
     Ok(adopted)
 }
 
-/// The tasks of `arns` (one list per `keys` entry), described one cluster at a time, each
-/// with its cluster.
-async fn tasks_by_cluster(
-    ecs: &Ecs,
-    keys: &[(String, String)],
-    arns: &[Vec<String>],
-) -> Result<Vec<(String, TaskState)>, EcsError> {
-    let mut clusters: Vec<(String, Vec<String>)> = Vec::new();
-    for ((cluster, _), arns) in keys.iter().zip(arns) {
-        match clusters.iter_mut().find(|(c, _)| c == cluster) {
-            Some((_, all)) => all.extend(arns.iter().cloned()),
-            None => clusters.push((cluster.clone(), arns.clone())),
-        }
+/// What a member's deployments must deliver: its target digest for the containers on its tag.
+pub(super) fn expected_image(member: &Member) -> ExpectedImage {
+    ExpectedImage {
+        repository: member.repository.clone(),
+        tag: member.tag.clone(),
+        digest: member.target.clone(),
     }
-    let described = join_all(
-        clusters
-            .iter()
-            .map(|(cluster, arns)| ecs.tasks(cluster, arns)),
-    )
-    .await;
-    let mut out = Vec::new();
-    for ((cluster, _), tasks) in clusters.iter().zip(described) {
-        out.extend(tasks?.into_iter().map(|t| (cluster.clone(), t)));
-    }
-    Ok(out)
 }
 
 /// Forces a new deployment of each service, concurrently; one result per service, in order.

@@ -9,18 +9,23 @@
 //!    and nothing is redeployed: nothing changed.
 //! 2. **Services**: every service of every member (a service two members list is one), in
 //!    every cluster. A member whose tag just moved (or that is forced) redeploys all its
-//!    services; otherwise a service whose PRIMARY deployment already runs its members'
-//!    targets is adopted rather than redeployed, so an interrupted promotion converges.
+//!    services; otherwise a service whose current service deployment is rolling out (or has
+//!    rolled out) its members' targets is adopted rather than redeployed, so an interrupted
+//!    promotion converges.
 //! 3. **Deployments** start concurrently. A deployment that cannot be started after the
 //!    call's retries is not a failed rollout: nothing is rolled back, the error says what
 //!    each such service runs, and the next promotion starts only what is missing. When not a
 //!    single deployment started, the tags moved in step 1 go back: nothing changed.
-//! 4. **Wait** (when asked) for every started or adopted deployment, across clusters; the
+//! 4. **Wait** (when asked) for every started or adopted service deployment, across clusters,
+//!    whatever the strategy ([`Ecs::wait_for_deployments`]: PAUSE hooks answered as asked,
+//!    each success checked against the digest of every member that lists the service); the
 //!    first failure ends the wait for all of them.
-//! 5. **Roll back** when a rollout failed or timed out (and `rollback_on_failure`): every
-//!    member's tag goes back to its previous digest and every service that got the new image
-//!    (started or adopted) gets a new deployment, which resolves the previous digests; the
-//!    in-flight deployments of the other members are superseded by it. The rollback does not
+//! 5. **Roll back** when a rollout failed or timed out (and `rollback_on_failure`): the
+//!    service deployments still in flight, of every member, are stopped first
+//!    (StopServiceDeployment, ROLLBACK), so ECS does not go on rolling out images the tags no
+//!    longer name; every member's tag goes back to its previous digest; every service that got
+//!    a new image (started or adopted) and that ECS is not returning to its previous revision
+//!    itself gets a new deployment, which resolves the previous digests. The rollback does not
 //!    wait. A service whose rollback deployment cannot be started is named in the error with
 //!    the digests its tasks run.
 //!
@@ -43,7 +48,10 @@ use std::collections::BTreeSet;
 pub use outcome::{DeploymentReport, Failure, MemberOutcome, Outcome, PromotionError};
 
 use super::ecr::{Ecr, RetagOutcome};
-use super::ecs::{Ecs, Progress, RecordedDeployment, ServiceState, WaitError, WaitOptions};
+use super::ecs::{
+    DeploymentOutcome, Ecs, Follow, ProgressSink, RecordedDeployment, Verdict, WaitError,
+    WaitOptions,
+};
 use super::image::{Digest, RepositoryRef};
 use deploy::Service;
 
@@ -98,8 +106,14 @@ impl Promotion {
     }
 }
 
-/// Runs a promotion. See the module documentation for the steps and what is guaranteed.
-pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outcome, Box<Failure>> {
+/// Runs a promotion. See the module documentation for the steps and what is guaranteed. The
+/// wait, if any, reports its progress to `progress`.
+pub async fn promote(
+    ecr: &Ecr,
+    ecs: &Ecs,
+    promotion: &Promotion,
+    progress: &dyn ProgressSink,
+) -> Result<Outcome, Box<Failure>> {
     let mut run = Run::new(promotion);
 
     // 1. Tags.
@@ -156,7 +170,7 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         return Err(run.fail(error, undone));
     }
 
-    // 2. Services: redeploy, or adopt what already runs the targets.
+    // 2. Services: redeploy, or adopt what is already rolling out the targets.
     let redeploy: Vec<bool> = run
         .services
         .iter()
@@ -173,13 +187,18 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
             return Err(run.fail(PromotionError::Inspect(err), undone));
         }
     };
-    for (i, deployment) in adopted.into_iter().enumerate() {
-        if let Some(deployment) = deployment {
-            let id = deployment.deployment_id.clone();
+    for (i, report) in adopted.into_iter().enumerate() {
+        if let Some(report) = report {
+            let arn = report
+                .deployment
+                .service_deployment_arn
+                .clone()
+                .unwrap_or_default();
+            let status = report.status().map(|s| s.to_string()).unwrap_or_default();
             run.note_service(i, |service, targets| {
-                format!("Service {service}: deployment {id} already runs {targets}; adopted.")
+                format!("Service {service}: service deployment {arn} ({status}) already rolls out {targets}; adopted.")
             });
-            run.record(i, DeploymentReport::adopted(deployment.clone()), false);
+            run.record(i, report);
         }
     }
 
@@ -194,11 +213,11 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
     for (i, result) in to_start.iter().copied().zip(results) {
         match result {
             Ok(deployment) => {
-                let id = deployment.deployment_id.clone();
+                let id = deployment_name(&deployment);
                 run.note_service(i, |service, _| {
                     format!("Service {service}: deployment {id} started.")
                 });
-                run.record(i, DeploymentReport::started(deployment), true);
+                run.record(i, DeploymentReport::started(deployment));
             }
             Err(err) => {
                 run.note_service(i, |service, _| {
@@ -219,7 +238,7 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         failures: failures.into_iter().map(|(s, _, e)| (s, e)).collect(),
     });
     if let Some(error) = &deploy_error
-        && !run.recorded.iter().flatten().any(|(_, started)| *started)
+        && !run.recorded.iter().flatten().any(|r| r.started)
     {
         // Not one deployment started: undo the tag moves, and nothing has changed.
         let undone = rollback::undo_moves(ecr, &mut run).await;
@@ -235,79 +254,59 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
         .await;
     }
 
-    // 4. Wait.
+    // 4. Wait. Not waiting: the deployments this promotion started are as UpdateService left
+    // them, and the adopted ones as the adoption described them.
     let Some(wait) = &promotion.wait else {
-        // Not waiting: report the adopted deployments' state as last seen. The deployments this
-        // promotion started need no describe: UpdateService has just reported them PRIMARY
-        // and IN_PROGRESS.
-        let adopted: Vec<usize> = (0..run.services.len())
-            .filter(|i| matches!(run.recorded[*i], Some((_, false))))
-            .collect();
-        if !adopted.is_empty() {
-            let recorded = run.recorded_deployments(&adopted);
-            let keys: Vec<(String, String)> =
-                adopted.iter().map(|i| run.services[*i].key()).collect();
-            if let Ok(states) = ecs.services_across(&keys).await {
-                run.record_states(&recorded, &states);
-            }
-        }
         return match deploy_error {
             Some(error) => Err(run.fail(error, None)),
             None => Ok(run.finish()),
         };
     };
-    let watched: Vec<usize> = (0..run.services.len())
-        .filter(|i| run.recorded[*i].is_some())
-        .collect();
-    let recorded = run.recorded_deployments(&watched);
-    match ecs.wait_for_rollouts(&recorded, wait).await {
-        Ok(states) => {
-            run.record_states(&recorded, &states);
-            for d in &recorded {
-                run.note_deployment(d, |service, id| {
-                    format!("Service {service}: deployment {id} completed.")
-                });
+    let follow = run.follow();
+    match ecs.wait_for_deployments(&follow, wait, progress).await {
+        Ok(outcomes) => {
+            run.record_outcomes(&outcomes);
+            for o in &outcomes {
+                run.note_outcome(o);
             }
             match deploy_error {
                 Some(error) => Err(run.fail(error, None)),
                 None => Ok(run.finish()),
             }
         }
-        Err(WaitError::Cancelled { pending }) => {
-            // Stopping is not failing: the rollouts go on, and the next apply adopts them.
-            for d in &recorded {
-                run.note_deployment(d, |service, id| {
-                    format!("Service {service}: deployment {id} continues in ECS.")
-                });
+        Err(source @ WaitError::Cancelled { .. }) => {
+            // Stopping is not failing: the deployments go on, and the next apply adopts them.
+            run.record_outcomes(source.outcomes());
+            for o in source.outcomes() {
+                run.note_outcome(o);
             }
+            let pending = unfinished(source.outcomes());
             let error = PromotionError::Rollout {
                 summary: format!(
                     "Stopped before the rollout of {} finished; it continues in ECS.",
                     pending.join(", ")
                 ),
-                source: WaitError::Cancelled { pending },
+                source,
             };
             Err(run.fail(error, None))
         }
-        Err(WaitError::Ecs(err)) => {
+        Err(source @ WaitError::Ecs { .. }) => {
             // Not knowing is not failing: nothing is rolled back, the next apply adopts them.
+            run.record_outcomes(source.outcomes());
             let error = PromotionError::Rollout {
                 summary: format!(
-                    "Following the rollouts failed, so nothing was rolled back; they continue in ECS: {err}."
+                    "Following the rollouts failed, so nothing was rolled back; they continue in ECS: {source}."
                 ),
-                source: WaitError::Ecs(err),
+                source,
             };
             Err(run.fail(error, None))
         }
         Err(source) => {
-            let states = match &source {
-                WaitError::RolloutFailed { services, .. }
-                | WaitError::TimedOut { services, .. } => services.clone(),
-                _ => Vec::new(),
-            };
-            run.record_states(&recorded, &states);
-            run.note_wait(&recorded, &states, &source);
-            let summary = describe_wait_error(&source, |d| run.label(d));
+            run.record_outcomes(source.outcomes());
+            for o in source.outcomes() {
+                run.note_outcome(o);
+            }
+            let summary = describe_wait_error(&source, |o| run.label(&o.follow.deployment));
             let error = PromotionError::Rollout { summary, source };
             if !promotion.rollback_on_failure {
                 return Err(run.fail(error, None));
@@ -319,28 +318,60 @@ pub async fn promote(ecr: &Ecr, ecs: &Ecs, promotion: &Promotion) -> Result<Outc
     }
 }
 
-/// One sentence per failed rollout.
-fn describe_wait_error(error: &WaitError, label: impl Fn(&RecordedDeployment) -> String) -> String {
-    match error {
-        WaitError::RolloutFailed { failures, .. } => failures
-            .iter()
-            .map(|(d, progress)| {
-                let subject = format!("Deployment {} of service {}{}", d.deployment_id, d.service, label(d));
-                match progress {
-                    Progress::Failed { reason } => format!(
-                        "{subject} FAILED: {}.",
-                        if reason.is_empty() { "no reason given" } else { reason }
-                    ),
-                    Progress::Replaced { by } => format!(
-                        "{subject} is no longer the PRIMARY deployment{} (an ECS circuit-breaker rollback, or another deployment).",
-                        by.as_ref().map(|b| format!("; {b} is")).unwrap_or_default()
-                    ),
-                    other => format!("{subject}: {other:?}."),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => format!("{other}."),
+/// How a deployment is named in sentences: its service deployment ARN, or its id when ECS
+/// reported none.
+fn deployment_name(deployment: &RecordedDeployment) -> String {
+    deployment
+        .service_deployment_arn
+        .clone()
+        .unwrap_or_else(|| deployment.deployment_id.clone())
+}
+
+/// The services whose deployment the wait left unfinished, each once.
+fn unfinished(outcomes: &[DeploymentOutcome]) -> Vec<String> {
+    let mut services: Vec<String> = Vec::new();
+    for o in outcomes.iter().filter(|o| o.verdict == Verdict::Unfinished) {
+        if !services.contains(&o.follow.deployment.service) {
+            services.push(o.follow.deployment.service.clone());
+        }
+    }
+    services
+}
+
+/// One sentence per deployment that did not succeed (each service once), with `label(o)`
+/// naming the images of a set.
+fn describe_wait_error(error: &WaitError, label: impl Fn(&DeploymentOutcome) -> String) -> String {
+    let mut told: Vec<&RecordedDeployment> = Vec::new();
+    let mut sentences = Vec::new();
+    for o in error.outcomes() {
+        let tell = match (&o.verdict, error) {
+            (Verdict::Succeeded, _) => false,
+            // With fail-fast, the others were merely interrupted: the failures explain.
+            (Verdict::Unfinished, WaitError::Failed { .. }) => false,
+            _ => !told.contains(&&o.follow.deployment),
+        };
+        if tell {
+            told.push(&o.follow.deployment);
+            let text = o.to_string();
+            let sentence = match label(o) {
+                label if label.is_empty() => capitalised(&text),
+                label => format!("{label}{text}"),
+            };
+            sentences.push(format!("{sentence}."));
+        }
+    }
+    let head = match error {
+        WaitError::Failed { .. } => String::new(),
+        other => format!("{}. ", capitalised(&other.to_string())),
+    };
+    format!("{head}{}", sentences.join(" "))
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -351,8 +382,8 @@ struct Run<'p> {
     members: Vec<MemberOutcome>,
     /// Every service once.
     services: Vec<Service>,
-    /// Per service: the deployment recorded, and whether this promotion started it.
-    recorded: Vec<Option<(RecordedDeployment, bool)>>,
+    /// Per service: the deployment recorded (started, adopted, or the rollback's).
+    recorded: Vec<Option<DeploymentReport>>,
     /// Sentences on what still needs attention (see [`Failure::standing`]).
     standing: Vec<String>,
 }
@@ -394,11 +425,16 @@ impl<'p> Run<'p> {
         }
     }
 
-    /// [`Run::note_service`] for the service of a recorded deployment; `sentence` gets the
-    /// service's name and the deployment id.
-    fn note_deployment(&mut self, d: &RecordedDeployment, sentence: impl Fn(&str, &str) -> String) {
-        if let Some(i) = self.service_index(d) {
-            self.note_service(i, |service, _| sentence(service, &d.deployment_id));
+    /// Tells what the wait saw of a deployment, in the story of the member it was followed for.
+    fn note_outcome(&mut self, outcome: &DeploymentOutcome) {
+        let sentence = format!("{}.", capitalised(&outcome.to_string()));
+        let members: Vec<usize> = (0..self.promotion.members.len())
+            .filter(|&m| {
+                deploy::expected_image(&self.promotion.members[m]) == outcome.follow.expected
+            })
+            .collect();
+        for m in members {
+            self.note(m, sentence.clone());
         }
     }
 
@@ -410,94 +446,54 @@ impl<'p> Run<'p> {
 
     /// Records the deployment of service `service` for each member that lists it (replacing
     /// the one recorded before, e.g. by the rollback).
-    fn record(&mut self, service: usize, report: DeploymentReport, started: bool) {
-        self.recorded[service] = Some((report.deployment.clone(), started));
+    fn record(&mut self, service: usize, report: DeploymentReport) {
         for &m in &self.services[service].members {
             let deployments = &mut self.members[m].deployments;
             deployments.retain(|d| d.deployment.service != report.deployment.service);
             deployments.push(report.clone());
         }
+        self.recorded[service] = Some(report);
     }
 
-    /// The deployments recorded for `services` (indexes), in that order.
-    fn recorded_deployments(&self, services: &[usize]) -> Vec<RecordedDeployment> {
-        services
-            .iter()
-            .filter_map(|i| self.recorded[*i].as_ref().map(|(d, _)| d.clone()))
-            .collect()
-    }
-
-    /// Copies each recorded deployment's status and rollout state from `states` (in the order
-    /// of `recorded`); a deployment no longer listed is INACTIVE (ECS has retired it).
-    fn record_states(&mut self, recorded: &[RecordedDeployment], states: &[ServiceState]) {
-        for (d, state) in recorded.iter().zip(states) {
-            let seen = state.deployment(&d.deployment_id);
-            for member in &mut self.members {
-                for report in &mut member.deployments {
-                    if report.deployment == *d {
-                        report.status =
-                            Some(seen.map_or(super::ecs::DeploymentStatus::Inactive, |s| {
-                                s.status.clone()
-                            }));
-                        report.rollout_state = seen.and_then(|s| s.rollout_state.clone());
-                    }
-                }
+    /// What the wait follows: each recorded deployment once per member that lists its service,
+    /// with that member's image (a service that runs two members' images must deliver both).
+    fn follow(&self) -> Vec<Follow> {
+        let mut follow = Vec::new();
+        for (service, report) in self.services.iter().zip(&self.recorded) {
+            let Some(report) = report else { continue };
+            for &m in &service.members {
+                follow.push(Follow {
+                    deployment: report.deployment.clone(),
+                    expected: deploy::expected_image(&self.promotion.members[m]),
+                });
             }
         }
+        follow
     }
 
-    /// Tells each member's story of a wait that ended in a failure or a timeout.
-    fn note_wait(
-        &mut self,
-        recorded: &[RecordedDeployment],
-        states: &[ServiceState],
-        error: &WaitError,
-    ) {
-        for (i, d) in recorded.iter().enumerate() {
-            let failed = match error {
-                WaitError::RolloutFailed { failures, .. } => failures
-                    .iter()
-                    .find(|(f, _)| f == d)
-                    .map(|(_, p)| p.clone()),
-                _ => None,
+    /// Copies what the wait last saw of each deployment into the outcome: a service's
+    /// deployment succeeded when it did for every member that lists the service.
+    fn record_outcomes(&mut self, outcomes: &[DeploymentOutcome]) {
+        for i in 0..self.services.len() {
+            let Some(mut report) = self.recorded[i].clone() else {
+                continue;
             };
-            let progress = failed.or_else(|| {
-                states
-                    .get(i)
-                    .map(|s| super::ecs::progress(s, &d.deployment_id))
-            });
-            let sentence = match (progress, error) {
-                (Some(Progress::Failed { reason }), _) => format!(
-                    "deployment {} FAILED: {}.",
-                    d.deployment_id,
-                    if reason.is_empty() {
-                        "no reason given"
-                    } else {
-                        &reason
-                    }
-                ),
-                (Some(Progress::Replaced { by }), _) => format!(
-                    "deployment {} is no longer the PRIMARY deployment{}.",
-                    d.deployment_id,
-                    by.map(|b| format!(" ({b} is)")).unwrap_or_default()
-                ),
-                (Some(Progress::Completed), _) => {
-                    format!("deployment {} completed.", d.deployment_id)
-                }
-                (_, WaitError::TimedOut { timeout, .. }) => format!(
-                    "deployment {} was still rolling out when the wait timed out after {timeout:?}.",
-                    d.deployment_id
-                ),
-                _ => format!(
-                    "deployment {} was still rolling out when another rollout failed.",
-                    d.deployment_id
-                ),
-            };
-            self.note_deployment(d, |service, _| format!("Service {service}: {sentence}"));
+            let seen: Vec<&DeploymentOutcome> = outcomes
+                .iter()
+                .filter(|o| o.follow.deployment == report.deployment)
+                .collect();
+            if seen.is_empty() {
+                continue;
+            }
+            if let Some(last) = seen.iter().find_map(|o| o.last_seen.clone()) {
+                report.last_seen = Some(last);
+            }
+            report.succeeded = seen.iter().all(|o| o.verdict == Verdict::Succeeded);
+            self.record(i, report);
         }
     }
 
-    /// ` (image NAME)` for a deployment in a set, naming the members of its service; empty for
+    /// `Image NAME: ` for a deployment in a set, naming the members of its service; empty for
     /// a set of one.
     fn label(&self, d: &RecordedDeployment) -> String {
         if !self.promotion.is_set() {
@@ -514,7 +510,7 @@ impl<'p> Run<'p> {
             })
             .unwrap_or_default();
         let names: Vec<&str> = names.into_iter().collect();
-        format!(" (image {})", names.join(", "))
+        format!("Image {}: ", names.join(", "))
     }
 
     /// The outcome, each member's deployments in the order of its services.

@@ -1,48 +1,134 @@
 //! What a promotion reports: where every member stands (the truth state records), and when it
 //! fails, what went wrong, what was rolled back, and member by member what happened.
 
-use super::super::ecs::{DeploymentStatus, RecordedDeployment, RolloutState, WaitError};
+use super::super::ecs::{
+    DeploymentPhase, DeploymentStrategy, LifecycleStage, RecordedDeployment, RfcStatus,
+    RolloutState, ServiceDeploymentState, ServiceDeploymentStatus, WaitError,
+};
 use super::super::error::{EcrError, EcsError};
 use super::super::image::Digest;
 
 /// A service's deployment and how far it got.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentReport {
     /// The recorded deployment.
     pub deployment: RecordedDeployment,
     /// Whether this provider started it (false: adopted an in-flight or finished one).
     pub started: bool,
-    /// The deployment's status when last seen (`None`: not seen since it was adopted).
-    pub status: Option<DeploymentStatus>,
-    /// Its rollout state when last seen (`None`: not seen, or ECS reported none).
-    pub rollout_state: Option<RolloutState>,
+    /// Its service deployment when last described (`None`: not described since it started).
+    pub last_seen: Option<ServiceDeploymentState>,
+    /// Whether the wait saw it succeed (SUCCESSFUL, with the promoted digest of every member
+    /// that lists the service).
+    pub succeeded: bool,
+    /// Whether this provider stopped it (StopServiceDeployment, ROLLBACK).
+    pub stopped: bool,
 }
 
 impl DeploymentReport {
-    /// A deployment this promotion has just started: UpdateService reports it PRIMARY and
-    /// IN_PROGRESS, so no describe is needed to say so.
+    /// A deployment this promotion has just started: as UpdateService leaves it (PENDING).
     pub(super) fn started(deployment: RecordedDeployment) -> DeploymentReport {
         DeploymentReport {
             deployment,
             started: true,
-            status: Some(DeploymentStatus::Primary),
-            rollout_state: Some(RolloutState::InProgress),
+            last_seen: None,
+            succeeded: false,
+            stopped: false,
         }
     }
 
-    /// A deployment already running the target, adopted (not seen in detail yet).
-    pub(super) fn adopted(deployment: RecordedDeployment) -> DeploymentReport {
+    /// A deployment already rolling out (or done rolling out) the target, adopted, as the
+    /// adoption described it.
+    pub(super) fn adopted(
+        deployment: RecordedDeployment,
+        seen: ServiceDeploymentState,
+    ) -> DeploymentReport {
         DeploymentReport {
             deployment,
             started: false,
-            status: None,
-            rollout_state: None,
+            last_seen: Some(seen),
+            succeeded: false,
+            stopped: false,
         }
+    }
+
+    /// The service deployment's status as last seen; PENDING for one this promotion started
+    /// and never described (as UpdateService leaves it).
+    pub fn status(&self) -> Option<ServiceDeploymentStatus> {
+        match &self.last_seen {
+            Some(seen) => Some(seen.status.clone()),
+            None if self.started => Some(ServiceDeploymentStatus::Pending),
+            None => None,
+        }
+    }
+
+    /// The stage it was at when last seen, while it ran (a finished deployment is at none).
+    pub fn lifecycle_stage(&self) -> Option<LifecycleStage> {
+        self.last_seen
+            .as_ref()
+            .and_then(|s| s.stage_while_running().cloned())
+    }
+
+    /// Its strategy.
+    pub fn strategy(&self) -> Option<DeploymentStrategy> {
+        self.last_seen
+            .as_ref()
+            .map(|s| s.strategy.clone())
+            .or_else(|| self.deployment.strategy.clone())
+    }
+
+    /// The rollout state ECS reports for the deployment in the service's `deployments`, which
+    /// follows its service deployment: COMPLETED once SUCCESSFUL, FAILED once it failed,
+    /// IN_PROGRESS before.
+    pub fn rollout_state(&self) -> Option<RolloutState> {
+        match (self.phase()?, self.succeeded) {
+            (_, true) | (DeploymentPhase::Succeeded, false) => Some(RolloutState::Completed),
+            (DeploymentPhase::Running, false) => Some(RolloutState::InProgress),
+            (DeploymentPhase::Failing | DeploymentPhase::Failed, false) => {
+                Some(RolloutState::Failed)
+            }
+        }
+    }
+
+    /// The RFC 013 status of the deployment, as the service's current one: COMPLETE once it
+    /// succeeded, IN_PROGRESS while it runs, RETIRING while ECS rolls it back or stops it, DEAD
+    /// once it failed.
+    pub fn rfc_status(&self) -> Option<RfcStatus> {
+        if self.succeeded {
+            return Some(RfcStatus::Complete);
+        }
+        Some(match self.phase()? {
+            DeploymentPhase::Running => RfcStatus::InProgress,
+            DeploymentPhase::Succeeded => RfcStatus::Complete,
+            DeploymentPhase::Failing => RfcStatus::Retiring,
+            DeploymentPhase::Failed => RfcStatus::Dead,
+        })
+    }
+
+    fn phase(&self) -> Option<DeploymentPhase> {
+        match &self.last_seen {
+            Some(seen) => Some(seen.phase()),
+            None if self.started => Some(DeploymentPhase::Running),
+            None => None,
+        }
+    }
+
+    /// ECS rolls (or rolled) the service back to the revision it ran before.
+    pub(super) fn rolled_back_by_ecs(&self) -> bool {
+        self.last_seen
+            .as_ref()
+            .is_some_and(|s| s.status.rolls_back())
+    }
+
+    /// ECS may still be rolling it out: not seen to end.
+    pub(super) fn in_flight(&self) -> bool {
+        self.deployment.service_deployment_arn.is_some()
+            && !self.succeeded
+            && self.phase() == Some(DeploymentPhase::Running)
     }
 }
 
 /// Where one member of a promotion stands afterwards, successful or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MemberOutcome {
     /// The member's name, as in [`super::Member::name`].
     pub name: String,
@@ -60,7 +146,7 @@ pub struct MemberOutcome {
 }
 
 /// Where things stand after a promotion, member by member: what state must record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// One entry per member, in the promotion's order.
     pub members: Vec<MemberOutcome>,
@@ -74,7 +160,7 @@ impl Outcome {
 }
 
 /// A promotion that did not complete, with the truthful state of things.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{error}{}", rollback.as_ref().map(|r| format!(" {r}")).unwrap_or_default())]
 pub struct Failure {
     /// What went wrong first.
@@ -107,7 +193,7 @@ impl Failure {
 }
 
 /// What went wrong in a promotion.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PromotionError {
     /// Moving a tag failed (the first member whose move failed).
     #[error("moving tag {tag:?} to {target} failed: {source}")]

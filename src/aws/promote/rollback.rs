@@ -1,11 +1,12 @@
 //! Undoing a promotion: the tag moves alone when nothing was redeployed yet, or the whole set
-//! after a failed rollout (every tag back, every service that got the new image redeployed);
-//! and saying which digests a service runs when its deployment could not be started.
+//! after a failed rollout (the service deployments in flight stopped, every tag back, every
+//! service that got a new image and that ECS does not roll back itself redeployed); and saying
+//! which digests a service runs when its deployment could not be started.
 
 use futures::future::join_all;
 
 use super::super::ecr::{Ecr, RetagOutcome};
-use super::super::ecs::Ecs;
+use super::super::ecs::{Ecs, StopOutcome};
 use super::super::error::EcrError;
 use super::super::image::Digest;
 use super::outcome::{DeploymentReport, digests_text};
@@ -72,9 +73,11 @@ pub(super) async fn undo_moves(ecr: &Ecr, run: &mut Run<'_>) -> Option<String> {
     Some(text)
 }
 
-/// Rolls the whole promotion back after a failed rollout: every member's tag back to its
-/// previous digest, then a new deployment of every service that got the new image (started
-/// or adopted) whose members' tags went back. Does not wait. Returns what was done.
+/// Rolls the whole promotion back after a failed rollout: the service deployments still in
+/// flight stopped (ECS rolls them back), every member's tag back to its previous digest, then
+/// a new deployment of every service that got the new image (started or adopted), whose
+/// members' tags went back, and that ECS does not return to its previous revision itself.
+/// Does not wait. Returns what was done.
 pub(super) async fn roll_back(ecr: &Ecr, ecs: &Ecs, run: &mut Run<'_>) -> String {
     let promotion = run.promotion;
     let mut returning = Vec::new();
@@ -97,6 +100,21 @@ pub(super) async fn roll_back(ecr: &Ecr, ecs: &Ecs, run: &mut Run<'_>) -> String
             Some(_) => returning.push(i),
         }
     }
+    let stopped = stop_in_flight(ecs, run, &returning).await;
+    // A service ECS rolls back returns to the revision it ran before, with the digests it
+    // resolved then: a new deployment would only repeat that.
+    let by_ecs: Vec<usize> = (0..run.services.len())
+        .filter(|s| {
+            run.recorded[*s]
+                .as_ref()
+                .is_some_and(DeploymentReport::rolled_back_by_ecs)
+        })
+        .collect();
+    for &s in &by_ecs {
+        run.note_service(s, |service, _| {
+            format!("Service {service}: ECS returns it to the revision it ran before, so no new deployment was started.")
+        });
+    }
     let back = move_back(ecr, run, &returning).await;
     let returned: Vec<usize> = back
         .iter()
@@ -108,6 +126,7 @@ pub(super) async fn roll_back(ecr: &Ecr, ecs: &Ecs, run: &mut Run<'_>) -> String
     let redeploy: Vec<usize> = (0..run.services.len())
         .filter(|s| {
             run.recorded[*s].is_some()
+                && !by_ecs.contains(s)
                 && run.services[*s]
                     .members
                     .iter()
@@ -121,12 +140,12 @@ pub(super) async fn roll_back(ecr: &Ecr, ecs: &Ecs, run: &mut Run<'_>) -> String
     for (s, result) in redeploy.iter().copied().zip(results) {
         match result {
             Ok(deployment) => {
-                let id = deployment.deployment_id.clone();
+                let id = super::deployment_name(&deployment);
                 run.note_service(s, |service, _| {
                     format!("Service {service}: rollback deployment {id} started.")
                 });
                 redeployed.push(run.services[s].name.clone());
-                run.record(s, DeploymentReport::started(deployment), true);
+                run.record(s, DeploymentReport::started(deployment));
             }
             Err(err) => {
                 run.note_service(s, |service, _| {
@@ -151,7 +170,104 @@ pub(super) async fn roll_back(ecr: &Ecr, ecs: &Ecs, run: &mut Run<'_>) -> String
         .iter()
         .map(|s| run.services[*s].name.clone())
         .collect();
-    rollback_text(run, &back, &redeployed, &failed_names)
+    let by_ecs: Vec<String> = by_ecs
+        .iter()
+        .map(|s| run.services[*s].name.clone())
+        .collect();
+    let mut text = rollback_text(run, &back, &redeployed, &failed_names);
+    if !stopped.is_empty() {
+        text.push_str(&format!(
+            " The deployment of {} was stopped (StopServiceDeployment, ROLLBACK), so ECS does not go on rolling out an image the tag no longer names.",
+            stopped.join(", ")
+        ));
+    }
+    if !by_ecs.is_empty() {
+        text.push_str(&format!(
+            " ECS returns {} to the revision it ran before (with the digest it resolved then), so no new deployment was started there.",
+            by_ecs.join(", ")
+        ));
+    }
+    text
+}
+
+/// Stops (StopServiceDeployment, ROLLBACK) every recorded service deployment ECS may still be
+/// rolling out, of every service of a member whose tag goes back (`returning`), then describes them again so the outcome records where they
+/// stand (which decides the services ECS returns to their previous revision). Returns the
+/// services stopped.
+async fn stop_in_flight(ecs: &Ecs, run: &mut Run<'_>, returning: &[usize]) -> Vec<String> {
+    let in_flight: Vec<(usize, String)> = (0..run.services.len())
+        .filter(|s| {
+            run.services[*s]
+                .members
+                .iter()
+                .any(|m| returning.contains(m))
+        })
+        .filter_map(|s| {
+            let report = run.recorded[s].as_ref().filter(|r| r.in_flight())?;
+            Some((s, report.deployment.service_deployment_arn.clone()?))
+        })
+        .collect();
+    if in_flight.is_empty() {
+        return Vec::new();
+    }
+    let arns: Vec<String> = in_flight.iter().map(|(_, arn)| arn.clone()).collect();
+    let mut stopped = Vec::new();
+    for ((s, arn), result) in in_flight
+        .iter()
+        .zip(ecs.stop_service_deployments(&arns).await)
+    {
+        let service = run.services[*s].name.clone();
+        match result {
+            Ok(StopOutcome::RollingBack) => {
+                tracing::info!(service = %service, service_deployment = %arn, "stopped the deployment (ROLLBACK)");
+                if let Some(report) = run.recorded[*s].clone() {
+                    run.record(
+                        *s,
+                        DeploymentReport {
+                            stopped: true,
+                            ..report
+                        },
+                    );
+                }
+                run.note_service(*s, |service, _| {
+                    format!("Service {service}: service deployment {arn} stopped (ROLLBACK).")
+                });
+                stopped.push(service);
+            }
+            Ok(StopOutcome::NotRunning(message)) => {
+                tracing::info!(service = %service, message = %message, "the deployment had already ended");
+            }
+            Err(error) => {
+                tracing::warn!(service = %service, error = %error, "stopping the deployment failed");
+            }
+        }
+    }
+    match ecs.service_deployments(&arns).await {
+        Ok(described) => {
+            for state in described.found {
+                for s in 0..run.services.len() {
+                    let Some(report) = run.recorded[s].clone() else {
+                        continue;
+                    };
+                    if report.deployment.service_deployment_arn.as_deref()
+                        == Some(state.arn.as_str())
+                    {
+                        run.record(
+                            s,
+                            DeploymentReport {
+                                last_seen: Some(state.clone()),
+                                ..report
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "describing the stopped deployments failed");
+        }
+    }
+    stopped
 }
 
 /// The rollback's sentence: for one image as the provider always said it; for a set, a
@@ -174,6 +290,9 @@ fn rollback_text(
                 "Rolling tag {:?} back to {previous} failed too: {err}",
                 member.tag
             ),
+            (Some(previous), _) if failed.is_empty() && redeployed.is_empty() => {
+                format!("Rolled back: tag {:?} is back on {previous}.", member.tag)
+            }
             (Some(previous), _) if failed.is_empty() => format!(
                 "Rolled back: tag {:?} is back on {previous} and a new deployment was started for {}.",
                 member.tag,

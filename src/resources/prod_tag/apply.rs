@@ -5,7 +5,7 @@
 use super::model::ProdTagModel;
 use super::plan::{member_name, triggers_changed};
 use crate::aws::ecr::Ecr;
-use crate::aws::ecs::Ecs;
+use crate::aws::ecs::{Ecs, LogProgress};
 use crate::aws::promote::{self, Promotion};
 use crate::errors;
 use crate::provider_data::ProviderData;
@@ -38,7 +38,14 @@ pub(super) async fn promote(
         .known()
         .copied()
         .unwrap_or(true)
-        .then(|| wait_options(ctx, &planned.timeouts, operation));
+        .then(|| {
+            wait_options(
+                ctx,
+                &planned.timeouts,
+                operation,
+                &planned.pause_hook_action,
+            )
+        });
     tracing::info!(
         repository = %member.repository.name,
         tag = %member.tag,
@@ -53,7 +60,8 @@ pub(super) async fn promote(
     // The promise travels from plan to apply only; the state keeps no private data.
     ctx.set_private(Vec::new());
     let uri = repository_uri(&ecr, &image).await;
-    let (outcome, error) = match promote::promote(&ecr, &ecs, &promotion).await {
+    // Each service's progress is an INFO log line (TF_LOG=INFO shows it).
+    let (outcome, error) = match promote::promote(&ecr, &ecs, &promotion, &LogProgress).await {
         Ok(outcome) => (outcome, None),
         Err(failure) => {
             let diagnostic = errors::promotion(&failure, &|_| super::paths().attributes());

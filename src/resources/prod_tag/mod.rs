@@ -9,7 +9,7 @@
 //!   `tagdeploy_release`: [`crate::resources::promotion`]);
 //! - `apply.rs`: apply runs [`crate::aws::promote`] on a set of one: retag by digest, redeploy,
 //!   wait, roll back on failure, and always records where the tag really points;
-//! - `upgrade.rs`: state written by schema version 0;
+//! - `upgrade.rs`: state written by schema versions 0 and 1;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
 //!   shows in the plan), delete (forgets the resource and leaves ECR and ECS as they are),
 //!   import.
@@ -159,6 +159,7 @@ impl Resource for ProdTag {
             tag: tag.into(),
             wait_for_rollout: true.into(),
             rollback_on_failure: true.into(),
+            pause_hook_action: "WAIT".into(),
             image_tags: Tf::Known(Vec::new()),
             deployments: Tf::Known(Default::default()),
             rollouts: Tf::Known(Default::default()),
@@ -181,29 +182,61 @@ mod tests {
         assert_eq!(model::schema().check(), Ok(()));
     }
 
+    /// `validate` of a configuration with `tag`, `release_tag` and `image_digest` (everything
+    /// else null), as Terraform's ValidateResourceConfig would call it.
+    fn validate(tag: &str, release: Value, digest: Value) -> Vec<Diagnostic> {
+        let mut value = model::schema().null_object();
+        if let Value::Map(fields) = &mut value {
+            fields.insert("release_tag".into(), release);
+            fields.insert("image_digest".into(), digest);
+            fields.insert("tag".into(), Value::string(tag));
+        }
+        crate::tfplugin::framework::AnyResource::validate(&ProdTag, &value)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Each diagnostic as (is error, summary, attribute path).
+    fn at(diags: &[Diagnostic]) -> Vec<(bool, &str, Option<AttributePath>)> {
+        diags
+            .iter()
+            .map(|d| (d.is_error(), d.summary.as_str(), d.attribute.clone()))
+            .collect()
+    }
+
     #[test]
     fn release_must_be_set_exactly_once() {
-        let config = |release: Value, digest: Value| {
-            let mut value = model::schema().null_object();
-            if let Value::Map(fields) = &mut value {
-                fields.insert("release_tag".into(), release);
-                fields.insert("image_digest".into(), digest);
-                fields.insert("tag".into(), Value::string("prod"));
-            }
-            crate::tfplugin::framework::AnyResource::validate(&ProdTag, &value)
-        };
         let digest = Value::string(format!("sha256:{}", "a".repeat(64)));
-        assert!(config(Value::Null, Value::Null).has_errors());
-        assert!(config(Value::string("hash_2"), digest.clone()).has_errors());
-        assert!(!config(Value::string("hash_2"), Value::Null).has_errors());
-        assert!(!config(Value::Null, digest).has_errors());
-        let same = config(Value::string("prod"), Value::Null);
         assert_eq!(
-            same.iter()
-                .map(|d| (d.summary.as_str(), d.attribute.clone()))
-                .collect::<Vec<_>>(),
-            [("Invalid Environment Tag", Some(AttributePath::attr("tag")))],
-            "tag == release_tag"
+            at(&validate("prod", Value::Null, Value::Null)),
+            [(
+                true,
+                "Missing Release",
+                Some(AttributePath::attr("release_tag"))
+            )]
+        );
+        assert_eq!(
+            at(&validate("prod", Value::string("hash_2"), digest.clone())),
+            [(
+                true,
+                "Conflicting Release",
+                Some(AttributePath::attr("image_digest"))
+            )]
+        );
+        assert_eq!(validate("prod", Value::string("hash_2"), Value::Null), []);
+        assert_eq!(validate("prod", Value::Null, digest), []);
+    }
+
+    #[test]
+    fn tag_equal_to_release_tag_is_refused_on_tag() {
+        assert_eq!(
+            validate("prod", Value::string("prod"), Value::Null),
+            [Diagnostic::error(
+                "Invalid Environment Tag",
+                "tag and release_tag are both \"prod\": the environment tag must be a different tag from the release it points at.",
+            )
+            .at(AttributePath::attr("tag"))]
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The model of `tagdeploy_prod_tag` (schema version 1): every attribute once, with its type,
+//! The model of `tagdeploy_prod_tag` (schema version 2): every attribute once, with its type,
 //! its documentation and its plan behaviour.
 
 use std::collections::BTreeMap;
@@ -13,9 +13,12 @@ use crate::tfplugin::model::{
 use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
 
-/// The schema version: 1 since `deployments` became a map and `rollouts` appeared (version 0
-/// had a list of deployment objects; see `upgrade.rs`).
-pub const VERSION: i64 = 1;
+/// The schema version: 2 since `rollouts` report service deployments (status, lifecycle stage,
+/// strategy, RFC status) and `deployments` their ARNs; 1 when `deployments` became a map and
+/// `rollouts` appeared (version 0 had a list of deployment objects). See `upgrade.rs`.
+pub const VERSION: i64 = 2;
+
+pub use crate::resources::promotion::PAUSE_HOOK_ACTIONS;
 
 model! {
     /// The configuration, plan and state of `resource "tagdeploy_prod_tag"`.
@@ -53,14 +56,26 @@ model! {
         pub services: Tf<Set<String>> => required()
             .validate(promotion::at_least_one_service())
             .validate(validators::each(names::validators::service())),
-        /// Wait until every service's new deployment is the only one, COMPLETED, with all
-        /// desired tasks running. Defaults to `true`. With `false`, apply returns once the
-        /// deployments have started; a later apply with `true` waits for them without starting
-        /// new ones.
+        /// Wait until the service deployment of every service is `SUCCESSFUL` and its revision
+        /// resolved the promoted digest, whatever the service's deployment strategy (rolling,
+        /// blue/green, linear, canary: bake times and traffic shifts included). Defaults to
+        /// `true`. With `false`, apply returns once the deployments have started; a later apply
+        /// with `true` waits for them without starting new ones.
         pub wait_for_rollout: Tf<bool> => optional_computed().default(Value::Bool(true)),
-        /// When a rollout fails (deployment FAILED, rolled back by the ECS circuit breaker, or
-        /// timed out), move the tag back to `previous_digest` and redeploy. Defaults to `true`.
+        /// When a rollout fails (ECS rolled the deployment back or stopped it: circuit breaker,
+        /// alarms, a lifecycle hook; or it timed out), stop the deployments still in flight
+        /// (StopServiceDeployment, ROLLBACK), move the tag back to `previous_digest`, and
+        /// redeploy the services ECS does not return to their previous revision itself.
+        /// Defaults to `true`.
         pub rollback_on_failure: Tf<bool> => optional_computed().default(Value::Bool(true)),
+        /// What apply does when a service deployment pauses at a `PAUSE` lifecycle hook (a
+        /// manual approval gate) while it waits: `WAIT` (the default) leaves the decision to
+        /// someone else (the console, `aws ecs continue-service-deployment`) or to the hook's
+        /// timeout action, within `timeouts`; `CONTINUE` approves the hook; `ROLLBACK` rejects it,
+        /// so ECS rolls the deployment back and the tag goes back too.
+        pub pause_hook_action: Tf<String> => optional_computed()
+            .default(Value::string("WAIT"))
+            .validate(validators::one_of(PAUSE_HOOK_ACTIONS)),
         /// Arbitrary values; any change redeploys every service even when the tag does not move
         /// (e.g. to pick up a rebuilt image under the same release).
         pub triggers: Tf<BTreeMap<String, String>> => optional(),
@@ -73,14 +88,15 @@ model! {
         pub image_tags: Tf<Vec<String>> => computed(),
         /// The promoted image by digest: `<repository URI>@sha256:…`. Known during plan.
         pub image_uri: Tf<String> => computed(),
-        /// The deployment of each service (keyed as in `services`) that the last apply started,
-        /// or adopted when the service already ran the digest: its id, e.g.
-        /// `ecs-svc/1234567890123456789`, for `tagdeploy_task_digests.deployment_id`. A plan
-        /// that redeploys shows one line per service here.
+        /// The service deployment of each service (keyed as in `services`) that the last apply
+        /// started, or adopted when the service was already rolling out the digest: its ARN,
+        /// e.g. `arn:aws:ecs:us-east-1:123456789012:service-deployment/example/web/7JpT…`, for
+        /// `aws ecs describe-service-deployments` and `tagdeploy_task_digests.deployment_id`. A
+        /// plan that redeploys shows one line per service here.
         pub deployments: Tf<BTreeMap<String, Tf<String>>> => computed(),
-        /// How the rollout of each service (keyed as in `services`) stood at the end of the last
-        /// apply. Planned as it will be when apply succeeds, so a promotion does not show it
-        /// changing.
+        /// How the service deployment of each service (keyed as in `services`) stood at the end
+        /// of the last apply. Planned as it will be when apply succeeds, so a promotion does not
+        /// show it changing.
         pub rollouts: Tf<BTreeMap<String, Rollout>> => computed(),
         /// When the last promotion finished (RFC 3339).
         pub promoted_at: Tf<String> => computed(),
@@ -92,7 +108,7 @@ model! {
 /// The schema: the model's, documented.
 pub fn schema() -> Schema {
     ProdTagModel::schema(VERSION)
-        .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, waits for the rollouts, and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
+        .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, follows the service deployments to the end whatever their strategy (rolling, blue/green, linear, canary), and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
 }
 
 impl ProdTagModel {

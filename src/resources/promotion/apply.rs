@@ -1,11 +1,9 @@
 //! Apply, for one image: the engine's [`Member`] the plan describes, and the image's state
 //! after the promotion, successful or not (always where the tag really points).
 
-use std::time::Duration;
-
 use super::{ImageModel, Rollout, Target};
 use crate::aws::ecr::Ecr;
-use crate::aws::ecs::WaitOptions;
+use crate::aws::ecs::{PauseAction, WaitOptions};
 use crate::aws::image::Digest;
 use crate::aws::promote::{Member, MemberOutcome};
 use crate::provider_data::ProviderData;
@@ -87,10 +85,13 @@ pub(crate) fn image_after(
             .deployments
             .iter()
             .map(|d| {
-                (
-                    d.deployment.service.clone(),
-                    Tf::Known(d.deployment.deployment_id.clone()),
-                )
+                // The service deployment's ARN; the deployment id where ECS reported none.
+                let id = d
+                    .deployment
+                    .service_deployment_arn
+                    .clone()
+                    .unwrap_or_else(|| d.deployment.deployment_id.clone());
+                (d.deployment.service.clone(), Tf::Known(id))
             })
             .collect(),
     );
@@ -99,10 +100,14 @@ pub(crate) fn image_after(
             .deployments
             .iter()
             .map(|d| {
+                let text = |value: Option<String>| -> Tf<String> { value.into() };
                 let rollout = Rollout {
                     service_arn: Tf::Known(d.deployment.service_arn.clone()),
-                    status: d.status.as_ref().map(ToString::to_string).into(),
-                    rollout_state: d.rollout_state.as_ref().map(ToString::to_string).into(),
+                    strategy: text(d.strategy().map(|s| s.to_string())),
+                    status: text(d.status().map(|s| s.to_string())),
+                    lifecycle_stage: text(d.lifecycle_stage().map(|s| s.to_string())),
+                    rollout_state: text(d.rollout_state().map(|s| s.to_string())),
+                    rfc_status: text(d.rfc_status().map(|s| s.to_string())),
                 };
                 (d.deployment.service.clone(), rollout)
             })
@@ -130,16 +135,28 @@ pub(crate) fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// How apply waits: the resource's timeout for `operation`, stopped by Terraform's Stop.
+/// How apply waits: the resource's timeout for `operation`, stopped by Terraform's Stop,
+/// PAUSE hooks answered as `pause_hook_action` says (validated at plan).
 pub(crate) fn wait_options(
     ctx: &Ctx<'_, ProviderData>,
     timeouts: &Tf<Timeouts>,
     operation: Operation,
+    pause_hook_action: &Tf<String>,
 ) -> WaitOptions {
     WaitOptions {
-        timeout: Timeouts::get(timeouts, operation),
-        poll_interval: Duration::from_millis(250),
-        max_poll_interval: Duration::from_secs(5),
-        cancel: ctx.cancellation().clone(),
+        on_pause: pause_action(pause_hook_action),
+        ..WaitOptions::new(
+            Timeouts::get(timeouts, operation),
+            ctx.cancellation().clone(),
+        )
+    }
+}
+
+/// What the wait does with PAUSE hooks, from `pause_hook_action`.
+fn pause_action(pause_hook_action: &Tf<String>) -> PauseAction {
+    match pause_hook_action.as_str() {
+        Some("CONTINUE") => PauseAction::Continue,
+        Some("ROLLBACK") => PauseAction::Rollback,
+        _ => PauseAction::Wait,
     }
 }

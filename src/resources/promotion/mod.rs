@@ -63,13 +63,14 @@ model! {
         pub image_tags: Tf<Vec<String>> => computed(),
         /// The promoted image by digest: `<repository URI>@sha256:…`. Known during plan.
         pub image_uri: Tf<String> => computed(),
-        /// The deployment of each service (keyed as in `services`) that the last apply started,
-        /// or adopted when the service already ran the digest: its id, e.g.
-        /// `ecs-svc/1234567890123456789`. A plan that redeploys shows one line per service here.
+        /// The service deployment of each service (keyed as in `services`) that the last apply
+        /// started, or adopted when the service was already rolling out the digest: its ARN,
+        /// e.g. `arn:aws:ecs:us-east-1:123456789012:service-deployment/example/web/7JpT…`. A plan
+        /// that redeploys shows one line per service here.
         pub deployments: Tf<BTreeMap<String, Tf<String>>> => computed(),
-        /// How the rollout of each service (keyed as in `services`) stood at the end of the last
-        /// apply. Planned as it will be when apply succeeds, so a promotion does not show it
-        /// changing.
+        /// How the service deployment of each service (keyed as in `services`) stood at the end
+        /// of the last apply. Planned as it will be when apply succeeds, so a promotion does not
+        /// show it changing.
         pub rollouts: Tf<BTreeMap<String, Rollout>> => computed(),
     }
 }
@@ -80,14 +81,35 @@ model! {
     pub struct Rollout {
         /// The service's ARN.
         pub service_arn: Tf<String> => computed(),
-        /// The status of the recorded deployment when last seen: `PRIMARY` once it replaced
-        /// the previous one, `ACTIVE` or `INACTIVE` when it was replaced (a rollback).
+        /// The service's deployment strategy: `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY`.
+        pub strategy: Tf<String> => computed(),
+        /// The status of the service deployment when last seen: `SUCCESSFUL` after a
+        /// successful wait, `PENDING` when apply started it and did not wait, `IN_PROGRESS`
+        /// when apply was stopped while it ran; after a failure `ROLLBACK_REQUESTED`,
+        /// `ROLLBACK_IN_PROGRESS`, `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED` or `STOPPED`.
         pub status: Tf<String> => computed(),
-        /// Its rollout state when last seen: `COMPLETED` after a successful wait, `IN_PROGRESS`
-        /// when apply did not wait (or was stopped), `FAILED`; null when ECS reports none.
+        /// The lifecycle stage it was at when last seen while it ran (e.g. `BAKE_TIME`,
+        /// `POST_TEST_TRAFFIC_SHIFT`); null once it ended.
+        pub lifecycle_stage: Tf<String> => computed(),
+        /// The rollout state that goes with the status (as ECS reports it for the deployment
+        /// in the service's `deployments`): `COMPLETED` once `SUCCESSFUL`, `FAILED` after a
+        /// failure, `IN_PROGRESS` before.
         pub rollout_state: Tf<String> => computed(),
+        /// The RFC 013 status of the deployment: `COMPLETE` once it succeeded, `IN_PROGRESS`
+        /// while it runs, `RETIRING` while ECS rolls it back or stops it, `DEAD` once it
+        /// failed.
+        pub rfc_status: Tf<String> => computed(),
     }
 }
+
+/// The attribute (of both types) that says what to do with PAUSE lifecycle hooks.
+pub(crate) const PAUSE_HOOK_ACTION: &str = "pause_hook_action";
+
+/// The values of `pause_hook_action`.
+pub const PAUSE_HOOK_ACTIONS: &[&str] = &["WAIT", "CONTINUE", "ROLLBACK"];
+
+/// The `timeouts` block (of both types).
+const TIMEOUTS: &str = "timeouts";
 
 /// A validator: a set that names at least one service.
 pub(crate) fn at_least_one_service() -> impl Validator {
@@ -130,6 +152,9 @@ impl ImagePaths {
             .environment_tag(self.tag.clone())
             .cluster(self.attr(ImageModel::cluster))
             .services(self.attr(ImageModel::services))
+            // Both types keep these at the top, beside the images.
+            .pause_hook_action(AttributePath::attr(PAUSE_HOOK_ACTION))
+            .timeouts(AttributePath::attr(TIMEOUTS))
     }
 }
 

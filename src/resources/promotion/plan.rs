@@ -8,23 +8,31 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{ImageModel, ImagePaths, Rollout, Target};
 use crate::aws::config::Clients;
 use crate::aws::ecr::{Ecr, ImageDetails, Repository};
-use crate::aws::ecs::{DeploymentStatus, RolloutState, ServiceState};
+use crate::aws::ecs::{
+    DeploymentController, RfcStatus, RolloutState, ServiceDeploymentStatus, ServiceState,
+};
 use crate::aws::error::EcrError;
 use crate::aws::image::{Digest, ImageSelector};
 use crate::errors;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::Tf;
 
-/// The status and rollout state every recorded deployment has after an apply that waited and
-/// succeeded (the wait ends only when each is the service's only deployment, PRIMARY and
-/// COMPLETED).
-const WAITED: (DeploymentStatus, RolloutState) =
-    (DeploymentStatus::Primary, RolloutState::Completed);
+/// The status, rollout state and RFC status every recorded service deployment has after an
+/// apply that waited and succeeded (the wait ends only when each is SUCCESSFUL with the
+/// promoted digest); its lifecycle stage is then null.
+const WAITED: (ServiceDeploymentStatus, RolloutState, RfcStatus) = (
+    ServiceDeploymentStatus::Successful,
+    RolloutState::Completed,
+    RfcStatus::Complete,
+);
 
-/// The status and rollout state of a deployment apply has just started and does not wait for
-/// (as UpdateService reports it; see [`crate::aws::promote`]).
-const STARTED: (DeploymentStatus, RolloutState) =
-    (DeploymentStatus::Primary, RolloutState::InProgress);
+/// The same for a deployment apply has just started and does not wait for (as UpdateService
+/// leaves it; see [`crate::aws::promote::DeploymentReport`]).
+const STARTED: (ServiceDeploymentStatus, RolloutState, RfcStatus) = (
+    ServiceDeploymentStatus::Pending,
+    RolloutState::InProgress,
+    RfcStatus::InProgress,
+);
 
 /// What plan hands to apply in the planned private state: the images whose plan promised that
 /// every service redeploys. Apply then forces the redeploys even if it finds the tag already
@@ -175,9 +183,9 @@ pub(crate) async fn plan_image(
 
 /// The values of a plan that promotes (or redeploys): the image URI from the repository the
 /// plan looked up, a deployment for each service (its id known after apply), and the rollouts
-/// as they will stand when apply succeeds, where that is certain: after a wait, every
-/// deployment is PRIMARY and COMPLETED; without one, a deployment apply starts is PRIMARY and
-/// IN_PROGRESS, while one it adopts is recorded as last seen.
+/// as they will stand when apply succeeds, where that is certain: after a wait, every service
+/// deployment is SUCCESSFUL; without one, a deployment apply starts is PENDING, while one it
+/// adopts is recorded as last seen.
 fn redeploy(
     planned: &mut ImageModel,
     repository: &Repository,
@@ -197,10 +205,10 @@ fn redeploy(
             .map(|s| (s.name.clone(), Tf::Unknown))
             .collect(),
     );
-    let (status, rollout_state) = match (waits, redeploy_all) {
+    let (status, rollout_state, rfc_status, stage) = match (waits, redeploy_all) {
         (Some(true), _) => known(&WAITED),
         (Some(false), true) => known(&STARTED),
-        _ => (Tf::Unknown, Tf::Unknown),
+        _ => (Tf::Unknown, Tf::Unknown, Tf::Unknown, Tf::Unknown),
     };
     planned.rollouts = Tf::Known(
         services
@@ -208,8 +216,11 @@ fn redeploy(
             .map(|s| {
                 let rollout = Rollout {
                     service_arn: Tf::Known(s.arn.clone()),
+                    strategy: Tf::Known(s.strategy.to_string()),
                     status: status.clone(),
+                    lifecycle_stage: stage.clone(),
                     rollout_state: rollout_state.clone(),
+                    rfc_status: rfc_status.clone(),
                 };
                 (s.name.clone(), rollout)
             })
@@ -217,11 +228,17 @@ fn redeploy(
     );
 }
 
-/// A planned status and rollout state, as ECS spells them.
-fn known((status, rollout_state): &(DeploymentStatus, RolloutState)) -> (Tf<String>, Tf<String>) {
+/// A planned status, rollout state and RFC status as ECS and the RFC spell them, and the
+/// lifecycle stage that goes with them (null: a deployment that ended, or has not started, is
+/// at no stage).
+fn known(
+    (status, rollout_state, rfc_status): &(ServiceDeploymentStatus, RolloutState, RfcStatus),
+) -> (Tf<String>, Tf<String>, Tf<String>, Tf<String>) {
     (
         Tf::Known(status.to_string()),
         Tf::Known(rollout_state.to_string()),
+        Tf::Known(rfc_status.to_string()),
+        Tf::Null,
     )
 }
 
@@ -291,11 +308,45 @@ async fn validate_targets(
             Vec::new()
         }
     };
+    for service in &services {
+        if let Some(refusal) = not_deployable(service, at) {
+            diags.push(refusal);
+        }
+    }
     if diags.has_errors() {
         Err(diags)
     } else {
         Ok((repository, services))
     }
+}
+
+/// A service whose deployments ECS does not start on UpdateService (the CODE_DEPLOY and
+/// EXTERNAL deployment controllers): a forced new deployment would be refused, or deploy
+/// nothing, so the promotion is refused before the tag moves.
+fn not_deployable(service: &ServiceState, at: &ImagePaths) -> Option<Diagnostic> {
+    let how = match &service.deployment_controller {
+        DeploymentController::Ecs => return None,
+        DeploymentController::CodeDeploy => {
+            "its deployments are made by AWS CodeDeploy (deployment controller CODE_DEPLOY): ECS refuses to force a new deployment of it, and only a CodeDeploy deployment replaces its tasks"
+        }
+        DeploymentController::External => {
+            "its deployments are made through task sets by another tool (deployment controller EXTERNAL): ECS refuses to force a new deployment of it"
+        }
+        DeploymentController::Other(_) => {
+            "its deployment controller is not ECS, so ECS does not deploy it on UpdateService"
+        }
+    };
+    let services = at.attr(super::ImageModel::services);
+    Some(
+        Diagnostic::error(
+            "Service Not Deployable",
+            format!(
+                "Service {} uses the {} deployment controller: {how}. This provider redeploys services with UpdateService (forceNewDeployment), which needs the ECS deployment controller (with any strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY). Remove the service from `{services}`, or move it to the ECS controller.",
+                service.name, service.deployment_controller
+            ),
+        )
+        .at(services),
+    )
 }
 
 fn missing_release(target: &Target, at: &ImagePaths) -> Diagnostics {
@@ -348,6 +399,38 @@ pub(crate) fn tags_after(image: &ImageDetails, tag: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_services_of_the_ecs_controller_are_deployable() {
+        use crate::aws::ecs::model::fixtures::service;
+        use crate::tfplugin::diagnostics::AttributePath;
+        let top = ImagePaths {
+            base: AttributePath::root(),
+            tag: AttributePath::attr("tag"),
+        };
+        let mut web = service(Vec::new(), 2);
+        assert!(not_deployable(&web, &top).is_none());
+        for (controller, why) in [("CODE_DEPLOY", "AWS CodeDeploy"), ("EXTERNAL", "task sets")] {
+            web.deployment_controller = controller.into();
+            let refusal = not_deployable(&web, &top).expect("refused");
+            assert_eq!(refusal.attribute, Some(AttributePath::attr("services")));
+            assert!(
+                refusal.detail.starts_with(&format!(
+                    "Service svc uses the {controller} deployment controller"
+                )) && refusal.detail.contains(why),
+                "{refusal}"
+            );
+        }
+        let member = ImagePaths {
+            base: AttributePath::attr("images").then_key("api"),
+            tag: AttributePath::attr("tag"),
+        };
+        let refusal = not_deployable(&web, &member).expect("refused");
+        assert_eq!(
+            refusal.attribute.map(|p| p.to_string()).as_deref(),
+            Some("images[\"api\"].services")
+        );
+    }
 
     #[test]
     fn tags_after_adds_the_environment_tag_once() {

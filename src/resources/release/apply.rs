@@ -8,7 +8,7 @@ use futures::future::join_all;
 use super::image_paths;
 use super::model::ReleaseModel;
 use crate::aws::ecr::Ecr;
-use crate::aws::ecs::Ecs;
+use crate::aws::ecs::{Ecs, LogProgress};
 use crate::aws::promote::{self, Outcome, Promotion};
 use crate::errors;
 use crate::provider_data::ProviderData;
@@ -67,7 +67,14 @@ pub(super) async fn promote(
         .known()
         .copied()
         .unwrap_or(true)
-        .then(|| wait_options(ctx, &planned.timeouts, operation));
+        .then(|| {
+            wait_options(
+                ctx,
+                &planned.timeouts,
+                operation,
+                &planned.pause_hook_action,
+            )
+        });
     tracing::info!(
         images = %promoted.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(","),
         "promoting a release"
@@ -82,7 +89,8 @@ pub(super) async fn promote(
         .copied()
         .zip(join_all(promoted.iter().map(|n| repository_uri(&ecr, &images[*n]))).await)
         .collect();
-    let (outcome, error) = match promote::promote(&ecr, &ecs, &promotion).await {
+    // Each service's progress is an INFO log line (TF_LOG=INFO shows it).
+    let (outcome, error) = match promote::promote(&ecr, &ecs, &promotion, &LogProgress).await {
         Ok(outcome) => (outcome, None),
         Err(failure) => {
             let diagnostic = errors::promotion(&failure, &|name| image_paths(name).attributes());

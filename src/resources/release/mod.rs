@@ -234,6 +234,7 @@ impl Resource for Release {
             images: Tf::Known(images),
             wait_for_rollout: true.into(),
             rollback_on_failure: true.into(),
+            pause_hook_action: "WAIT".into(),
             ..ReleaseModel::default()
         })
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model;
 use crate::names;
-use crate::resources::promotion::ImageModel;
+use crate::resources::promotion::{ImageModel, PAUSE_HOOK_ACTIONS};
 use crate::resources::timeouts::Timeouts;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{Object, Tf, block, computed, optional, optional_computed, required};
@@ -40,15 +40,28 @@ model! {
         pub release_id: Tf<String> => optional_computed().validate(validators::non_empty()),
         /// Why this release happened; recorded in state.
         pub description: Tf<String> => optional(),
-        /// Wait until every service's new deployment is the only one, COMPLETED, with all
-        /// desired tasks running. Defaults to `true`. With `false`, apply returns once the
+        /// Wait until the service deployment of every service of every image is `SUCCESSFUL`
+        /// and its revision resolved the image's promoted digest, whatever the service's
+        /// deployment strategy (rolling, blue/green, linear, canary: bake times and traffic
+        /// shifts included). Defaults to `true`. With `false`, apply returns once the
         /// deployments have started (and nothing is rolled back); a later apply with `true`
         /// waits for them without starting new ones.
         pub wait_for_rollout: Tf<bool> => optional_computed().default(Value::Bool(true)),
-        /// When a rollout fails (deployment FAILED, rolled back by the ECS circuit breaker, or
-        /// timed out), move every image's tag back to its `previous_digest` and redeploy every
-        /// service that got a new image. Defaults to `true`.
+        /// When one rollout fails (ECS rolled the deployment back or stopped it: circuit
+        /// breaker, alarms, a lifecycle hook; or the wait timed out), undo the whole release:
+        /// stop the deployments still in flight (StopServiceDeployment, ROLLBACK), move every
+        /// image's tag back to its `previous_digest`, and redeploy every service that got a new
+        /// image and that ECS does not return to its previous revision itself. Defaults to
+        /// `true`.
         pub rollback_on_failure: Tf<bool> => optional_computed().default(Value::Bool(true)),
+        /// What apply does when a service deployment pauses at a `PAUSE` lifecycle hook (a
+        /// manual approval gate) while it waits: `WAIT` (the default) leaves the decision to
+        /// someone else (the console, `aws ecs continue-service-deployment`) or to the hook's
+        /// timeout action, within `timeouts`; `CONTINUE` approves the hook; `ROLLBACK` rejects it,
+        /// so ECS rolls that deployment back and the whole release goes back too.
+        pub pause_hook_action: Tf<String> => optional_computed()
+            .default(Value::string("WAIT"))
+            .validate(validators::one_of(PAUSE_HOOK_ACTIONS)),
         /// Arbitrary values; any change redeploys every service of every image even when no
         /// tag moves.
         pub triggers: Tf<BTreeMap<String, String>> => optional(),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 
 use crate::support::repo_root;
-use crate::support::terraform::{PROVIDER_SOURCE, Terraform, Workspace, required_providers};
+use crate::support::terraform::{Terraform, Workspace, required_providers};
 use render::{Kind, Page};
 
 /// Every page: template (under `templates/`), output (under `docs/`), what it documents.
@@ -50,10 +50,7 @@ const PAGES: [(&str, &str, Kind, &str); 5] = [
 pub fn provider_schema(tf: &Terraform) -> Json {
     let ws = Workspace::new(tf, "docs-schema", &required_providers());
     ws.init();
-    let run = ws.run(&["providers", "schema", "-json"]).success();
-    let mut all: Json =
-        serde_json::from_str(&run.stdout).expect("terraform providers schema -json is JSON");
-    all["provider_schemas"][PROVIDER_SOURCE].take()
+    ws.provider_schema()
 }
 
 /// The generated docs, by path under `docs/`.

@@ -107,6 +107,7 @@ async fn concurrent_reports_share_calls_and_match_reports_made_alone() {
     let requests: Vec<ReportRequest> = names
         .iter()
         .map(|service| ReportRequest {
+            deployment_id: None,
             cluster: "example".into(),
             service: service.clone(),
             tag: "prod".into(),

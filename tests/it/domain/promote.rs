@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use terraform_provider_tagdeploy::aws::ecs::{DeploymentStatus, RolloutState, WaitOptions};
+use terraform_provider_tagdeploy::aws::ecs::{
+    NoProgress, RolloutState, ServiceDeploymentStatus, WaitOptions,
+};
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
 use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, PromotionError, promote};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
@@ -13,10 +15,9 @@ use crate::support::observe::Observe;
 
 fn wait(timeout: Duration) -> Option<WaitOptions> {
     Some(WaitOptions {
-        timeout,
         poll_interval: Duration::from_millis(10),
         max_poll_interval: Duration::from_millis(50),
-        cancel: CancellationToken::new(),
+        ..WaitOptions::new(timeout, CancellationToken::new())
     })
 }
 
@@ -41,6 +42,7 @@ async fn digests_running(env: &Emulated, service: &str) -> Vec<Option<String>> {
         tag: "prod".into(),
         repository: None,
         container: None,
+        deployment_id: None,
     };
     let report = task_digest_report(&env.ecr, &env.ecs, &request)
         .await
@@ -55,7 +57,7 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p)
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
     let outcome = &outcome.members[0];
@@ -65,13 +67,22 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     assert_eq!(outcome.deployments.len(), 1);
     let deployment = &outcome.deployments[0];
     assert!(deployment.started && deployment.deployment.deployment_id.starts_with("ecs-svc/"));
+    assert!(
+        deployment
+            .deployment
+            .service_deployment_arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":service-deployment/example/example/")),
+        "{deployment:?}"
+    );
     assert_eq!(
-        (&deployment.status, &deployment.rollout_state),
+        (deployment.status(), deployment.rollout_state()),
         (
-            &Some(DeploymentStatus::Primary),
-            &Some(RolloutState::Completed)
+            Some(ServiceDeploymentStatus::Successful),
+            Some(RolloutState::Completed)
         )
     );
+    assert!(deployment.succeeded && deployment.lifecycle_stage().is_none());
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
     let target = Some(target.to_string());
@@ -93,7 +104,7 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
     let p = promotion(&env, "hash_2", &names).await;
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
-    let outcome = promote(&env.ecr, &env.ecs, &p)
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
     let outcome = &outcome.members[0];
@@ -105,13 +116,9 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
         .collect();
     assert_eq!(in_order, names);
     assert_eq!(env.count("UpdateService"), 12);
-    // 12 services take two DescribeServices calls (10 + 2) per poll.
-    assert_eq!(
-        env.count("DescribeServices") % 2,
-        0,
-        "{:?}",
-        env.operations()
-    );
+    // The wait reads service deployments only: 12 take one call (20 a call) per poll.
+    assert_eq!(env.count("DescribeServices"), 0, "{:?}", env.operations());
+    assert!(env.count("DescribeServiceDeployments") >= 1);
 }
 
 #[tokio::test]
@@ -127,7 +134,9 @@ async fn interrupted_after_retag_converges_by_redeploying() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("converges");
     assert!(!outcome.members[0].tag_moved);
     assert_eq!(
         env.count("PutImage"),
@@ -163,16 +172,22 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("converges");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("converges");
     let outcome = &outcome.members[0];
     assert_eq!(env.count("UpdateService"), 0, "{:?}", env.operations());
+    assert_eq!(
+        outcome.deployments[0].deployment.service_deployment_arn, started.service_deployment_arn,
+        "the same service deployment"
+    );
     assert_eq!(
         outcome.deployments[0].deployment.deployment_id,
         started.deployment_id
     );
     assert!(!outcome.deployments[0].started);
     assert_eq!(
-        outcome.deployments[0].rollout_state,
+        outcome.deployments[0].rollout_state(),
         Some(RolloutState::Completed)
     );
 }
@@ -184,16 +199,19 @@ async fn forced_redeploy_redeploys_even_when_already_on_target() {
     p.members[0].force_redeploy = true;
     p.wait = None;
     env.handle.clear_requests();
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("redeploys");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("redeploys");
     let outcome = &outcome.members[0];
     assert!(!outcome.tag_moved);
     assert_eq!(env.count("UpdateService"), 1);
     assert_eq!(
-        outcome.deployments[0].status,
-        Some(DeploymentStatus::Primary)
+        outcome.deployments[0].status(),
+        Some(ServiceDeploymentStatus::Pending),
+        "as UpdateService leaves it"
     );
     assert_eq!(
-        outcome.deployments[0].rollout_state,
+        outcome.deployments[0].rollout_state(),
         Some(RolloutState::InProgress)
     );
 }
@@ -207,7 +225,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     let previous = p.members[0].previous.clone().expect("prod exists");
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("rollout fails");
     assert!(
@@ -216,8 +234,9 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     );
     let text = failure.to_string();
     assert!(
-        text.contains("example")
-            && (text.contains("FAILED") || text.contains("no longer the PRIMARY")),
+        text.contains("of service example")
+            && text.contains("ROLLBACK_")
+            && text.contains("circuit breaker TRIGGERED"),
         "{text}"
     );
     assert!(
@@ -238,11 +257,33 @@ async fn timeout_rolls_back_and_cancel_does_not() {
     let env = Emulated::manual(demo_world_json()).await; // the clock never moves: nothing completes
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     p.wait = wait(Duration::from_millis(200));
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    env.handle.clear_requests();
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("times out");
-    assert!(failure.to_string().contains("timed out"), "{failure}");
+    let text = failure.to_string();
+    assert!(
+        text.starts_with("Timed out after 200ms waiting for the deployment of example.")
+            && text.contains("was still PENDING"),
+        "{text}"
+    );
     assert_eq!(failure.outcome.members[0].tag_digest, p.members[0].previous);
+    // The deployment was stopped before the tag moved back, and ECS rolls it back: no second
+    // deployment.
+    let operations = env.operations();
+    let position = |op: &str| operations.iter().rposition(|o| o.ends_with(op));
+    assert_eq!(env.count("StopServiceDeployment"), 1, "{operations:?}");
+    assert!(
+        position("StopServiceDeployment") < position("PutImage"),
+        "{operations:?}"
+    );
+    assert_eq!(env.count("UpdateService"), 1, "{operations:?}");
+    assert!(text.contains("StopServiceDeployment, ROLLBACK"), "{text}");
+    assert_eq!(
+        failure.outcome.members[0].deployments[0].status(),
+        Some(ServiceDeploymentStatus::RollbackRequested),
+        "described again after the stop"
+    );
 
     let mut p = promotion(&env, "hash_2", &["example"]).await;
     let cancel = CancellationToken::new();
@@ -254,7 +295,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         cancel.cancel();
     });
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("cancelled");
     trigger.await.expect("trigger");

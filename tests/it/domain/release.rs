@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use tagdeploy_emulator::{FaultKind, FaultPlan};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
-use terraform_provider_tagdeploy::aws::ecs::{DeploymentStatus, Ecs, RolloutState, WaitOptions};
+use terraform_provider_tagdeploy::aws::ecs::{
+    Ecs, NoProgress, RolloutState, ServiceDeploymentStatus, WaitOptions,
+};
 use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
 use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, PromotionError, promote};
 use tokio_util::sync::CancellationToken;
@@ -70,10 +72,9 @@ fn set_promotion(
 
 fn waiting(timeout: Duration) -> Option<WaitOptions> {
     Some(WaitOptions {
-        timeout,
         poll_interval: Duration::from_millis(10),
         max_poll_interval: Duration::from_millis(50),
-        cancel: CancellationToken::new(),
+        ..WaitOptions::new(timeout, CancellationToken::new())
     })
 }
 
@@ -113,7 +114,9 @@ async fn every_image_moves_and_every_service_rolls_out_across_clusters() {
     env.handle.clear_requests();
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let outcome = promote(&env.ecr, &env.ecs, &p).await.expect("promotes");
+    let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("promotes");
     for (member, spec) in outcome.members.iter().zip(SET) {
         assert_eq!(member.name, spec.repository);
         assert_eq!(
@@ -131,10 +134,10 @@ async fn every_image_moves_and_every_service_rolls_out_across_clusters() {
             assert_eq!(d.deployment.cluster, spec.cluster);
             assert!(d.started);
             assert_eq!(
-                (&d.status, &d.rollout_state),
+                (d.status(), d.rollout_state()),
                 (
-                    &Some(DeploymentStatus::Primary),
-                    &Some(RolloutState::Completed)
+                    Some(ServiceDeploymentStatus::Successful),
+                    Some(RolloutState::Completed)
                 )
             );
         }
@@ -164,7 +167,7 @@ async fn one_failing_rollout_brings_every_image_back() {
     );
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("worker's rollout fails");
     assert!(
@@ -172,36 +175,52 @@ async fn one_failing_rollout_brings_every_image_back() {
         "{failure:?}"
     );
     let text = failure.to_string();
-    assert!(text.contains("(image worker)"), "{text}");
+    assert!(
+        text.contains("Image worker: the service deployment"),
+        "{text}"
+    );
     assert!(text.contains("Rolled back every image"), "{text}");
+    let mut redeployed = 0;
     for (member, spec) in failure.outcome.members.iter().zip(SET) {
         let hash_1 = digest(&env, spec.repository, "hash_1");
         assert_eq!(member.tag_digest.as_ref(), Some(&hash_1), "{}", member.name);
         assert_eq!(env.digest_in(spec.repository, "prod"), hash_1.as_str());
-        // Each service's recorded deployment is the rollback's, just started.
         assert_eq!(member.deployments.len(), spec.services.len());
         for d in &member.deployments {
-            assert!(d.started);
-            assert_eq!(d.rollout_state, Some(RolloutState::InProgress));
+            // Each service either goes back through ECS's own rollback (its failed, or
+            // stopped, deployment stays on record) or got a rollback deployment, just started.
+            let by_ecs = d.status().is_some_and(|s| s.rolls_back());
+            if spec.repository == "worker" {
+                assert!(by_ecs, "the circuit breaker rolls worker back: {d:?}");
+            }
+            if !by_ecs {
+                redeployed += 1;
+                assert!(d.started, "{d:?}");
+                assert_eq!(d.rollout_state(), Some(RolloutState::InProgress));
+                assert!(
+                    member
+                        .story
+                        .iter()
+                        .any(|s| s.contains("rollback deployment")),
+                    "{:?}",
+                    member.story
+                );
+            }
         }
-        assert!(
-            member
-                .story
-                .iter()
-                .any(|s| s.contains("rollback deployment")),
-            "{:?}",
-            member.story
-        );
     }
     let reports = failure.member_reports();
     assert_eq!(reports.len(), 3);
     assert!(
-        reports[1].starts_with("worker: ")
-            && (reports[1].contains("FAILED") || reports[1].contains("no longer the PRIMARY")),
+        reports[1].starts_with("worker: ") && reports[1].contains("ROLLBACK"),
         "{reports:#?}"
     );
-    // One deployment forward and one back per service.
-    assert_eq!(env.count("UpdateService"), 8, "{:?}", env.operations());
+    // One deployment forward per service, and one back per service ECS does not roll back.
+    assert_eq!(
+        env.count("UpdateService"),
+        4 + redeployed,
+        "{:?}",
+        env.operations()
+    );
     assert!(
         advance_until(&env, || everything_runs(&env, "hash_1")),
         "after the rollback every service runs hash_1: {:?}\n{failure}\n{:#?}\n{}",
@@ -219,7 +238,7 @@ async fn a_tag_that_cannot_move_moves_the_others_back_and_nothing_redeploys() {
     let p = set_promotion(&env, &SET, &["hash_2"; 3], waiting(Duration::from_secs(60)));
     env.handle.clear_requests();
 
-    let failure = promote(&env.ecr, &env.ecs, &p)
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect_err("worker's tag is immutable");
     match &failure.error {
@@ -272,7 +291,7 @@ async fn a_deployment_that_cannot_start_is_not_rolled_back_and_the_next_promotio
         rules: vec![rule("UpdateService", FaultKind::ServerError, 1.0, Some(1))],
     });
 
-    let failure = promote(&ecr, &ecs, &p)
+    let failure = promote(&ecr, &ecs, &p, &NoProgress)
         .await
         .expect_err("one deployment cannot start");
     env.handle.set_faults(FaultPlan::default());
@@ -306,7 +325,7 @@ async fn a_deployment_that_cannot_start_is_not_rolled_back_and_the_next_promotio
         .iter()
         .flat_map(|m| &m.deployments)
         .map(|d| {
-            assert_eq!(d.rollout_state, Some(RolloutState::Completed));
+            assert_eq!(d.rollout_state(), Some(RolloutState::Completed));
             d.deployment.service.clone()
         })
         .collect();
@@ -315,7 +334,9 @@ async fn a_deployment_that_cannot_start_is_not_rolled_back_and_the_next_promotio
 
     // The next promotion starts only the missing deployment and adopts the others.
     let served = env.served("UpdateService");
-    let outcome = promote(&ecr, &ecs, &p).await.expect("finishes the job");
+    let outcome = promote(&ecr, &ecs, &p, &NoProgress)
+        .await
+        .expect("finishes the job");
     assert_eq!(env.served("UpdateService"), served + 1);
     let started: Vec<&str> = outcome
         .members
@@ -355,7 +376,7 @@ async fn when_no_deployment_can_start_the_tags_go_back_and_nothing_changed() {
         seed: 1,
         rules: vec![rule("UpdateService", FaultKind::ServerError, 1.0, None)],
     });
-    let failure = promote(&ecr, &ecs, &p)
+    let failure = promote(&ecr, &ecs, &p, &NoProgress)
         .await
         .expect_err("no deployment starts");
     assert!(

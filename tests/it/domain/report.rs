@@ -16,6 +16,7 @@ fn request() -> ReportRequest {
         tag: "prod".into(),
         repository: None,
         container: None,
+        deployment_id: None,
     }
 }
 

@@ -2,25 +2,35 @@
 //! `tagdeploy_task_digests` on a steady service and during a rollout (both digests, RFC
 //! statuses), `tagdeploy_image` by tag, by digest and for a multi-arch index (bad input is in
 //! `reliability::bad_input`). The AWS calls of each read are counted from the emulator's
-//! request log, so a read that grows a call fails; twelve reads in one plan must share their
-//! DescribeServices (and other batchable) calls.
+//! request log, so a read that grows a call fails; eleven reads in one plan must share their
+//! DescribeServices calls.
+
+use std::time::Duration;
 
 use serde_json::{Value as Json, json};
+use tagdeploy_emulator::FaultPlan;
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::Ecs;
 use terraform_provider_tagdeploy::aws::image::{Digest, RepositoryRef};
 
 use crate::support::aws::clients;
 use crate::support::emulator::{BackgroundEmulator, add_image, add_services, demo_world_json};
+use crate::support::faults::hold;
 use crate::support::observe::Observe;
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
+use crate::support::wait_until;
 
 /// The demo world's registry host (account 123456789012, us-east-1).
 const REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
+/// How long the reads may take to reach the held call (generous: a loaded machine is slow,
+/// and well below the 30 s after which the provider's SDK gives up on an attempt).
+const REACH: Duration = Duration::from_secs(25);
+
 /// AWS calls of one `tagdeploy_task_digests` read of a service with tasks, sorted.
-const TASK_DIGESTS_CALLS: [&str; 5] = [
+const TASK_DIGESTS_CALLS: [&str; 6] = [
     "ecr:DescribeImages",
+    "ecs:DescribeServiceDeployments",
     "ecs:DescribeServices",
     "ecs:DescribeTasks",
     "ecs:ListTasks",
@@ -163,6 +173,30 @@ fn task_digests_on_a_steady_service(tf: &Terraform) {
     assert_eq!(report["all_match"], true);
     assert_eq!(report["complete"], true);
     assert_eq!(report["status"], Json::Null, "no deployment_id, no status");
+    // The service deployment that put the service where it is.
+    let sd = &report["service_deployment"];
+    assert_eq!(sd["status"], "SUCCESSFUL", "{sd:#}");
+    assert_eq!(sd["rfc_status"], "COMPLETE");
+    assert_eq!(sd["strategy"], "ROLLING");
+    assert_eq!(sd["lifecycle_stage"], Json::Null, "it ended");
+    assert_eq!(
+        (sd["running_count"].as_i64(), sd["requested_count"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        sd["production_traffic_weight"],
+        Json::Null,
+        "ROLLING shifts no traffic"
+    );
+    assert_eq!(
+        sd["circuit_breaker_status"], "MONITORING_COMPLETE",
+        "{sd:#}"
+    );
+    assert!(
+        sd["arn"].as_str().is_some_and(|a| a
+            .starts_with("arn:aws:ecs:us-east-1:123456789012:service-deployment/example/example/")),
+        "{sd:#}"
+    );
     let deployments = report["deployments"].as_array().expect("deployments");
     assert_eq!(deployments.len(), 1, "{report:#}");
     let only = &deployments[0];
@@ -198,16 +232,28 @@ fn task_digests_on_a_steady_service(tf: &Terraform) {
     assert!(env.emu.mutations().is_empty(), "{:?}", env.emu.mutations());
 }
 
-/// Applies `count` `tagdeploy_task_digests` (one per service of a world with that many
-/// services, read concurrently by one provider process), checks every report, and returns
-/// how many calls of each operation the reads made.
-fn concurrent_reads(tf: &Terraform, count: usize) -> std::collections::BTreeMap<String, usize> {
+/// How many reads [`concurrent_task_digests_share_calls`] makes: one more than a
+/// DescribeServices call takes (10), so whatever Terraform's timing, the reads need two calls
+/// and can share them.
+const CONCURRENT_READS: usize = 11;
+
+terraform_test!(concurrent_task_digests_share_calls);
+/// Eleven `tagdeploy_task_digests` in one plan, one per service, read concurrently by one
+/// provider process, share their DescribeServices calls: exactly 2, where reads on their own
+/// make 11. Deterministic, whatever Terraform's timing: the emulator holds the first
+/// DescribeServices call (it carries between 1 and 10 of the services, depending on when
+/// Terraform sent the reads) until every read has asked for its service (each read makes its
+/// two ListTasks once it has), and while a call of a cluster is in flight the provider makes
+/// no other: the remaining 1 to 10 services wait in one batch and go in the second call.
+/// DescribeTasks and DescribeImages are shared too when reads come together, which depends on
+/// timing: they are only bounded here (`make bench` reports their counts).
+fn concurrent_task_digests_share_calls(tf: &Terraform) {
     let mut world = demo_world_json();
-    add_services(&mut world, count - 1);
+    add_services(&mut world, CONCURRENT_READS - 1);
     let env = Env::new(world);
     let hash_1 = env.digest("hash_1");
     let names: Vec<String> = std::iter::once("\"example\"".to_owned())
-        .chain((1..count).map(|i| format!("\"example-{i}\"")))
+        .chain((1..CONCURRENT_READS).map(|i| format!("\"example-{i}\"")))
         .collect();
     let body = format!(
         r#"
@@ -227,16 +273,75 @@ output "reports" {{
 "#,
         names.join(", ")
     );
-    let ws = env.workspace(tf, &format!("ds-concurrent-{count}"), &body);
+    let ws = env.workspace(tf, "ds-concurrent", &body);
     env.take_operations();
-    ws.apply(&[]);
+    env.emu.set_faults(hold("DescribeServices"));
+    // Every read in flight at once (Terraform's default is 10), so all can wait together.
+    let parallelism = format!("-parallelism={CONCURRENT_READS}");
+    let (run, at_release) = std::thread::scope(|scope| {
+        let apply = scope.spawn(|| ws.try_apply(&[&parallelism]));
+        let every_read_asked = wait_until(REACH, || {
+            env.emu.held().iter().any(|op| op == "DescribeServices")
+                && env.emu.served("ListTasks") == 2 * CONCURRENT_READS
+        });
+        // Far past the coalescing window (10 ms quiet, 50 ms at most): a batch that did not
+        // wait for the held call would have been sent and answered by now. (Waiting longer
+        // only gives that mistake more time to show; a passing run does not depend on it.)
+        std::thread::sleep(Duration::from_millis(500));
+        let at_release = env.emu.operations();
+        env.emu.set_faults(FaultPlan::default());
+        env.emu.release("DescribeServices");
+        let run = apply.join().expect("apply thread");
+        assert!(
+            every_read_asked,
+            "not every read asked for its service within {REACH:?}: {at_release:?}\n{}",
+            run.transcript()
+        );
+        (run.success(), at_release)
+    });
+    assert_eq!(
+        at_release
+            .iter()
+            .filter(|op| *op == "ecs:DescribeServices")
+            .count(),
+        0,
+        "a DescribeServices answered while the first was held: {at_release:?}"
+    );
     let mut calls = std::collections::BTreeMap::new();
     for op in env.take_operations() {
         *calls.entry(op).or_insert(0) += 1;
     }
+    eprintln!(
+        "{CONCURRENT_READS} tagdeploy_task_digests in one plan ({}): {calls:?}",
+        tf.version
+    );
+    // The held call and one more. (A third would be the held call retried: its attempt timed
+    // out after 30 s because every read took longer than that to start.)
+    assert_eq!(
+        calls.get("ecs:DescribeServices"),
+        Some(&2),
+        "{calls:?}\n{}",
+        run.transcript()
+    );
+    // ListTasks filters on one service, so it is not shared: two per service.
+    assert_eq!(
+        calls.get("ecs:ListTasks"),
+        Some(&(2 * CONCURRENT_READS)),
+        "{calls:?}"
+    );
+    // At most one per read, fewer when reads came together.
+    for op in ["ecs:DescribeTasks", "ecr:DescribeImages"] {
+        assert!(
+            calls
+                .get(op)
+                .is_some_and(|&n| (1..=CONCURRENT_READS).contains(&n)),
+            "{op}: {calls:?}"
+        );
+    }
+
     let reports = ws.outputs()["reports"]["value"].clone();
     let reports = reports.as_object().expect("reports by service");
-    assert_eq!(reports.len(), count);
+    assert_eq!(reports.len(), CONCURRENT_READS);
     let mut seen = std::collections::BTreeSet::new();
     for (service, report) in reports {
         assert_eq!(report["complete"], true, "{service}: {report}");
@@ -248,33 +353,6 @@ output "reports" {{
             assert!(seen.insert(task.to_string()), "{task} reported twice");
         }
     }
-    calls
-}
-
-terraform_test!(concurrent_task_digests_share_calls);
-fn concurrent_task_digests_share_calls(tf: &Terraform) {
-    let calls = concurrent_reads(tf, 12);
-    eprintln!(
-        "12 tagdeploy_task_digests in one plan ({}): {calls:?}",
-        tf.version
-    );
-    // Terraform reads ten at a time: usually the first ten share one DescribeServices and the
-    // last two another (2 calls). How many reads fall into one batching window depends on when
-    // Terraform sends them, which a loaded machine can spread out, so the test only demands that
-    // calls were shared at all; without coalescing it is exactly one per data source (12).
-    // `make bench` reports the counts at N = 10 and 50.
-    let describe_services = calls.get("ecs:DescribeServices").copied().unwrap_or(0);
-    assert!(
-        (1..12).contains(&describe_services),
-        "{describe_services} DescribeServices calls: {calls:?}"
-    );
-    // ListTasks filters on one service, so it is not shared: two per service.
-    assert_eq!(calls.get("ecs:ListTasks"), Some(&24), "{calls:?}");
-    assert!(
-        calls.get("ecs:DescribeTasks").is_some_and(|&n| n < 12)
-            && calls.get("ecr:DescribeImages").is_some_and(|&n| n < 12),
-        "{calls:?}"
-    );
 }
 
 terraform_test!(task_digests_during_a_rollout);
@@ -286,11 +364,14 @@ fn task_digests_during_a_rollout(tf: &Terraform) {
     env.runtime
         .block_on(env.ecr.retag(&repository, &hash_2, "prod"))
         .expect("retag");
-    let deployment = env
+    let started = env
         .runtime
         .block_on(env.ecs.force_new_deployment("example", "example"))
-        .expect("force a deployment")
-        .deployment_id;
+        .expect("force a deployment");
+    let deployment = started.deployment_id;
+    let service_deployment = started
+        .service_deployment_arn
+        .expect("a service deployment");
     let ws = env.workspace(
         tf,
         "ds-rollout",
@@ -343,15 +424,34 @@ fn task_digests_during_a_rollout(tf: &Terraform) {
     assert_eq!(primary["id"], deployment.as_str());
     assert_eq!(primary["rollout_state"], "IN_PROGRESS");
     assert!(deployments.iter().any(|d| d["status"] == "ACTIVE"));
+    let sd = &report["service_deployment"];
+    assert_eq!(sd["arn"], service_deployment.as_str(), "the current one");
+    assert_eq!(
+        (&sd["status"], &sd["lifecycle_stage"], &sd["rfc_status"]),
+        (
+            &json!("IN_PROGRESS"),
+            &json!("SCALE_UP"),
+            &json!("IN_PROGRESS")
+        ),
+        "{sd:#}"
+    );
     // The check block reports the unfinished release (a warning, not an error).
     assert_eq!(check_status(&ws.show(), "release_complete"), "fail");
 
-    // The old tasks stop and the old deployment drains away.
+    // The old tasks stop and the old deployment drains away. This time the deployment is named
+    // by its service deployment ARN, as tagdeploy_prod_tag records it.
     env.emu.handle().advance(3);
+    ws.write(
+        "main.tf",
+        &env.config(&task_digests_config(&format!(
+            "  deployment_id = \"{service_deployment}\"\n"
+        ))),
+    );
     ws.apply(&[]);
     assert_eq!(env.take_operations(), TASK_DIGESTS_CALLS);
     let report = ws.outputs()["report"]["value"].clone();
     assert_eq!(report["status"], "COMPLETE", "{report:#}");
+    assert_eq!(report["service_deployment"]["status"], "SUCCESSFUL");
     assert_eq!(report["complete"], true);
     assert_eq!(report["all_match"], true);
     assert_eq!(

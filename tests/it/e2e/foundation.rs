@@ -1,54 +1,10 @@
-//! The foundation seen from Terraform: the provider installs from a mirror, its schema loads, the
-//! `parse_image_uri` function returns the right objects, and the process exits on Shutdown
-//! instead of being killed. Refused provider blocks and function arguments are in
-//! `reliability::bad_input`.
+//! The foundation seen from Terraform: the `parse_image_uri` function returns the right objects,
+//! and the process exits on Shutdown instead of being killed. The schema is checked in `schema`;
+//! refused provider blocks and function arguments are in `reliability::bad_input`.
 
 use crate::support::terraform::{Terraform, Workspace, required_providers, terraform_test};
 
 const ACCOUNT_URI: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-
-terraform_test!(schema_loads_with_every_attribute);
-fn schema_loads_with_every_attribute(tf: &Terraform) {
-    let ws = Workspace::new(
-        tf,
-        "schema",
-        &format!("{}\nprovider \"tagdeploy\" {{}}\n", required_providers()),
-    );
-    ws.init();
-    ws.run(&["validate", "-no-color"]).success();
-    let run = ws.run(&["providers", "schema", "-json"]).success();
-    let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
-    let provider = &schemas["provider_schemas"]["terraform.local/tagdeploy/tagdeploy"];
-    let block = &provider["provider"]["block"];
-    for attr in [
-        "region",
-        "profile",
-        "shared_config_files",
-        "shared_credentials_files",
-    ] {
-        assert!(
-            block["attributes"][attr].is_object(),
-            "provider attribute {attr} missing: {block}"
-        );
-        assert!(
-            block["attributes"][attr]["description"]
-                .as_str()
-                .is_some_and(|d| !d.is_empty()),
-            "provider attribute {attr} has no description"
-        );
-    }
-    for nested in ["assume_role", "endpoints"] {
-        assert!(
-            block["block_types"][nested].is_object(),
-            "provider block {nested} missing: {block}"
-        );
-    }
-    let function = &provider["functions"]["parse_image_uri"];
-    assert_eq!(
-        function["parameters"][0]["name"], "uri",
-        "function signature: {function}"
-    );
-}
 
 terraform_test!(parse_image_uri_returns_each_part);
 fn parse_image_uri_returns_each_part(tf: &Terraform) {

@@ -6,3 +6,5 @@ mod foundation;
 mod prod_tag;
 mod release;
 mod release_note;
+mod schema;
+mod strategies;

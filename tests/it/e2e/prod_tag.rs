@@ -74,20 +74,23 @@ fn rfc_flow_previews_then_promotes_hash_2(tf: &Terraform) {
         state["image_uri"],
         format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/example@{hash_2}")
     );
-    let deployment_id = state["deployments"]["example"].as_str().unwrap_or_default();
-    assert!(deployment_id.starts_with("ecs-svc/"), "{state:#}");
+    let deployment = state["deployments"]["example"].as_str().unwrap_or_default();
+    assert!(
+        deployment
+            .starts_with("arn:aws:ecs:us-east-1:123456789012:service-deployment/example/example/"),
+        "the service deployment's ARN: {state:#}"
+    );
     let rollout = &state["rollouts"]["example"];
     assert_eq!(
-        (
-            rollout["status"].as_str(),
-            rollout["rollout_state"].as_str(),
-            rollout["service_arn"].as_str()
-        ),
-        (
-            Some("PRIMARY"),
-            Some("COMPLETED"),
-            Some("arn:aws:ecs:us-east-1:123456789012:service/example/example")
-        )
+        rollout,
+        &json!({
+            "service_arn": "arn:aws:ecs:us-east-1:123456789012:service/example/example",
+            "strategy": "ROLLING",
+            "status": "SUCCESSFUL",
+            "lifecycle_stage": null,
+            "rollout_state": "COMPLETED",
+            "rfc_status": "COMPLETE",
+        })
     );
     assert_eq!(emulator.count("UpdateService"), 1);
     assert_eq!(

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::support::aws::retag_in_by_hand;
 use crate::support::emulator::{BackgroundEmulator, SetMember, release_set_world};
 use crate::support::observe::Observe;
@@ -113,14 +115,14 @@ fn a_release_plans_every_image_then_promotes_all_or_nothing(tf: &Terraform) {
     for (_, service) in services() {
         let lines: Vec<&String> = unknown
             .iter()
-            .filter(|l| l.starts_with(&format!("~ \"{service}\" = \"ecs-svc/")))
+            .filter(|l| l.starts_with(&format!("~ \"{service}\" = \"arn:aws:ecs:")))
             .collect();
         assert_eq!(lines.len(), 1, "one line for {service}:\n{plan}");
     }
     assert_eq!(
         unknown.len(),
         services().len() + 1,
-        "only the deployment ids and promoted_at are left to apply: {unknown:#?}"
+        "only the service deployment ARNs and promoted_at are left to apply: {unknown:#?}"
     );
     assert!(!plan.contains("rollouts"), "rollouts do not churn:\n{plan}");
 
@@ -135,12 +137,25 @@ fn a_release_plans_every_image_then_promotes_all_or_nothing(tf: &Terraform) {
         assert_eq!(image["previous_digest"], digest(m.repository, "hash_1"));
         for service in m.services {
             assert!(
-                image["deployments"][service]
-                    .as_str()
-                    .is_some_and(|d| d.starts_with("ecs-svc/")),
+                image["deployments"][service].as_str().is_some_and(
+                    |d| d.contains(&format!(":service-deployment/{}/{service}/", m.cluster))
+                ),
                 "{image:#}"
             );
-            assert_eq!(image["rollouts"][service]["rollout_state"], "COMPLETED");
+            let rollout = &image["rollouts"][service];
+            assert_eq!(
+                (
+                    &rollout["status"],
+                    &rollout["rollout_state"],
+                    &rollout["rfc_status"]
+                ),
+                (
+                    &json!("SUCCESSFUL"),
+                    &json!("COMPLETED"),
+                    &json!("COMPLETE")
+                ),
+                "{image:#}"
+            );
         }
     }
     assert_eq!(state["release_id"], "hash_2");
@@ -236,7 +251,7 @@ fn images_join_and_leave_drift_shows_and_a_release_imports(tf: &Terraform) {
     let (code, text) = ws.plan_exit_code(&hash_1);
     assert_eq!(code, 2, "{text}");
     assert!(
-        !text.contains("\"api\" = \"ecs-svc/"),
+        !text.contains("\"api\" = \"arn:aws:ecs:"),
         "api is unchanged:\n{text}"
     );
     ws.apply(&hash_1);
@@ -361,4 +376,47 @@ fn everything_runs_of(emulator: &BackgroundEmulator, members: &[SetMember<'_>]) 
             .iter()
             .all(|s| emulator.running_digests(s) == want)
     })
+}
+
+terraform_test!(one_invalid_image_refuses_the_whole_release_on_its_attribute);
+fn one_invalid_image_refuses_the_whole_release_on_its_attribute(tf: &Terraform) {
+    let emulator = BackgroundEmulator::manual(release_set_world(&SET, &[]));
+    // worker names a release its repository does not have; web a service its cluster does not
+    // run; api is valid.
+    let mut config = release_config(&emulator, &SET, &[("worker", "\"hash_nope\"")], "");
+    config = config.replace(
+        "services    = [\"web\"]",
+        "services    = [\"web\", \"ghost\"]",
+    );
+    let ws = Workspace::new(tf, "release-refused", &config);
+    ws.init();
+    let before = (emulator.count("PutImage"), emulator.count("UpdateService"));
+    let run = ws.try_apply(&["-json", "-var", "release=hash_2"]).failure();
+    let errors = run.json_errors();
+    let on = |code: &str| errors.iter().find(|d| d.code.trim() == code);
+    let release = on("release_tag = \"hash_nope\"");
+    assert!(
+        release.is_some_and(|d| d.summary == "Resolve Release Error" && d.detail.contains("hash_nope")),
+        "worker's release_tag is at fault: {errors:#?}"
+    );
+    let services = on("services    = [\"web\", \"ghost\"]");
+    assert!(
+        services.is_some_and(|d| d.detail.contains("ghost")),
+        "web's services are at fault: {errors:#?}"
+    );
+    assert_eq!(errors.len(), 2, "api is valid: {errors:#?}");
+    assert_eq!(
+        (emulator.count("PutImage"), emulator.count("UpdateService")),
+        before,
+        "nothing moved, nothing redeployed"
+    );
+    for m in &SET {
+        assert_eq!(
+            emulator.digest_in(m.repository, "prod"),
+            emulator.digest_in(m.repository, "hash_1"),
+            "{} stays on hash_1",
+            m.repository
+        );
+    }
+    assert!(release_state(&ws).is_null(), "no state was written");
 }

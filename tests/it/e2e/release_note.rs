@@ -74,7 +74,7 @@ fn a_promotion_plan_reads_like_a_release_note(tf: &Terraform) {
             let l = l.trim();
             assert!(
                 l.starts_with("~ \"")
-                    && l.contains("= \"ecs-svc/")
+                    && l.contains("= \"arn:aws:ecs:us-east-1:123456789012:service-deployment/")
                     && l.ends_with("-> (known after apply)"),
                 "not one line per service: {l:?}\n{shown}"
             );
@@ -131,63 +131,131 @@ fn a_promotion_plan_reads_like_a_release_note(tf: &Terraform) {
     assert_eq!(code, 0, "the promotion applied as planned:\n{text}");
 }
 
-terraform_test!(state_written_by_schema_version_0_is_upgraded);
-fn state_written_by_schema_version_0_is_upgraded(tf: &Terraform) {
-    let emulator = BackgroundEmulator::manual(world(2));
-    let _clock = emulator.tick_in_background(Duration::from_millis(10));
-    let names = service_names(2);
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let ws = Workspace::new(tf, "upgrade-v0", &prod_tag_config(&emulator, &refs, ""));
-    ws.init();
-    ws.apply(&["-var", "release=hash_2"]);
-    let current = prod_tag_state(&ws);
-
-    // Rewrite the state file as schema version 0 wrote it: `deployments` a list of objects,
-    // no `rollouts`.
+/// Rewrites the workspace's state file: the first resource instance's attributes and schema
+/// version, as `edit` makes them.
+fn rewrite_state(
+    ws: &Workspace,
+    version: i64,
+    edit: impl FnOnce(&mut serde_json::Map<String, Json>),
+) {
     let path = ws.work_dir().join("terraform.tfstate");
     let mut state: Json =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("state file")).expect("JSON");
     let instance = &mut state["resources"][0]["instances"][0];
-    assert_eq!(instance["schema_version"], 1, "{instance:#}");
-    let attributes = &mut instance["attributes"];
-    let v0_deployments: Vec<Json> = names
-        .iter()
-        .map(|s| {
-            let rollout = &current["rollouts"][s];
-            json!({
-                "service": s,
-                "service_arn": rollout["service_arn"],
-                "deployment_id": current["deployments"][s],
-                "status": rollout["status"],
-                "rollout_state": rollout["rollout_state"],
-                "started": true,
-            })
-        })
-        .collect();
-    attributes["deployments"] = json!(v0_deployments);
-    attributes
-        .as_object_mut()
-        .expect("attributes")
-        .remove("rollouts");
-    instance["schema_version"] = json!(0);
+    edit(instance["attributes"].as_object_mut().expect("attributes"));
+    instance["schema_version"] = json!(version);
     state["serial"] = json!(state["serial"].as_i64().unwrap_or(0) + 1);
     std::fs::write(&path, serde_json::to_string_pretty(&state).expect("JSON")).expect("write");
+}
 
-    // Nothing changed in AWS: the upgraded state plans nothing.
-    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
-    assert_eq!(
-        code, 0,
-        "the upgraded state is what the configuration asks for:\n{text}"
-    );
-    ws.apply(&["-refresh-only", "-var", "release=hash_2"]);
-    let upgraded = prod_tag_state(&ws);
-    assert_eq!(upgraded["deployments"], current["deployments"]);
-    assert_eq!(upgraded["rollouts"], current["rollouts"]);
-    assert_eq!(upgraded["image_uri"], current["image_uri"]);
+terraform_test!(state_written_by_older_schema_versions_is_upgraded);
+fn state_written_by_older_schema_versions_is_upgraded(tf: &Terraform) {
+    let emulator = BackgroundEmulator::manual(world(2));
+    let _clock = emulator.tick_in_background(Duration::from_millis(10));
+    let names = service_names(2);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ws = Workspace::new(tf, "upgrade", &prod_tag_config(&emulator, &refs, ""));
+    ws.init();
+    ws.apply(&["-var", "release=hash_2"]);
+    let current = prod_tag_state(&ws);
+    let file: Json = serde_json::from_str(
+        &std::fs::read_to_string(ws.work_dir().join("terraform.tfstate")).expect("state file"),
+    )
+    .expect("JSON");
+    assert_eq!(file["resources"][0]["instances"][0]["schema_version"], 2);
+    // What an upgrade keeps of each rollout: the service ARN and the rollout state; version 1
+    // recorded no service deployment, so the rest is null until the next promotion.
+    let kept = |rollouts: &Json| -> Json {
+        json!(
+            names
+                .iter()
+                .map(|s| (
+                    s.clone(),
+                    json!({
+                        "service_arn": rollouts[s]["service_arn"],
+                        "rollout_state": rollouts[s]["rollout_state"],
+                    })
+                ))
+                .collect::<serde_json::Map<_, _>>()
+        )
+    };
 
-    // And the next promotion runs from it.
+    for version in [0, 1] {
+        // The state file as that version wrote it: version 0 had `deployments` as a list of
+        // objects and no `rollouts`; version 1 had no `pause_hook_action` and rollouts with the
+        // deployments[] status.
+        rewrite_state(&ws, version, |attributes| {
+            attributes.remove("pause_hook_action");
+            if version == 0 {
+                let v0: Vec<Json> = names
+                    .iter()
+                    .map(|s| {
+                        let rollout = &current["rollouts"][s];
+                        json!({
+                            "service": s,
+                            "service_arn": rollout["service_arn"],
+                            "deployment_id": current["deployments"][s],
+                            "status": "PRIMARY",
+                            "rollout_state": rollout["rollout_state"],
+                            "started": true,
+                        })
+                    })
+                    .collect();
+                attributes.insert("deployments".into(), json!(v0));
+                attributes.remove("rollouts");
+            } else {
+                let v1: serde_json::Map<String, Json> = names
+                    .iter()
+                    .map(|s| {
+                        let rollout = &current["rollouts"][s];
+                        (
+                            s.clone(),
+                            json!({
+                                "service_arn": rollout["service_arn"],
+                                "status": "PRIMARY",
+                                "rollout_state": rollout["rollout_state"],
+                            }),
+                        )
+                    })
+                    .collect();
+                attributes.insert("rollouts".into(), json!(v1));
+            }
+        });
+        // Nothing changed in AWS: the upgraded state plans nothing.
+        let (code, text) = ws.plan_exit_code(&["-var", "release=hash_2"]);
+        assert_eq!(
+            code, 0,
+            "the version {version} state is what the configuration asks for:\n{text}"
+        );
+        ws.apply(&["-refresh-only", "-var", "release=hash_2"]);
+        let upgraded = prod_tag_state(&ws);
+        assert_eq!(
+            upgraded["deployments"], current["deployments"],
+            "version {version}"
+        );
+        assert_eq!(
+            kept(&upgraded["rollouts"]),
+            kept(&current["rollouts"]),
+            "version {version}"
+        );
+        for s in &names {
+            assert_eq!(
+                upgraded["rollouts"][s]["status"],
+                Json::Null,
+                "version {version}"
+            );
+        }
+        assert_eq!(upgraded["pause_hook_action"], "WAIT");
+        assert_eq!(upgraded["image_uri"], current["image_uri"]);
+    }
+
+    // And the next promotion runs from it, recording service deployments again.
     ws.apply(&["-var", "release=hash_1"]);
     let after = prod_tag_state(&ws);
     assert_eq!(after["image_digest"], emulator.digest("hash_1"));
     assert_ne!(after["deployments"], current["deployments"], "{after:#}");
+    assert_eq!(
+        after["rollouts"]["example"]["status"], "SUCCESSFUL",
+        "{after:#}"
+    );
 }

@@ -1,8 +1,9 @@
 //! The promotion policy in `infra/iam.tf` grants exactly the AWS actions the provider uses.
 //!
 //! "Uses" is measured two ways, which must agree: the operations the emulator served during a
-//! representative run through Terraform (plan; apply that waits; refresh; both data sources,
-//! including a service with no task; a failed rollout rolled back; import), and the SDK calls
+//! representative run through Terraform (plan; apply that waits and approves a PAUSE hook;
+//! refresh; both data sources, including a service with no task; a failed rollout rolled back;
+//! a timeout that stops the deployment; import), and the SDK calls
 //! written in `src/aws/`. Each operation maps to its IAM action; the policy's `actions` lists,
 //! and the example policy in the provider docs, must hold that set and nothing else.
 
@@ -24,12 +25,25 @@ use crate::support::terraform::{Terraform, Workspace};
 /// authorises it. For ECR and ECS the names coincide, but not for every service (e.g. S3's
 /// `HeadObject` is `s3:GetObject`), so an operation missing here fails the test rather than
 /// being assumed.
-const IAM_ACTIONS: [(&str, &str); 9] = [
+const IAM_ACTIONS: [(&str, &str); 13] = [
     ("ecr:BatchGetImage", "ecr:BatchGetImage"),
     ("ecr:DescribeImages", "ecr:DescribeImages"),
     ("ecr:DescribeRepositories", "ecr:DescribeRepositories"),
     ("ecr:PutImage", "ecr:PutImage"),
+    (
+        "ecs:ContinueServiceDeployment",
+        "ecs:ContinueServiceDeployment",
+    ),
+    (
+        "ecs:DescribeServiceDeployments",
+        "ecs:DescribeServiceDeployments",
+    ),
+    (
+        "ecs:DescribeServiceRevisions",
+        "ecs:DescribeServiceRevisions",
+    ),
     ("ecs:DescribeServices", "ecs:DescribeServices"),
+    ("ecs:StopServiceDeployment", "ecs:StopServiceDeployment"),
     ("ecs:DescribeTaskDefinition", "ecs:DescribeTaskDefinition"),
     ("ecs:DescribeTasks", "ecs:DescribeTasks"),
     ("ecs:ListTasks", "ecs:ListTasks"),
@@ -210,6 +224,9 @@ fn representative_run() -> BTreeSet<String> {
     // A service scaled to zero: its report finds the image through the task definition.
     add_services(&mut world, 1);
     world["services"][1]["desiredCount"] = json!(0);
+    // A manual approval gate: a PAUSE hook after the new tasks start.
+    world["services"][0]["deploymentConfiguration"]["lifecycleHooks"] =
+        json!([{"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}]);
     let emulator = BackgroundEmulator::manual(world);
     let _clock = emulator.tick_in_background(Duration::from_millis(10));
     let hash_1 = emulator.digest("hash_1");
@@ -237,10 +254,18 @@ data "tagdeploy_image" "hash_1" {{
   digest     = "{hash_1}"
 }}
 "#,
-        prod_tag_config(&emulator, &["example"], "")
+        prod_tag_config(
+            &emulator,
+            &["example"],
+            "  pause_hook_action = var.pause\n  timeouts {\n    update = var.timeout\n  }\n"
+        )
     );
     let tf = Terraform::v1_15();
     let ws = Workspace::new(&tf, "iam-run", &config);
+    ws.write(
+        "vars.tf",
+        "variable \"pause\" {\n  default = \"CONTINUE\"\n}\nvariable \"timeout\" {\n  default = \"5m\"\n}\n",
+    );
     ws.init();
     ws.run(&["plan", "-no-color", "-var", "release=hash_2"])
         .success();
@@ -251,6 +276,20 @@ data "tagdeploy_image" "hash_1" {{
         failed.code != Some(0) && failed.transcript().contains("Rolled back"),
         "the bad release must fail and roll back:\n{}",
         failed.transcript()
+    );
+    // Left at the gate until the timeout: the deployment is stopped, the tag goes back.
+    let timed_out = ws.try_apply(&[
+        "-var",
+        "release=hash_1",
+        "-var",
+        "pause=WAIT",
+        "-var",
+        "timeout=3s",
+    ]);
+    assert!(
+        timed_out.code != Some(0) && timed_out.transcript().contains("StopServiceDeployment"),
+        "the release left at the gate must time out and be stopped:\n{}",
+        timed_out.transcript()
     );
     ws.run(&["state", "rm", "-no-color", "tagdeploy_prod_tag.prod"])
         .success();

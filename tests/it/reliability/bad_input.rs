@@ -182,7 +182,8 @@ fn validate_cases(emulator: &BackgroundEmulator) -> Vec<Case> {
             prod_tag(&["tag = \"hash_2\""]),
             "tag",
             "different tag",
-        ),
+        )
+        .also("Invalid Environment Tag"),
         case(
             "r_tag_space",
             prod_tag(&["tag = \"prod tag\""]),

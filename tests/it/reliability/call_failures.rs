@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tagdeploy_emulator::{FaultKind, FaultPlan};
 use terraform_provider_tagdeploy::aws::ecr::Ecr;
-use terraform_provider_tagdeploy::aws::ecs::Ecs;
+use terraform_provider_tagdeploy::aws::ecs::{Ecs, NoProgress};
 use terraform_provider_tagdeploy::aws::error::{CallFailure, EcrError, EcsError};
 use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
 use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, promote};
@@ -194,7 +194,7 @@ async fn a_promotion_cut_off_mid_retag_says_that_apply_again_finishes_it() {
         force_redeploy: false,
     };
     let promotion = Promotion::single(member, None, true);
-    let failure = promote(&ecr, &ecs, &promotion)
+    let failure = promote(&ecr, &ecs, &promotion, &NoProgress)
         .await
         .expect_err("PutImage never answers");
     assert_eq!(

@@ -1,8 +1,10 @@
 //! Failed releases: clear errors, the tag rolled back where promised, no service left on an
 //! unintended digest.
 //!
-//! - an unhealthy image, with the ECS circuit breaker rolling back, and with the breaker on but
-//!   its rollback off (the failed deployment stays PRIMARY; only our rollback saves the service);
+//! - an unhealthy image, with the ECS circuit breaker rolling back (the tag goes back and ECS
+//!   returns the service to its previous revision, so nothing is redeployed), and with the
+//!   breaker on but its rollback off (the service deployment is STOPPED and the failed
+//!   deployment stays PRIMARY; only our redeploy saves the service);
 //! - the release tag deleted between `plan -out` and applying that plan, with the image kept
 //!   under another tag or deleted entirely: Terraform plans again while applying, the provider
 //!   resolves `release_tag` again, and refuses on `release_tag` before anything moves (a deleted
@@ -61,10 +63,24 @@ fn unhealthy_release(tf: &Terraform, ecs_rollback: bool) {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(text.contains("Rollout Failed"), "{text}");
+    assert!(text.contains("circuit breaker TRIGGERED"), "{text}");
     if ecs_rollback {
-        assert!(text.contains("no longer the PRIMARY"), "{text}");
+        // ECS returns the service to hash_1 itself: moving the tag back is all that is left.
+        assert!(
+            text.contains("ended ROLLBACK_") || text.contains("is ROLLBACK_"),
+            "{text}"
+        );
+        assert!(
+            text.contains("so no new deployment was started there"),
+            "{text}"
+        );
     } else {
-        assert!(text.contains("FAILED"), "{text}");
+        // The failed deployment stays where it stopped: only our redeploy saves the service.
+        assert!(text.contains("ended STOPPED"), "{text}");
+        assert!(
+            text.contains("a new deployment was started for example"),
+            "{text}"
+        );
     }
     assert!(
         text.contains("Rolled back") && text.contains(&hash_1),

@@ -145,7 +145,7 @@ fn assert_promoted(
     assert!(
         rollouts
             .values()
-            .all(|r| r["rollout_state"] == "COMPLETED" && r["status"] == "PRIMARY"),
+            .all(|r| r["rollout_state"] == "COMPLETED" && r["status"] == "SUCCESSFUL"),
         "{rollouts:#?}"
     );
     let (code, text) = ws.plan_exit_code(&["-var", &format!("release={release}")]);

@@ -12,7 +12,7 @@
 //! - `between_services`: the provider redeploys the services concurrently, so "between" is
 //!   one UpdateService answered and the other held. Apply runs again BEFORE the held call is
 //!   released: it must redeploy only the service that did not get its deployment.
-//! - `during_wait`: both deployments started; a DescribeServices of the rollout wait held.
+//! - `during_wait`: both deployments started; a DescribeServiceDeployments of the wait held.
 
 use std::time::{Duration, Instant};
 
@@ -81,10 +81,12 @@ fn reach(step: Step, emulator: &BackgroundEmulator) -> bool {
             held("UpdateService") && wait_until(REACH, || emulator.served("UpdateService") == 1)
         }
         Step::DuringWait => {
-            // The plan calls DescribeServices too: hold one only once the wait has begun.
+            // Hold a poll of the wait, once the deployments have started.
             wait_until(REACH, || emulator.served("UpdateService") == 2) && {
-                emulator.handle().set_faults(hold("DescribeServices"));
-                held("DescribeServices")
+                emulator
+                    .handle()
+                    .set_faults(hold("DescribeServiceDeployments"));
+                held("DescribeServiceDeployments")
             }
         }
     }
@@ -269,8 +271,8 @@ fn terraform_killed_at_each_step_converges(tf: &Terraform) {
 
 /// Ctrl-C (SIGINT to Terraform) while the provider waits for the rollout: Terraform calls
 /// StopProvider, the wait stops, the apply ends with an error that says the rollout continues,
-/// and state records the tag and the deployments under way. With `hang`, a DescribeServices
-/// call of the wait never answers: stopping must not wait for it.
+/// and state records the tag and the deployments under way. With `hang`, a
+/// DescribeServiceDeployments call of the wait never answers: stopping must not wait for it.
 fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
     let emulator = BackgroundEmulator::manual(world());
     let hash_2 = emulator.digest("hash_2");
@@ -290,11 +292,15 @@ fn ctrl_c_during_the_wait(tf: &Terraform, hang: bool) -> Duration {
             "the rollout never started"
         );
         if hang {
-            emulator.handle().set_faults(hold("DescribeServices"));
+            emulator
+                .handle()
+                .set_faults(hold("DescribeServiceDeployments"));
             assert!(wait_until(REACH, || !emulator.handle().held().is_empty()));
         } else {
-            // In the wait: at least one DescribeServices answered after the deployments.
-            assert!(wait_until(REACH, || emulator.served("DescribeServices") >= 3));
+            // In the wait: at least one poll answered after the deployments.
+            assert!(wait_until(REACH, || {
+                emulator.served("DescribeServiceDeployments") >= 1
+            }));
         }
         let providers = providers_in(&ws.work_dir());
         let terraform: Vec<i32> = providers.iter().filter_map(|p| parent_of(*p)).collect();

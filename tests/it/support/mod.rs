@@ -12,6 +12,8 @@
 //!   clients, a tag moved or an image deleted by hand.
 //! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from;
 //!   [`release`]: the `tagdeploy_release` one (its worlds: [`emulator::release_set_world`]).
+//! - [`strategies`]: worlds of services on every ECS deployment strategy (each with its own
+//!   environment tag), and a manual clock that passes bake times in one call.
 //! - [`faults`]: fault rules and holds for the emulator.
 //! - [`process`]: the provider processes Terraform starts, found and signalled.
 //! - [`launch`]: a provider binary started as go-plugin starts it, directly or under an
@@ -28,6 +30,7 @@ pub mod observe;
 pub mod process;
 pub mod prod_tag;
 pub mod release;
+pub mod strategies;
 pub mod terraform;
 
 use std::path::PathBuf;

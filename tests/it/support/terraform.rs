@@ -359,6 +359,15 @@ impl Workspace {
         serde_json::from_str(&run.stdout).expect("terraform show -json is JSON")
     }
 
+    /// This provider's schema as Terraform reports it (`terraform providers schema -json`,
+    /// `provider_schemas.<source>`); the workspace must be initialised.
+    pub fn provider_schema(&self) -> serde_json::Value {
+        let run = self.run(&["providers", "schema", "-json"]).success();
+        let mut all: serde_json::Value =
+            serde_json::from_str(&run.stdout).expect("terraform providers schema -json is JSON");
+        all["provider_schemas"][PROVIDER_SOURCE].take()
+    }
+
     /// The attribute values of the resource at `address` (e.g. `tagdeploy_prod_tag.prod`) in
     /// `terraform show -json`, or null when state has no such resource.
     pub fn resource_values(&self, address: &str) -> serde_json::Value {
