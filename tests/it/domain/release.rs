@@ -397,3 +397,91 @@ async fn when_no_deployment_can_start_the_tags_go_back_and_nothing_changed() {
         assert!(member.deployments.is_empty());
     }
 }
+
+/// Five repositories of two services each, in two clusters: the set of the bench scenario.
+const FIVE: [SetMember<'static>; 5] = [
+    SetMember {
+        repository: "r1",
+        cluster: "main",
+        services: &["r1-a", "r1-b"],
+    },
+    SetMember {
+        repository: "r2",
+        cluster: "main",
+        services: &["r2-a", "r2-b"],
+    },
+    SetMember {
+        repository: "r3",
+        cluster: "main",
+        services: &["r3-a", "r3-b"],
+    },
+    SetMember {
+        repository: "r4",
+        cluster: "batch",
+        services: &["r4-a", "r4-b"],
+    },
+    SetMember {
+        repository: "r5",
+        cluster: "batch",
+        services: &["r5-a", "r5-b"],
+    },
+];
+
+#[tokio::test]
+async fn a_set_of_five_repositories_makes_the_minimum_of_mutating_calls_and_batched_reads() {
+    let env = Emulated::manual(release_set_world(&FIVE, &[])).await;
+    let p = set_promotion(
+        &env,
+        &FIVE,
+        &["hash_2"; 5],
+        waiting(Duration::from_secs(60)),
+    );
+    env.handle.clear_requests();
+    let _clock = env.tick_in_background(Duration::from_millis(5));
+    let started = std::time::Instant::now();
+    promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect("promotes");
+    let elapsed = started.elapsed();
+    let mut by_operation: Vec<(String, usize)> = Vec::new();
+    for op in env.operations() {
+        match by_operation.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, n)) => *n += 1,
+            None => by_operation.push((op, 1)),
+        }
+    }
+    by_operation.sort();
+    // What the bench scenario reports (no timing is asserted).
+    eprintln!("5 x 2 set, in process: {elapsed:?}, calls {by_operation:?}");
+    // The minimum of mutating calls: each manifest fetched once and put once, one deployment
+    // per service; the tag checked once after each move.
+    assert_eq!(
+        (
+            env.count("BatchGetImage"),
+            env.count("PutImage"),
+            env.count("UpdateService"),
+            env.count("DescribeImages"),
+        ),
+        (5, 5, 10, 5),
+        "{by_operation:?}"
+    );
+    // Every tag moved, so nothing is inspected for adoption; the ten deployments are followed
+    // in one DescribeServiceDeployments call a round (20 a call), and their revisions checked
+    // in at most one DescribeServiceRevisions call a round.
+    for op in ["DescribeServices", "ListTasks", "DescribeTasks"] {
+        assert_eq!(env.count(op), 0, "{op}: {by_operation:?}");
+    }
+    let rounds = env.count("DescribeServiceDeployments");
+    assert!(rounds >= 1, "{by_operation:?}");
+    let revisions = env.count("DescribeServiceRevisions");
+    assert!((1..=rounds).contains(&revisions), "{by_operation:?}");
+    assert!(everything_runs_of(&env, &FIVE, "hash_2"));
+}
+
+/// Every service of `members` runs only the `tag` image of its repository.
+fn everything_runs_of(env: &Emulated, members: &[SetMember<'_>], tag: &str) -> bool {
+    members.iter().all(|m| {
+        let want = vec![env.digest_in(m.repository, tag)];
+        m.services.iter().all(|s| env.running_digests(s) == want)
+    })
+}

@@ -393,17 +393,36 @@ fn one_invalid_image_refuses_the_whole_release_on_its_attribute(tf: &Terraform) 
     let before = (emulator.count("PutImage"), emulator.count("UpdateService"));
     let run = ws.try_apply(&["-json", "-var", "release=hash_2"]).failure();
     let errors = run.json_errors();
-    let on = |code: &str| errors.iter().find(|d| d.code.trim() == code);
-    let release = on("release_tag = \"hash_nope\"");
+    // Each error names its image's attribute; Terraform 1.15 also points its snippet at that
+    // attribute's line (1.11 at the resource).
+    let at = |path: &str, line: &str| {
+        errors.iter().find(|d| {
+            d.detail.contains(path)
+                && (d.code.trim() == line || d.code.starts_with("resource \"tagdeploy_release\""))
+        })
+    };
+    let release = at(
+        "`images[\"worker\"].release_tag`",
+        "release_tag = \"hash_nope\"",
+    );
     assert!(
         release.is_some_and(|d| d.summary == "Resolve Release Error" && d.detail.contains("hash_nope")),
         "worker's release_tag is at fault: {errors:#?}"
     );
-    let services = on("services    = [\"web\", \"ghost\"]");
+    let services = at(
+        "`images[\"web\"].services`",
+        "services    = [\"web\", \"ghost\"]",
+    );
     assert!(
         services.is_some_and(|d| d.detail.contains("ghost")),
         "web's services are at fault: {errors:#?}"
     );
+    if tf.version.starts_with("1.15") {
+        assert!(
+            errors.iter().all(|d| !d.code.starts_with("resource ")),
+            "Terraform 1.15 points at the attributes: {errors:#?}"
+        );
+    }
     assert_eq!(errors.len(), 2, "api is valid: {errors:#?}");
     assert_eq!(
         (emulator.count("PutImage"), emulator.count("UpdateService")),
