@@ -485,3 +485,59 @@ fn everything_runs_of(env: &Emulated, members: &[SetMember<'_>], tag: &str) -> b
         m.services.iter().all(|s| env.running_digests(s) == want)
     })
 }
+
+#[tokio::test]
+async fn a_set_that_times_out_stops_every_deployment_before_the_tags_go_back() {
+    // The clock never moves: no deployment gets anywhere before the timeout.
+    let env = Emulated::manual(release_set_world(&SET, &[])).await;
+    let p = set_promotion(
+        &env,
+        &SET,
+        &["hash_2"; 3],
+        waiting(Duration::from_millis(300)),
+    );
+    env.handle.clear_requests();
+    let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
+        .await
+        .expect_err("times out");
+    let text = failure.to_string();
+    assert!(text.starts_with("Timed out after 300ms"), "{text}");
+    assert!(text.contains("StopServiceDeployment, ROLLBACK"), "{text}");
+    let operations = env.operations();
+    // Every service's deployment, of every image, is stopped before any tag moves back; ECS
+    // rolls each back itself, so nothing is redeployed.
+    assert_eq!(
+        env.count("StopServiceDeployment"),
+        ALL_SERVICES.len(),
+        "{operations:?}"
+    );
+    let last_stop = operations
+        .iter()
+        .rposition(|o| o.ends_with("StopServiceDeployment"));
+    let first_put_back = operations
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.ends_with("PutImage"))
+        .map(|(i, _)| i)
+        .nth(SET.len());
+    assert!(last_stop < first_put_back, "{operations:?}");
+    assert_eq!(env.count("PutImage"), 2 * SET.len(), "forward and back");
+    assert_eq!(
+        env.count("UpdateService"),
+        ALL_SERVICES.len(),
+        "no redeploy: {operations:?}"
+    );
+    for (member, spec) in failure.outcome.members.iter().zip(SET) {
+        let hash_1 = digest(&env, spec.repository, "hash_1");
+        assert_eq!(member.tag_digest.as_ref(), Some(&hash_1));
+        assert_eq!(env.digest_in(spec.repository, "prod"), hash_1.as_str());
+        for d in &member.deployments {
+            assert!(d.stopped, "{d:?}");
+            assert_eq!(
+                d.status(),
+                Some(ServiceDeploymentStatus::RollbackRequested),
+                "described again after the stop: {d:?}"
+            );
+        }
+    }
+}
