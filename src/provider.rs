@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use crate::actions::redeploy::Redeploy;
 use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
-use crate::data_sources::{Image, TaskDigests};
+use crate::data_sources::{Image, ReleaseStatus, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
 use crate::list_resources::prod_tag::ProdTagList;
 use crate::model;
 use crate::names;
 use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
+use crate::resources::release::Release;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
     AnyAction, AnyDataSource, AnyListResource, AnyResource, Ctx, Function, Provider, action,
@@ -123,12 +124,19 @@ impl Provider for TagdeployProvider {
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
         // One line per resource type.
-        vec![resource_with_identity(ProdTag)]
+        vec![
+            resource_with_identity(ProdTag),
+            resource_with_identity(Release),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<ProviderData>>> {
         // One line per data source type.
-        vec![data_source(TaskDigests), data_source(Image)]
+        vec![
+            data_source(TaskDigests),
+            data_source(Image),
+            data_source(ReleaseStatus),
+        ]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
@@ -270,14 +278,16 @@ mod tests {
             types,
             [
                 "tagdeploy_prod_tag",
+                "tagdeploy_release",
                 "tagdeploy_image",
+                "tagdeploy_release_status",
                 "tagdeploy_task_digests",
                 "tagdeploy_redeploy",
                 "tagdeploy_prod_tag"
             ]
         );
         let identities: Vec<&str> = runtime.identity_schemas().map(|(n, _)| n).collect();
-        assert_eq!(identities, ["tagdeploy_prod_tag"]);
+        assert_eq!(identities, ["tagdeploy_prod_tag", "tagdeploy_release"]);
     }
 
     /// Every attribute, nested member and block of every type says what it is, in a sentence.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::aws::ecs::{Ecs, PauseAction, WaitOptions};
 use crate::errors::{self, Attributes};
 use crate::provider_data::ProviderData;
-use crate::resources::prod_tag::not_deployable;
+use crate::resources::promotion::{ImagePaths, not_deployable};
 use crate::resources::timeouts::{DEFAULT, parse_duration};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{Action, Ctx, Progress};
@@ -71,7 +71,14 @@ impl Action for Redeploy {
             .map_err(|e| errors::ecs("Service Lookup Error", &e, &attributes()))?;
         let refusals: Diagnostics = found
             .iter()
-            .filter_map(|s| not_deployable(s, "tagdeploy_redeploy"))
+            .filter_map(|s| {
+                // The action's attributes are at the root, like a `tagdeploy_prod_tag`'s.
+                let at = ImagePaths {
+                    base: AttributePath::root(),
+                    tag: AttributePath::root(),
+                };
+                not_deployable(s, &at)
+            })
             .collect();
         if refusals.has_errors() {
             Err(refusals)

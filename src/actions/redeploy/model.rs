@@ -3,7 +3,7 @@
 
 use crate::model;
 use crate::names;
-use crate::resources::prod_tag::model::{PAUSE_HOOK_ACTIONS, at_least_one_service};
+use crate::resources::promotion::{PAUSE_HOOK_ACTIONS, at_least_one_service};
 use crate::resources::timeouts::duration;
 use crate::tfplugin::model::{Object, Set, Tf, optional, required};
 use crate::tfplugin::schema::{Schema, validators};

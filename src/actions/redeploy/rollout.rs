@@ -43,10 +43,9 @@ pub(super) async fn redeploy(
         Box::new(Failure {
             error,
             rollback: None,
+            standing: Vec::new(),
             outcome: Outcome {
-                tag_digest: None,
-                deployments: Vec::new(),
-                tag_moved: false,
+                members: Vec::new(),
             },
         })
     };
@@ -55,10 +54,11 @@ pub(super) async fn redeploy(
     }
     let mut deployed = Vec::new();
     let mut failures = Vec::new();
-    for (service, result) in services
+    let each: Vec<(String, String)> = services
         .iter()
-        .zip(ecs.force_new_deployments(cluster, services).await)
-    {
+        .map(|s| (cluster.to_owned(), s.clone()))
+        .collect();
+    for (service, result) in services.iter().zip(ecs.force_new_deployments(&each).await) {
         match result {
             Ok(deployment) => {
                 report(started(&deployment));
@@ -68,7 +68,10 @@ pub(super) async fn redeploy(
         }
     }
     if !failures.is_empty() {
-        return Err(failure(PromotionError::Deploy { failures }));
+        return Err(failure(PromotionError::Deploy {
+            member: String::new(),
+            failures,
+        }));
     }
     let Some(wait) = wait else {
         for service in services {

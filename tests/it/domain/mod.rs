@@ -5,4 +5,5 @@ mod coalesce;
 mod ecr;
 mod promote;
 mod redeploy_wait;
+mod release;
 mod report;

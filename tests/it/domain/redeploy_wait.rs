@@ -31,7 +31,7 @@ async fn redeploy_wait_without_an_expected_image_reads_no_revision() {
         env.handle.clear_requests();
         let started = env
             .ecs
-            .force_new_deployments("example", &["example".to_owned()])
+            .force_new_deployments(&[("example".to_owned(), "example".to_owned())])
             .await;
         let follow: Vec<Follow> = started
             .into_iter()

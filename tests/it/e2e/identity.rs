@@ -7,9 +7,10 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::support::emulator::{BackgroundEmulator, demo_world_json};
+use crate::support::emulator::{BackgroundEmulator, SetMember, demo_world_json, release_set_world};
 use crate::support::observe::Observe;
 use crate::support::prod_tag::{PROD_TAG, prod_tag_config};
+use crate::support::release::{RELEASE, release_config};
 use crate::support::terraform::{Terraform, Workspace};
 
 /// The identity Terraform stores for [`PROD_TAG`] (`terraform show -json`), with its version.
@@ -148,4 +149,66 @@ fn identity_recorded_by_import_command_and_refused_for_another_region() {
         "refused before any AWS call: {:?}",
         emulator.operations()
     );
+}
+
+#[test]
+fn identity_of_a_release_imports_it_and_stays_in_step() {
+    let tf = Terraform::v1_15();
+    let set = [
+        SetMember {
+            repository: "api",
+            cluster: "main",
+            services: &["api"],
+        },
+        SetMember {
+            repository: "worker",
+            cluster: "batch",
+            services: &["worker"],
+        },
+    ];
+    let emulator = BackgroundEmulator::manual(release_set_world(&set, &[]));
+    let _clock = emulator.tick_in_background(std::time::Duration::from_millis(10));
+    let config = release_config(&emulator, &set, &[], "")
+        + "\nimport {\n  to       = tagdeploy_release.prod\n  identity = {\n    tag    = \"prod\"\n    images = [\"api\", \"worker\"]\n  }\n}\n";
+    let ws = Workspace::new(&tf, "identity-release", &config);
+    ws.init();
+    let (code, text) = ws.plan_exit_code(&["-var", "release=hash_1"]);
+    assert!(
+        code == 2
+            && text.contains("Preparing import... [identity=")
+            && text.contains("(will be imported first)")
+            && text.contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."),
+        "exit code {code}: {text}"
+    );
+    ws.apply(&["-var", "release=hash_1"]);
+    assert_eq!(
+        emulator.count("UpdateService"),
+        0,
+        "{:?}",
+        emulator.operations()
+    );
+    let identity = |ws: &Workspace| {
+        let show = ws.show();
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["address"] == RELEASE)
+            .map(|r| (r["identity"].clone(), r["identity_schema_version"].clone()))
+            .unwrap_or_default()
+    };
+    let expected = (
+        json!({ "tag": "prod", "images": ["api", "worker"], "region": "us-east-1" }),
+        json!(0),
+    );
+    assert_eq!(identity(&ws), expected);
+    assert_eq!(ws.plan_exit_code(&["-var", "release=hash_1"]).0, 0);
+
+    // A release (plan, apply) keeps the identity.
+    ws.apply(&["-var", "release=hash_2"]);
+    assert_eq!(
+        emulator.digest_in("worker", "prod"),
+        emulator.digest_in("worker", "hash_2")
+    );
+    assert_eq!(identity(&ws), expected);
 }

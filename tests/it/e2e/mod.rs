@@ -8,6 +8,7 @@ mod identity;
 mod prod_tag;
 mod query;
 mod redeploy_action;
+mod release;
 mod release_note;
 mod schema;
 mod strategies;

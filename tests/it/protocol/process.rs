@@ -262,10 +262,11 @@ async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
         .await
         .unwrap()
         .into_inner();
-    let typed: Vec<&String> = ids.identity_schemas.keys().collect();
+    let mut typed: Vec<&String> = ids.identity_schemas.keys().collect();
+    typed.sort();
     assert_eq!(
         typed,
-        ["tagdeploy_prod_tag"],
+        ["tagdeploy_prod_tag", "tagdeploy_release"],
         "a plaintext server answers RPCs too"
     );
 
