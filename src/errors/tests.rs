@@ -4,7 +4,7 @@ use super::*;
 use crate::aws::ecs::{RecordedDeployment, ServiceDeploymentState};
 use crate::aws::error::{Attempts, Service};
 use crate::aws::image::{Digest, RepositoryRef};
-use crate::aws::promote::Outcome;
+use crate::aws::promote::{MemberOutcome, Outcome};
 
 fn nested() -> Attributes {
     let image = AttributePath::attr("images").then_key("api");
@@ -15,6 +15,28 @@ fn nested() -> Attributes {
         .environment_tag(AttributePath::attr("tag"))
         .cluster(AttributePath::attr("cluster"))
         .services(AttributePath::attr("services"))
+}
+
+/// Where each named image stands: nowhere, nothing recorded, `story` told.
+fn outcome(members: &[(&str, &[&str])]) -> Outcome {
+    Outcome {
+        members: members
+            .iter()
+            .map(|(name, story)| MemberOutcome {
+                name: (*name).to_owned(),
+                tag_digest: None,
+                tag_moved: false,
+                image_tags: None,
+                deployments: Vec::new(),
+                story: story.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The attributes of the image `api` whatever the name asked for.
+fn at_api(_: &str) -> Attributes {
+    nested()
 }
 
 fn api(failure: CallFailure, made: u32) -> ApiError {
@@ -86,20 +108,16 @@ fn access_denied_gives_the_iam_hint_in_reads_and_promotions() {
     assert!(!read.detail.contains("again"), "not transient: {read}");
     let failure = Failure {
         error: PromotionError::Retag {
+            member: "api".into(),
             tag: "prod".into(),
             target: Digest::parse(&format!("sha256:{}", "a".repeat(64))).expect("digest"),
             source: EcrError::Api(denied),
         },
         rollback: None,
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: false,
-            image_tags: None,
-            unstarted: Vec::new(),
-        },
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
-    let d = promotion(&failure, &nested());
+    let d = promotion(&failure, &at_api);
     assert_eq!(d.summary, "Retag Image Error");
     assert!(d.detail.contains("not allowed to call ECR PutImage"), "{d}");
     assert_eq!(d.attribute, None);
@@ -114,21 +132,14 @@ fn transient_failures_say_what_running_again_does() {
     );
     let failure = Failure {
         error: PromotionError::Deploy {
+            member: "api".into(),
             failures: vec![("api".into(), EcsError::Api(throttled()))],
         },
-        rollback: Some(
-            "Not rolled back: a deployment that could not be started is not a failed rollout."
-                .into(),
-        ),
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: true,
-            image_tags: None,
-            unstarted: vec!["api".into()],
-        },
+        rollback: Some("Rolled back: tag \"prod\" is back on sha256:….".into()),
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
-    let d = promotion(&failure, &nested());
+    let d = promotion(&failure, &at_api);
     assert_eq!(d.summary, "Redeploy Services Error");
     assert!(
         d.detail
@@ -147,6 +158,7 @@ fn the_attribute_at_fault_is_the_one_the_type_declares() {
     let at = nested();
     let immutable = Failure {
         error: PromotionError::Retag {
+            member: "api".into(),
             tag: "prod".into(),
             target: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
             source: EcrError::TagImmutable {
@@ -155,16 +167,11 @@ fn the_attribute_at_fault_is_the_one_the_type_declares() {
             },
         },
         rollback: None,
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: false,
-            image_tags: None,
-            unstarted: Vec::new(),
-        },
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
     assert_eq!(
-        promotion(&immutable, &at).attribute,
+        promotion(&immutable, &at_api).attribute,
         Some(AttributePath::attr("tag"))
     );
     let missing = EcsError::ServicesNotFound {
@@ -220,7 +227,7 @@ fn report_errors_say_where_the_repository_came_from() {
     );
 }
 
-fn outcome(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> DeploymentOutcome {
+fn deployment(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> DeploymentOutcome {
     use crate::aws::ecs::{ExpectedImage, Follow};
     DeploymentOutcome {
         follow: Follow {
@@ -234,11 +241,11 @@ fn outcome(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> Deployment
                 ),
                 strategy: None,
             },
-            expected: ExpectedImage {
+            expected: Some(ExpectedImage {
                 repository: RepositoryRef::new("api"),
                 tag: "prod".into(),
                 digest: Digest::parse(&format!("sha256:{}", "2".repeat(64))).expect("digest"),
-            },
+            }),
         },
         last_seen: seen,
         verdict,
@@ -255,10 +262,10 @@ fn rollouts_say_what_to_do() {
         .timeouts(AttributePath::attr("timeouts"));
     let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
     let cancelled = WaitError::Cancelled {
-        outcomes: vec![outcome(Verdict::Unfinished, Some(running))],
+        outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
     };
     assert!(
-        explain_wait(&cancelled, &at)
+        explain_wait(&cancelled, &at, Doing::Promoting)
             .detail()
             .contains("waits for the rollout")
     );
@@ -276,12 +283,12 @@ fn rollouts_say_what_to_do() {
         triggered: vec!["api-5xx".into()],
     });
     let failed = WaitError::Failed {
-        outcomes: vec![outcome(
+        outcomes: vec![deployment(
             Verdict::Failed(DeploymentFailure::Ended),
             Some(rolled_back),
         )],
     };
-    let detail = explain_wait(&failed, &at).detail();
+    let detail = explain_wait(&failed, &at, Doing::Promoting).detail();
     assert!(
         detail.contains("events in ECS") && detail.contains("alarms that fired"),
         "{detail}"
@@ -301,9 +308,9 @@ fn rollouts_say_what_to_do() {
         });
     let timed_out = WaitError::TimedOut {
         timeout: std::time::Duration::from_secs(60),
-        outcomes: vec![outcome(Verdict::Unfinished, Some(paused))],
+        outcomes: vec![deployment(Verdict::Unfinished, Some(paused))],
     };
-    let detail = explain_wait(&timed_out, &at).detail();
+    let detail = explain_wait(&timed_out, &at, Doing::Promoting).detail();
     assert!(
         detail.starts_with("Timed out after 1m waiting for the deployment of api.")
             && detail.contains("`pause_hook_action` to CONTINUE or ROLLBACK")
@@ -312,13 +319,101 @@ fn rollouts_say_what_to_do() {
     );
 
     let not_on_tag = WaitError::Failed {
-        outcomes: vec![outcome(
+        outcomes: vec![deployment(
             Verdict::Failed(DeploymentFailure::NoContainerOnTag { images: Vec::new() }),
             None,
         )],
     };
     assert_eq!(
-        explain_wait(&not_on_tag, &at).attribute,
+        explain_wait(&not_on_tag, &at, Doing::Promoting).attribute,
         Some(AttributePath::attr("services"))
+    );
+}
+
+#[test]
+fn a_set_tells_image_by_image_and_points_into_the_image_at_fault() {
+    let failure = Failure {
+        error: PromotionError::Retag {
+            member: "worker".into(),
+            tag: "prod".into(),
+            target: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
+            source: EcrError::TagImmutable {
+                repository: RepositoryRef::new("worker"),
+                tag: "prod".into(),
+            },
+        },
+        rollback: Some("Nothing was redeployed, so the tags already moved went back to their previous digests (api).".into()),
+        standing: vec!["Service x runs sha256:… (never shown for a set).".into()],
+        outcome: outcome(&[
+            ("api", &["Tag \"prod\" moved from a to b.", "Tag \"prod\" moved back to a."]),
+            ("worker", &["Moving tag \"prod\" to b failed."]),
+        ]),
+    };
+    let paths = |name: &str| {
+        let image = AttributePath::attr("images").then_key(name);
+        Attributes::new()
+            .repository(image.clone().then_attr("repository"))
+            .environment_tag(image.then_attr("tag"))
+    };
+    let d = promotion(&failure, &paths);
+    assert_eq!(d.summary, "Retag Image Error");
+    assert_eq!(
+        d.attribute.as_ref().map(|p| p.to_string()).as_deref(),
+        Some("images[\"worker\"].tag")
+    );
+    let (head, rest) = d.detail.split_once("\n\n").expect("paragraphs");
+    assert!(
+        head.contains("went back to their previous digests (api)"),
+        "{head}"
+    );
+    assert!(!d.detail.contains("never shown"), "{d}");
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "api: Tag \"prod\" moved from a to b. Tag \"prod\" moved back to a.",
+            "worker: Moving tag \"prod\" to b failed."
+        ],
+        "{d}"
+    );
+}
+
+#[test]
+fn a_redeploy_is_explained_as_the_promotion_but_for_what_running_it_again_does() {
+    use crate::aws::ecs::service_deployment::fixtures::service_deployment;
+    let failure = |source: WaitError| Failure {
+        error: crate::aws::promote::rollout_error(source),
+        rollback: None,
+        standing: Vec::new(),
+        outcome: Outcome {
+            members: Vec::new(),
+        },
+    };
+    let mut ended = service_deployment("arn:sd", "ROLLBACK_SUCCESSFUL", Some("SCALE_UP"), 0);
+    ended.finished = true;
+    let failed = failure(WaitError::Failed {
+        outcomes: vec![deployment(
+            Verdict::Failed(DeploymentFailure::Ended),
+            Some(ended),
+        )],
+    });
+    assert_eq!(
+        redeploy(&failed, &Attributes::new()),
+        promotion(&failed, &|_| Attributes::new()),
+        "a rollout that failed reads the same"
+    );
+
+    let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
+    let stopped = failure(WaitError::Cancelled {
+        outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
+    });
+    let (action, resource) = (
+        redeploy(&stopped, &Attributes::new()),
+        promotion(&stopped, &|_| Attributes::new()),
+    );
+    assert_eq!(action.summary, resource.summary);
+    assert!(
+        action.detail.contains("go on in ECS") && !action.detail.contains("terraform apply"),
+        "{action}"
     );
 }

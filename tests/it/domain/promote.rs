@@ -2,15 +2,11 @@
 
 use std::time::Duration;
 
-use tagdeploy_emulator::{Figures, RateLimits};
 use terraform_provider_tagdeploy::aws::ecs::{
     NoProgress, RolloutState, ServiceDeploymentStatus, WaitOptions,
 };
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
-use terraform_provider_tagdeploy::aws::pacing::{self, Budget};
-use terraform_provider_tagdeploy::aws::promote::{
-    Failure, Outcome, Promotion, PromotionError, ROLLBACK_WINDOW, promote,
-};
+use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, PromotionError, promote};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 use tokio_util::sync::CancellationToken;
 
@@ -26,7 +22,8 @@ fn wait(timeout: Duration) -> Option<WaitOptions> {
 }
 
 async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotion {
-    Promotion {
+    let member = Member {
+        name: "example".to_owned(),
         repository: RepositoryRef::new("example"),
         tag: "prod".to_owned(),
         target: env.typed_digest(release),
@@ -34,10 +31,8 @@ async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotio
         cluster: "example".to_owned(),
         services: services.iter().map(|s| (*s).to_owned()).collect(),
         force_redeploy: false,
-        wait: wait(Duration::from_secs(30)),
-        rollback_on_failure: true,
-        rollback_window: ROLLBACK_WINDOW,
-    }
+    };
+    Promotion::single(member, wait(Duration::from_secs(30)), true)
 }
 
 async fn digests_running(env: &Emulated, service: &str) -> Vec<Option<String>> {
@@ -65,7 +60,9 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
-    assert_eq!(outcome.tag_digest.as_ref(), Some(&p.target));
+    let outcome = &outcome.members[0];
+    let target = &p.members[0].target;
+    assert_eq!(outcome.tag_digest.as_ref(), Some(target));
     assert!(outcome.tag_moved);
     assert_eq!(outcome.deployments.len(), 1);
     let deployment = &outcome.deployments[0];
@@ -88,7 +85,7 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     assert!(deployment.succeeded && deployment.lifecycle_stage().is_none());
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
-    let target = Some(p.target.to_string());
+    let target = Some(target.to_string());
     assert_eq!(
         digests_running(&env, "example").await,
         vec![target.clone(), target]
@@ -110,6 +107,7 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
+    let outcome = &outcome.members[0];
     assert_eq!(outcome.deployments.len(), 12);
     let in_order: Vec<&str> = outcome
         .deployments
@@ -127,9 +125,10 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
 async fn interrupted_after_retag_converges_by_redeploying() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
+    let member = &p.members[0];
     // A previous run moved the tag and died before redeploying.
     env.ecr
-        .retag(&p.repository, &p.target, "prod")
+        .retag(&member.repository, &member.target, "prod")
         .await
         .expect("retag");
     env.handle.clear_requests();
@@ -138,7 +137,7 @@ async fn interrupted_after_retag_converges_by_redeploying() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("converges");
-    assert!(!outcome.tag_moved);
+    assert!(!outcome.members[0].tag_moved);
     assert_eq!(
         env.count("PutImage"),
         1,
@@ -149,7 +148,7 @@ async fn interrupted_after_retag_converges_by_redeploying() {
         1,
         "the service still ran hash_1, so it redeploys"
     );
-    let target = Some(p.target.to_string());
+    let target = Some(member.target.to_string());
     assert_eq!(
         digests_running(&env, "example").await,
         vec![target.clone(), target]
@@ -161,7 +160,7 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
     env.ecr
-        .retag(&p.repository, &p.target, "prod")
+        .retag(&p.members[0].repository, &p.members[0].target, "prod")
         .await
         .expect("retag");
     let started = env
@@ -176,6 +175,7 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("converges");
+    let outcome = &outcome.members[0];
     assert_eq!(env.count("UpdateService"), 0, "{:?}", env.operations());
     assert_eq!(
         outcome.deployments[0].deployment.service_deployment_arn, started.service_deployment_arn,
@@ -196,12 +196,13 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
 async fn forced_redeploy_redeploys_even_when_already_on_target() {
     let env = Emulated::manual(demo_world_json()).await;
     let mut p = promotion(&env, "hash_1", &["example"]).await;
-    p.force_redeploy = true;
+    p.members[0].force_redeploy = true;
     p.wait = None;
     env.handle.clear_requests();
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("redeploys");
+    let outcome = &outcome.members[0];
     assert!(!outcome.tag_moved);
     assert_eq!(env.count("UpdateService"), 1);
     assert_eq!(
@@ -221,7 +222,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     add_unhealthy_release(&mut world);
     let env = Emulated::manual(world).await;
     let p = promotion(&env, "hash_bad", &["example"]).await;
-    let previous = p.previous.clone().expect("prod exists");
+    let previous = p.members[0].previous.clone().expect("prod exists");
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
     let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
@@ -243,7 +244,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
         "{text}"
     );
     assert_eq!(
-        failure.outcome.tag_digest.as_ref(),
+        failure.outcome.members[0].tag_digest.as_ref(),
         Some(&previous),
         "state must say where the tag is now"
     );
@@ -266,7 +267,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
             && text.contains("was still PENDING"),
         "{text}"
     );
-    assert_eq!(failure.outcome.tag_digest, p.previous);
+    assert_eq!(failure.outcome.members[0].tag_digest, p.members[0].previous);
     // The deployment was stopped before the tag moved back, and ECS rolls it back: no second
     // deployment.
     let operations = env.operations();
@@ -279,7 +280,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
     assert_eq!(env.count("UpdateService"), 1, "{operations:?}");
     assert!(text.contains("StopServiceDeployment, ROLLBACK"), "{text}");
     assert_eq!(
-        failure.outcome.deployments[0].status(),
+        failure.outcome.members[0].deployments[0].status(),
         Some(ServiceDeploymentStatus::RollbackRequested),
         "described again after the stop"
     );
@@ -303,163 +304,9 @@ async fn timeout_rolls_back_and_cancel_does_not() {
         "{failure}"
     );
     assert_eq!(
-        failure.outcome.tag_digest.as_ref(),
-        Some(&p.target),
+        failure.outcome.members[0].tag_digest.as_ref(),
+        Some(&p.members[0].target),
         "cancel leaves the tag on the release"
     );
     assert!(failure.rollback.is_none());
-}
-
-/// AWS's rate limits with a service-modify bucket of `burst` tokens that refills about once in
-/// 15 minutes: once `burst` UpdateService calls have gone, every other one is throttled for the
-/// rest of a test.
-fn update_service_budget(burst: f64) -> RateLimits {
-    RateLimits::published()
-        .with(
-            "ecs:service-modify",
-            Figures {
-                burst,
-                per_second: 0.001,
-            },
-        )
-        .expect("valid figures")
-}
-
-/// Runs `promotion` with its calls retried until `within` from now.
-async fn promote_within(
-    env: &Emulated,
-    promotion: &Promotion,
-    within: Duration,
-) -> Result<Outcome, Box<Failure>> {
-    let budget = Budget {
-        deadline: Some(tokio::time::Instant::now() + within),
-        cancel: None,
-    };
-    pacing::scope(budget, promote(&env.ecr, &env.ecs, promotion, &NoProgress)).await
-}
-
-#[tokio::test]
-async fn a_deployment_that_cannot_be_started_is_not_rolled_back_and_the_next_promotion_starts_it() {
-    let mut world = demo_world_json();
-    add_services(&mut world, 4);
-    let env = Emulated::manual(world).await;
-    let services = [
-        "example",
-        "example-1",
-        "example-2",
-        "example-3",
-        "example-4",
-    ];
-    let mut p = promotion(&env, "hash_2", &services).await;
-    p.wait = None;
-    let target = p.target.clone();
-    // Three UpdateService calls get through; the other two are throttled until the deadline.
-    env.set_rate_limits(Some(update_service_budget(3.0)));
-    env.clear_requests();
-
-    let failure = promote_within(&env, &p, Duration::from_millis(1500))
-        .await
-        .expect_err("two deployments cannot start");
-    let PromotionError::Deploy { failures } = &failure.error else {
-        panic!("{failure:?}");
-    };
-    assert_eq!(failures.len(), 2, "{failure}");
-    let outcome = &failure.outcome;
-    let mut unstarted = outcome.unstarted.clone();
-    unstarted.sort();
-    let mut failed: Vec<String> = failures.iter().map(|(s, _)| s.clone()).collect();
-    failed.sort();
-    assert_eq!(unstarted, failed);
-    assert_eq!(outcome.deployments.len(), 3);
-    assert!(outcome.deployments.iter().all(|d| d.started));
-    // No rollback: the tag stays on the release, no deployment was stopped or started again.
-    assert_eq!(outcome.tag_digest.as_ref(), Some(&target));
-    assert_eq!(env.typed_digest("prod"), target);
-    assert_eq!(env.count("PutImage"), 1, "the tag moved once, not back");
-    assert_eq!(env.count("StopServiceDeployment"), 0);
-    assert_eq!(env.served("UpdateService"), 3);
-    assert!(env.throttled() > 2, "the two were retried");
-    let text = failure.to_string();
-    assert!(text.contains("Not rolled back"), "{text}");
-    for service in &unstarted {
-        assert!(
-            text.contains("ran before (tag \"prod\" named") && text.contains(service.as_str()),
-            "{text}"
-        );
-    }
-    for d in &outcome.deployments {
-        assert!(text.contains(&d.deployment.service), "{text}");
-    }
-
-    // The next promotion (AWS no longer busy) starts the two and adopts the three.
-    env.set_rate_limits(None);
-    env.clear_requests();
-    let outcome = promote_within(&env, &p, Duration::from_secs(30))
-        .await
-        .expect("the rest starts");
-    assert!(!outcome.tag_moved);
-    assert_eq!(env.served("PutImage"), 0, "the tag is already in place");
-    assert_eq!(env.served("UpdateService"), 2, "only the two not started");
-    let started: Vec<&str> = outcome
-        .deployments
-        .iter()
-        .filter(|d| d.started)
-        .map(|d| d.deployment.service.as_str())
-        .collect();
-    assert_eq!(
-        started.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
-        services
-            .iter()
-            .filter(|s| unstarted.iter().any(|u| u == *s))
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>()
-    );
-    assert_eq!(outcome.deployments.len(), 5);
-    assert!(outcome.unstarted.is_empty());
-}
-
-#[tokio::test]
-async fn a_rollback_that_cannot_finish_says_which_service_runs_which_digest() {
-    // The breaker stops the unhealthy release without rolling it back: only our redeploy can
-    // return the service to the previous image, and AWS refuses that UpdateService for the
-    // whole rollback window.
-    let mut world = demo_world_json();
-    world["services"][0]["deploymentConfiguration"]["deploymentCircuitBreaker"] =
-        serde_json::json!({"enable": true, "rollback": false});
-    add_unhealthy_release(&mut world);
-    let env = Emulated::manual(world).await;
-    let mut p = promotion(&env, "hash_bad", &["example"]).await;
-    p.rollback_window = Duration::from_secs(1);
-    let previous = p.previous.clone().expect("prod exists");
-    let _clock = env.tick_in_background(Duration::from_millis(5));
-    env.set_rate_limits(Some(update_service_budget(1.0)));
-    env.clear_requests();
-
-    let failure = promote_within(&env, &p, Duration::from_secs(30))
-        .await
-        .expect_err("the rollout fails");
-    assert!(
-        matches!(failure.error, PromotionError::Rollout { .. }),
-        "{failure:?}"
-    );
-    let text = failure.to_string();
-    assert!(
-        text.contains(&format!(
-            "Rolling tag \"prod\" back to {previous} failed too"
-        )),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("Tag \"prod\" names {previous}."))
-            && text.contains(&format!(
-                "Still on {} (the rollback could not redeploy them): example.",
-                p.target
-            )),
-        "{text}"
-    );
-    assert_eq!(failure.outcome.tag_digest.as_ref(), Some(&previous));
-    assert_eq!(env.typed_digest("prod"), previous);
-    assert_eq!(failure.outcome.unstarted, ["example"]);
-    assert_eq!(env.served("UpdateService"), 1, "the promotion's only");
-    assert!(env.throttled() > 0);
 }

@@ -16,6 +16,8 @@
 //!   failed release.
 //! - `boundary`: the process boundary (socket directory, TLS, cookie) and credentials that must
 //!   never appear in logs, state or diagnostics, while the AWS calls do appear in the log.
+//! - `release_set`: a release set (`tagdeploy_release`) with the provider or Terraform killed
+//!   between two images' retags or deployments, and under throttling.
 //! - `call_failures`: SDK failures (throttling, server errors, dropped and refused connections,
 //!   timeouts) read as sentences that name the call, the attempts and what to do.
 //!
@@ -29,3 +31,4 @@ mod faults;
 mod fuzz;
 mod interrupt;
 mod rate_limits;
+mod release_set;
