@@ -7,3 +7,4 @@ mod prod_tag;
 mod release_note;
 mod schema;
 mod strategies;
+mod strategies_report;
