@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
-use crate::data_sources::{Image, TaskDigests};
+use crate::data_sources::{Image, ReleaseStatus, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
 use crate::model;
 use crate::names;
 use crate::provider_data::ProviderData;
 use crate::resources::prod_tag::ProdTag;
+use crate::resources::release::Release;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
     AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
@@ -120,12 +121,16 @@ impl Provider for TagdeployProvider {
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
         // One line per resource type.
-        vec![resource(ProdTag)]
+        vec![resource(ProdTag), resource(Release)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<ProviderData>>> {
         // One line per data source type.
-        vec![data_source(TaskDigests), data_source(Image)]
+        vec![
+            data_source(TaskDigests),
+            data_source(Image),
+            data_source(ReleaseStatus),
+        ]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
@@ -257,7 +262,9 @@ mod tests {
             types,
             [
                 "tagdeploy_prod_tag",
+                "tagdeploy_release",
                 "tagdeploy_image",
+                "tagdeploy_release_status",
                 "tagdeploy_task_digests"
             ]
         );

@@ -7,15 +7,17 @@
 //! - [`ecr`]: image lookups and the digest-preserving retag.
 //! - [`ecs`]: describing services, forcing deployments, waiting for rollouts; ECS states as
 //!   enums.
-//! - [`promote`]: the promotion itself (retag, redeploy, wait, roll back), idempotent.
-//! - [`report`]: the per-task digest report.
+//! - [`promote`]: the promotion engine, for one image or a set of images released together
+//!   (retag, redeploy, wait, roll back, all or nothing), idempotent.
+//! - [`report`]: the per-task digest report; [`release_report`]: the report of a set, with the
+//!   RFC status of every image and of the whole.
 //! - [`coalesce`]: generic batching and single-flight, so concurrent reads share AWS calls.
 //! - [`call`], [`telemetry`]: sending an SDK call, observing its attempts (logs), and saying
 //!   what happened when it fails.
 //! - [`error`]: typed errors with context, as sentences.
 //!
 //! Dependencies run one way: `config` → `ecr`/`ecs` → `coalesce`, `call` → `error`;
-//! `telemetry` → `call`; `promote`/`report` → `ecr`/`ecs`.
+//! `telemetry` → `call`; `promote`/`report` → `ecr`/`ecs`; `release_report` → `report`.
 
 pub mod call;
 pub mod coalesce;
@@ -25,6 +27,7 @@ pub mod ecs;
 pub mod error;
 pub mod image;
 pub mod promote;
+pub mod release_report;
 pub mod report;
 pub mod telemetry;
 pub mod uri;

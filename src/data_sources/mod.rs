@@ -3,15 +3,18 @@
 //!
 //! - [`task_digests`]: `data "tagdeploy_task_digests"`, the RFC's `check.sh` as data.
 //! - [`image`]: `data "tagdeploy_image"`, one image of a repository by tag or digest.
+//! - [`release_status`]: `data "tagdeploy_release_status"`, `check.sh` for a release set.
 //!
 //! What both share is written once, below: reading under Terraform's stop signal and the
 //! repository a configuration names. Their validators are the naming rules of
 //! [`crate::names`]; domain errors become diagnostics in [`crate::errors`].
 
 pub mod image;
+pub mod release_status;
 pub mod task_digests;
 
 pub use image::Image;
+pub use release_status::ReleaseStatus;
 pub use task_digests::TaskDigests;
 
 use std::future::Future;

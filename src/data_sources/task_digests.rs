@@ -289,7 +289,7 @@ fn result(
         container: Tf::Known(report.container.clone()),
         id: Some(format!("{}/{}", request.cluster, request.service)),
         env_digest: report.env_digest.as_ref().map(ToString::to_string),
-        tasks: Some(report.tasks.iter().map(task).collect()),
+        tasks: Some(report.tasks.iter().map(task_model).collect()),
         all_match: Some(report.all_match()),
         deployments: Some(report.service.deployments.iter().map(deployment).collect()),
         complete: Some(report.complete()),
@@ -346,7 +346,8 @@ fn non_empty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-fn task(task: &TaskDigest) -> TaskModel {
+/// One task of a digest report, as `tasks` lists it (also in `tagdeploy_release_status`).
+pub(super) fn task_model(task: &TaskDigest) -> TaskModel {
     TaskModel {
         task_arn: task.task_arn.clone(),
         container: task.container.clone(),

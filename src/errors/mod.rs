@@ -49,6 +49,8 @@ struct Explanation {
     code: Option<String>,
     /// Sentences after the error (what was done about it, e.g. a rollback).
     after: Vec<String>,
+    /// One line each, after those sentences: what happened to each image of a set.
+    members: Vec<String>,
     /// What to do, one sentence each.
     hints: Vec<String>,
     /// The attribute at fault.
@@ -89,8 +91,18 @@ impl Explanation {
         let mut parts = self.preface.clone();
         parts.push(format!("{text}."));
         parts.extend(self.after.iter().cloned());
-        parts.extend(self.hints.iter().cloned());
-        parts.join(" ")
+        if self.members.is_empty() {
+            parts.extend(self.hints.iter().cloned());
+            return parts.join(" ");
+        }
+        let mut detail = parts.join(" ");
+        detail.push_str("\n\n");
+        detail.push_str(&self.members.join("\n"));
+        if !self.hints.is_empty() {
+            detail.push_str("\n\n");
+            detail.push_str(&self.hints.join(" "));
+        }
+        detail
     }
 
     fn diagnostic(self, summary: &str) -> Diagnostic {
@@ -153,18 +165,29 @@ pub fn report(
 }
 
 /// A promotion that did not complete. The summary names the step that failed; the detail
-/// includes what the rollback did, and says whether running apply again finishes the job.
-pub fn promotion(failure: &Failure, at: &Attributes) -> Diagnostic {
+/// includes what was undone or rolled back, says what still needs attention (services whose
+/// deployment could not be started, and what they run), for a set tells image by image what
+/// happened, and says whether running apply again finishes the job. `at` gives the attributes
+/// of an image of the promotion, by its name.
+pub fn promotion(failure: &Failure, at: &dyn Fn(&str) -> Attributes) -> Diagnostic {
+    let members = &failure.outcome.members;
+    let set = members.len() > 1;
+    // The image the error is about; with one image, that one.
+    let attributes = match (failure.error.member(), members.as_slice()) {
+        (Some(member), _) => at(member),
+        (None, [only]) => at(&only.name),
+        (None, _) => Attributes::new(),
+    };
     let (summary, cause) = match &failure.error {
         PromotionError::Retag { source, .. } => (
             "Retag Image Error",
-            explain_ecr(source, at, Doing::Promoting),
+            explain_ecr(source, &attributes, Doing::Promoting),
         ),
-        PromotionError::Deploy { failures } => {
+        PromotionError::Deploy { failures, .. } => {
             // One explanation per failed service; the first one with an attribute points.
             let mut cause = Explanation::default();
             for (_, error) in failures {
-                let explained = explain_ecs(error, at, Doing::Promoting);
+                let explained = explain_ecs(error, &attributes, Doing::Promoting);
                 if cause.attribute.is_none() {
                     cause.attribute = explained.attribute;
                 }
@@ -176,13 +199,24 @@ pub fn promotion(failure: &Failure, at: &Attributes) -> Diagnostic {
         }
         PromotionError::Inspect(error) => (
             "Redeploy Services Error",
-            explain_ecs(error, at, Doing::Promoting),
+            explain_ecs(error, &attributes, Doing::Promoting),
         ),
-        PromotionError::Rollout { source, .. } => ("Rollout Failed", explain_wait(source, at)),
+        PromotionError::Rollout { source, .. } => {
+            ("Rollout Failed", explain_wait(source, &attributes))
+        }
     };
+    let mut after: Vec<String> = failure.rollback.iter().cloned().collect();
+    if !set {
+        after.extend(failure.standing.iter().cloned());
+    }
     Explanation {
         text: failure.error.to_string(),
-        after: failure.rollback.iter().cloned().collect(),
+        after,
+        members: if set {
+            failure.member_reports()
+        } else {
+            Vec::new()
+        },
         ..cause
     }
     .diagnostic(summary)

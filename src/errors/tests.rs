@@ -4,7 +4,7 @@ use super::*;
 use crate::aws::ecs::{RecordedDeployment, ServiceDeploymentState};
 use crate::aws::error::{Attempts, Service};
 use crate::aws::image::{Digest, RepositoryRef};
-use crate::aws::promote::Outcome;
+use crate::aws::promote::{MemberOutcome, Outcome};
 
 fn nested() -> Attributes {
     let image = AttributePath::attr("images").then_key("api");
@@ -15,6 +15,27 @@ fn nested() -> Attributes {
         .environment_tag(AttributePath::attr("tag"))
         .cluster(AttributePath::attr("cluster"))
         .services(AttributePath::attr("services"))
+}
+
+/// Where each named image stands: nowhere, nothing recorded, `story` told.
+fn outcome(members: &[(&str, &[&str])]) -> Outcome {
+    Outcome {
+        members: members
+            .iter()
+            .map(|(name, story)| MemberOutcome {
+                name: (*name).to_owned(),
+                tag_digest: None,
+                tag_moved: false,
+                deployments: Vec::new(),
+                story: story.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The attributes of the image `api` whatever the name asked for.
+fn at_api(_: &str) -> Attributes {
+    nested()
 }
 
 fn api(failure: CallFailure, made: u32) -> ApiError {
@@ -82,18 +103,16 @@ fn access_denied_gives_the_iam_hint_in_reads_and_promotions() {
     assert!(!read.detail.contains("again"), "not transient: {read}");
     let failure = Failure {
         error: PromotionError::Retag {
+            member: "api".into(),
             tag: "prod".into(),
             target: Digest::parse(&format!("sha256:{}", "a".repeat(64))).expect("digest"),
             source: EcrError::Api(denied),
         },
         rollback: None,
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: false,
-        },
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
-    let d = promotion(&failure, &nested());
+    let d = promotion(&failure, &at_api);
     assert_eq!(d.summary, "Retag Image Error");
     assert!(d.detail.contains("not allowed to call ECR PutImage"), "{d}");
     assert_eq!(d.attribute, None);
@@ -108,16 +127,14 @@ fn transient_failures_say_what_running_again_does() {
     );
     let failure = Failure {
         error: PromotionError::Deploy {
+            member: "api".into(),
             failures: vec![("api".into(), EcsError::Api(throttled()))],
         },
         rollback: Some("Rolled back: tag \"prod\" is back on sha256:….".into()),
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: true,
-        },
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
-    let d = promotion(&failure, &nested());
+    let d = promotion(&failure, &at_api);
     assert_eq!(d.summary, "Redeploy Services Error");
     assert!(
         d.detail
@@ -136,6 +153,7 @@ fn the_attribute_at_fault_is_the_one_the_type_declares() {
     let at = nested();
     let immutable = Failure {
         error: PromotionError::Retag {
+            member: "api".into(),
             tag: "prod".into(),
             target: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
             source: EcrError::TagImmutable {
@@ -144,14 +162,11 @@ fn the_attribute_at_fault_is_the_one_the_type_declares() {
             },
         },
         rollback: None,
-        outcome: Outcome {
-            tag_digest: None,
-            deployments: Vec::new(),
-            tag_moved: false,
-        },
+        standing: Vec::new(),
+        outcome: outcome(&[("api", &[])]),
     };
     assert_eq!(
-        promotion(&immutable, &at).attribute,
+        promotion(&immutable, &at_api).attribute,
         Some(AttributePath::attr("tag"))
     );
     let missing = EcsError::ServicesNotFound {
@@ -207,7 +222,7 @@ fn report_errors_say_where_the_repository_came_from() {
     );
 }
 
-fn outcome(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> DeploymentOutcome {
+fn deployment(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> DeploymentOutcome {
     use crate::aws::ecs::{ExpectedImage, Follow};
     DeploymentOutcome {
         follow: Follow {
@@ -242,7 +257,7 @@ fn rollouts_say_what_to_do() {
         .timeouts(AttributePath::attr("timeouts"));
     let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
     let cancelled = WaitError::Cancelled {
-        outcomes: vec![outcome(Verdict::Unfinished, Some(running))],
+        outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
     };
     assert!(
         explain_wait(&cancelled, &at)
@@ -263,7 +278,7 @@ fn rollouts_say_what_to_do() {
         triggered: vec!["api-5xx".into()],
     });
     let failed = WaitError::Failed {
-        outcomes: vec![outcome(
+        outcomes: vec![deployment(
             Verdict::Failed(DeploymentFailure::Ended),
             Some(rolled_back),
         )],
@@ -288,7 +303,7 @@ fn rollouts_say_what_to_do() {
         });
     let timed_out = WaitError::TimedOut {
         timeout: std::time::Duration::from_secs(60),
-        outcomes: vec![outcome(Verdict::Unfinished, Some(paused))],
+        outcomes: vec![deployment(Verdict::Unfinished, Some(paused))],
     };
     let detail = explain_wait(&timed_out, &at).detail();
     assert!(
@@ -299,7 +314,7 @@ fn rollouts_say_what_to_do() {
     );
 
     let not_on_tag = WaitError::Failed {
-        outcomes: vec![outcome(
+        outcomes: vec![deployment(
             Verdict::Failed(DeploymentFailure::NoContainerOnTag { images: Vec::new() }),
             None,
         )],
@@ -307,5 +322,53 @@ fn rollouts_say_what_to_do() {
     assert_eq!(
         explain_wait(&not_on_tag, &at).attribute,
         Some(AttributePath::attr("services"))
+    );
+}
+
+#[test]
+fn a_set_tells_image_by_image_and_points_into_the_image_at_fault() {
+    let failure = Failure {
+        error: PromotionError::Retag {
+            member: "worker".into(),
+            tag: "prod".into(),
+            target: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
+            source: EcrError::TagImmutable {
+                repository: RepositoryRef::new("worker"),
+                tag: "prod".into(),
+            },
+        },
+        rollback: Some("Nothing was redeployed, so the tags already moved went back to their previous digests (api).".into()),
+        standing: vec!["Service x runs sha256:… (never shown for a set).".into()],
+        outcome: outcome(&[
+            ("api", &["Tag \"prod\" moved from a to b.", "Tag \"prod\" moved back to a."]),
+            ("worker", &["Moving tag \"prod\" to b failed."]),
+        ]),
+    };
+    let paths = |name: &str| {
+        let image = AttributePath::attr("images").then_key(name);
+        Attributes::new()
+            .repository(image.clone().then_attr("repository"))
+            .environment_tag(image.then_attr("tag"))
+    };
+    let d = promotion(&failure, &paths);
+    assert_eq!(d.summary, "Retag Image Error");
+    assert_eq!(
+        d.attribute.as_ref().map(|p| p.to_string()).as_deref(),
+        Some("images[\"worker\"].tag")
+    );
+    let (head, rest) = d.detail.split_once("\n\n").expect("paragraphs");
+    assert!(
+        head.contains("went back to their previous digests (api)"),
+        "{head}"
+    );
+    assert!(!d.detail.contains("never shown"), "{d}");
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "api: Tag \"prod\" moved from a to b. Tag \"prod\" moved back to a.",
+            "worker: Moving tag \"prod\" to b failed."
+        ],
+        "{d}"
     );
 }

@@ -115,6 +115,14 @@ pub const SERVICE: Rule = Rule {
     problem: service_problem,
 };
 
+/// The name of an image in a `tagdeploy_release` (a key of `images`): 1 to 64 letters, digits,
+/// `_`, `.` or `-`, starting with a letter or digit, so that it reads plainly in errors and
+/// in the import ID (`prod:api=api,worker=team/worker`).
+pub const IMAGE_NAME: Rule = Rule {
+    expected: "an image name (1 to 64 letters, digits, _ . or -, starting with a letter or digit)",
+    problem: image_name_problem,
+};
+
 /// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
 pub const ROLE_ARN: Rule = Rule {
     expected: "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy",
@@ -196,6 +204,21 @@ fn tag_problem(s: &str) -> Option<String> {
         Some(format!("has the character {c:?}"))
     } else if s.starts_with(['.', '-']) {
         Some("starts with . or -".to_owned())
+    } else {
+        None
+    }
+}
+
+fn image_name_problem(s: &str) -> Option<String> {
+    if !(1..=64).contains(&s.len()) {
+        Some(length(s))
+    } else if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c)))
+    {
+        Some(format!("has the character {c:?}"))
+    } else if s.starts_with(['.', '-', '_']) {
+        Some("starts with _ . or -".to_owned())
     } else {
         None
     }
@@ -359,6 +382,17 @@ mod tests {
                     (s("12345"), "5 characters"),
                     (s("12345678901x"), "digits"),
                     (s(""), "0 characters"),
+                ],
+            ),
+            (
+                "image name",
+                IMAGE_NAME,
+                vec![s("api"), s("web-2"), s("Worker_1.x")],
+                vec![
+                    (s(""), "0 characters"),
+                    (s("a=b"), "character '='"),
+                    (s("_api"), "starts with"),
+                    (s(&"n".repeat(65)), "65 characters"),
                 ],
             ),
             (

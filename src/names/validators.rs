@@ -20,6 +20,11 @@ pub fn account_id() -> impl Validator {
     rule(super::ACCOUNT_ID)
 }
 
+/// The name of an image in a release ([`super::IMAGE_NAME`]).
+pub fn image_name() -> impl Validator {
+    rule(super::IMAGE_NAME)
+}
+
 /// An AWS region name ([`super::REGION`]).
 pub fn region() -> impl Validator {
     rule(super::REGION)

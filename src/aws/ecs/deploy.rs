@@ -61,16 +61,16 @@ impl Ecs {
         })
     }
 
-    /// Forces new deployments of `services` concurrently; one result per service, in order.
+    /// Forces new deployments of `services`, each `(cluster, service)`, concurrently (across
+    /// clusters); one result per service, in order.
     pub async fn force_new_deployments(
         &self,
-        cluster: &str,
-        services: &[String],
+        services: &[(String, String)],
     ) -> Vec<Result<RecordedDeployment, EcsError>> {
         join_all(
             services
                 .iter()
-                .map(|s| self.force_new_deployment(cluster, s)),
+                .map(|(cluster, service)| self.force_new_deployment(cluster, service)),
         )
         .await
     }

@@ -68,6 +68,48 @@ impl Ecs {
         Ok(states)
     }
 
+    /// Describes services of several clusters, each `(cluster, service)`: one
+    /// [`Ecs::services`] per cluster, concurrently. The result is in the order asked.
+    pub async fn services_across(
+        &self,
+        services: &[(String, String)],
+    ) -> Result<Vec<ServiceState>, EcsError> {
+        let mut clusters: Vec<(&str, Vec<String>)> = Vec::new();
+        for (cluster, service) in services {
+            match clusters.iter_mut().find(|(c, _)| c == cluster) {
+                Some((_, names)) => {
+                    if !names.contains(service) {
+                        names.push(service.clone());
+                    }
+                }
+                None => clusters.push((cluster, vec![service.clone()])),
+            }
+        }
+        let described = join_all(
+            clusters
+                .iter()
+                .map(|(cluster, names)| self.services(cluster, names)),
+        )
+        .await;
+        let mut found: Vec<(&str, ServiceState)> = Vec::new();
+        for ((cluster, _), states) in clusters.iter().zip(described) {
+            found.extend(states?.into_iter().map(|s| (*cluster, s)));
+        }
+        services
+            .iter()
+            .map(|(cluster, service)| {
+                found
+                    .iter()
+                    .find(|(c, s)| c == cluster && &s.name == service)
+                    .map(|(_, s)| s.clone())
+                    .ok_or_else(|| EcsError::ServicesNotFound {
+                        cluster: cluster.clone(),
+                        names: vec![service.clone()],
+                    })
+            })
+            .collect()
+    }
+
     /// The ARNs of a service's tasks with the given desired status, every page.
     pub async fn task_arns(
         &self,

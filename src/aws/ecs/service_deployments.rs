@@ -63,12 +63,24 @@ pub enum ContinueOutcome {
     NotAwaiting(String),
 }
 
+/// The ARNs in their order, each once: a service that runs the images of two members of a
+/// set is followed once per image, and one describe of it is enough.
+fn each_once(arns: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    arns.iter()
+        .filter(|arn| seen.insert(arn.as_str()))
+        .cloned()
+        .collect()
+}
+
 impl Ecs {
-    /// Describes service deployments of any clusters, 20 per call, calls concurrent.
+    /// Describes service deployments of any clusters (each ARN once), 20 per call, calls
+    /// concurrent.
     pub async fn service_deployments(
         &self,
         arns: &[String],
     ) -> Result<Described<ServiceDeploymentState>, EcsError> {
+        let arns = each_once(arns);
         let calls = arns
             .chunks(DESCRIBE_SERVICE_DEPLOYMENTS_BATCH)
             .map(|chunk| {
@@ -89,12 +101,13 @@ impl Ecs {
         Ok(described)
     }
 
-    /// Describes service revisions of any clusters (their container images), 20 per call,
-    /// calls concurrent.
+    /// Describes service revisions of any clusters (their container images; each ARN once), 20
+    /// per call, calls concurrent.
     pub async fn service_revisions(
         &self,
         arns: &[String],
     ) -> Result<Described<RevisionImages>, EcsError> {
+        let arns = each_once(arns);
         let calls = arns.chunks(DESCRIBE_SERVICE_REVISIONS_BATCH).map(|chunk| {
             let request = self
                 .client

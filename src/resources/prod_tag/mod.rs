@@ -5,9 +5,10 @@
 //! - `plan.rs`: plan resolves the release to a digest and shows the promotion as a release note
 //!   (`image_digest` from → to, `image_uri`, one `deployments` line per service that
 //!   redeploys), and refuses, with the attribute at fault, a missing repository, release,
-//!   cluster or service, or an immutable environment tag;
-//! - `apply.rs`: apply runs [`crate::aws::promote`]: retag by digest, redeploy, wait, roll back
-//!   on failure, and always records where the tag really points;
+//!   cluster or service, or an immutable environment tag (the image's plan is shared with
+//!   `tagdeploy_release`: [`crate::resources::promotion`]);
+//! - `apply.rs`: apply runs [`crate::aws::promote`] on a set of one: retag by digest, redeploy,
+//!   wait, roll back on failure, and always records where the tag really points;
 //! - `upgrade.rs`: state written by schema versions 0 and 1;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
 //!   shows in the plan), delete (forgets the resource and leaves ECR and ECS as they are),
@@ -18,32 +19,27 @@ pub mod model;
 mod plan;
 mod upgrade;
 
-pub use model::{ProdTagModel, Rollout};
+pub use crate::resources::promotion::Rollout;
+pub use model::ProdTagModel;
 
 use crate::aws::ecr::Ecr;
 use crate::aws::error::EcrError;
-use crate::aws::image::{Digest, ImageSelector, RepositoryRef};
-use crate::errors::{self, Attributes};
+use crate::errors;
 use crate::names;
 use crate::provider_data::ProviderData;
+use crate::resources::promotion::{self, ImagePaths};
 use crate::resources::timeouts::Operation;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
 use crate::tfplugin::model::Tf;
 use crate::tfplugin::schema::Schema;
 
-/// Where each kind of error points in this resource's configuration.
-fn attributes() -> Attributes {
-    Attributes::new()
-        .repository(AttributePath::attr(ProdTagModel::repository))
-        .registry_id(AttributePath::attr(ProdTagModel::registry_id))
-        .image_tag(AttributePath::attr(ProdTagModel::release_tag))
-        .image_digest(AttributePath::attr(ProdTagModel::image_digest))
-        .environment_tag(AttributePath::attr(ProdTagModel::tag))
-        .cluster(AttributePath::attr(ProdTagModel::cluster))
-        .services(AttributePath::attr(ProdTagModel::services))
-        .pause_hook_action(AttributePath::attr(ProdTagModel::pause_hook_action))
-        .timeouts(AttributePath::attr(ProdTagModel::timeouts))
+/// Where the image's attributes are in this resource: at the top.
+fn paths() -> ImagePaths {
+    ImagePaths {
+        base: AttributePath::root(),
+        tag: AttributePath::attr(ProdTagModel::tag),
+    }
 }
 
 /// The resource type.
@@ -63,38 +59,7 @@ impl Resource for ProdTag {
     }
 
     fn validate(&self, config: &ProdTagModel) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        let (release, digest) = (&config.release_tag, &config.image_digest);
-        if release.is_null() && digest.is_null() {
-            diags.push(
-                Diagnostic::error(
-                    "Missing Release",
-                    "Set release_tag (the release hash tag to promote) or image_digest (a digest to pin); one of them is required.",
-                )
-                .at(AttributePath::attr(ProdTagModel::release_tag)),
-            );
-        }
-        if !release.is_null() && !digest.is_null() {
-            diags.push(
-                Diagnostic::error(
-                    "Conflicting Release",
-                    "Set only one of release_tag and image_digest: image_digest is computed from release_tag when release_tag is set.",
-                )
-                .at(AttributePath::attr(ProdTagModel::image_digest)),
-            );
-        }
-        if let (Some(tag), Some(release)) = (config.tag.as_str(), release.as_str())
-            && tag == release
-        {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid Environment Tag",
-                    format!("tag and release_tag are both {tag:?}: the environment tag must be a different tag from the release it points at."),
-                )
-                .at(AttributePath::attr(ProdTagModel::tag)),
-            );
-        }
-        diags
+        promotion::validate_image(&config.image(), &config.tag, &paths())
     }
 
     async fn plan(
@@ -144,38 +109,20 @@ impl Resource for ProdTag {
     ) -> Result<Option<ProdTagModel>, Diagnostics> {
         let clients = ctx.data().clients()?;
         let ecr = Ecr::new(clients.ecr.clone());
-        let repository = repository_ref(&state);
         let Some(tag) = state.tag.known().cloned() else {
             return Ok(Some(state));
         };
-        let found = match ecr
-            .images(&repository, &[ImageSelector::Tag(tag.clone())])
-            .await
-        {
-            Ok(found) => found.into_iter().next().flatten(),
+        let mut image = state.image();
+        match promotion::refresh_image(&ecr, &mut image, &tag).await {
+            Ok(()) => state.set_image(image),
             // The repository is gone, and the tag with it.
             Err(EcrError::RepositoryNotFound { .. }) => return Ok(None),
             Err(e) => {
-                return Err(errors::ecr("Read Environment Tag Error", &e, &attributes()).into());
+                return Err(
+                    errors::ecr("Read Environment Tag Error", &e, &paths().attributes()).into(),
+                );
             }
-        };
-        let recorded = state.image_digest.known().cloned();
-        let now = found.as_ref().map(|d| d.digest.to_string());
-        if recorded != now {
-            // The tag moved outside Terraform (or a promotion was interrupted after the retag):
-            // record where it points now, and where it pointed before, for the rollback.
-            tracing::info!(tag = %tag, "environment tag moved outside Terraform");
-            state.image_uri = match (state.image_uri.as_str(), &now) {
-                (Some(uri), Some(digest)) => uri
-                    .split_once('@')
-                    .map(|(base, _)| Tf::Known(format!("{base}@{digest}")))
-                    .unwrap_or(Tf::Null),
-                _ => Tf::Null,
-            };
-            state.previous_digest = recorded.into();
-            state.image_digest = now.into();
         }
-        state.image_tags = Tf::Known(found.map(|d| d.tags).unwrap_or_default());
         if state.id.is_null() {
             state.id = state.import_id();
         }
@@ -225,47 +172,9 @@ impl Resource for ProdTag {
     }
 }
 
-/// The configured target of a promotion, when every value it needs is known.
-struct Target {
-    repository: RepositoryRef,
-    tag: String,
-    release: ImageSelector,
-    cluster: String,
-    services: Vec<String>,
-}
-
-impl Target {
-    fn from_model(m: &ProdTagModel) -> Option<Target> {
-        let release = match (&m.release_tag, &m.image_digest) {
-            (Tf::Known(tag), _) => ImageSelector::Tag(tag.clone()),
-            (Tf::Null, Tf::Known(digest)) => ImageSelector::Digest(Digest::parse(digest).ok()?),
-            _ => return None,
-        };
-        if m.registry_id.is_unknown() {
-            return None;
-        }
-        Some(Target {
-            repository: repository_ref(m),
-            tag: m.tag.known()?.clone(),
-            release,
-            cluster: m.cluster.known()?.clone(),
-            services: m.known_services()?,
-        })
-    }
-}
-
-fn repository_ref(m: &ProdTagModel) -> RepositoryRef {
-    RepositoryRef {
-        name: m.repository.known().cloned().unwrap_or_default(),
-        registry_id: m.registry_id.known().cloned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::plan::tags_after;
     use super::*;
-    use crate::aws::ecr::ImageDetails;
     use crate::tfplugin::value::Value;
 
     #[test]
@@ -329,52 +238,5 @@ mod tests {
             )
             .at(AttributePath::attr("tag"))]
         );
-    }
-
-    #[test]
-    fn tags_after_adds_the_environment_tag_once() {
-        let image = ImageDetails {
-            digest: Digest::parse(&format!("sha256:{}", "b".repeat(64))).expect("digest"),
-            tags: vec!["hash_2".into()],
-            media_type: None,
-            pushed_at: None,
-            size_bytes: None,
-        };
-        assert_eq!(tags_after(&image, "prod"), ["hash_2", "prod"]);
-        assert_eq!(tags_after(&image, "hash_2"), ["hash_2"]);
-    }
-
-    #[test]
-    fn the_planned_promise_reads_back_and_anything_else_is_none() {
-        use super::plan::PlannedPrivate;
-        assert!(PlannedPrivate::decode(br#"{"redeploy_all":true}"#).redeploy_all);
-        for other in [&b""[..], b"\x00junk", br#"{"repository":"example"}"#] {
-            assert!(!PlannedPrivate::decode(other).redeploy_all);
-        }
-    }
-
-    #[test]
-    fn the_target_needs_every_input_known() {
-        let known = ProdTagModel {
-            repository: "example".into(),
-            tag: "prod".into(),
-            release_tag: "hash_2".into(),
-            cluster: "example".into(),
-            services: Tf::Known(["a", "b"].into_iter().map(String::from).collect()),
-            ..ProdTagModel::default()
-        };
-        let target = Target::from_model(&known).expect("a target");
-        assert_eq!(target.services, ["a", "b"]);
-        assert_eq!(target.release, ImageSelector::Tag("hash_2".into()));
-        let partly = ProdTagModel {
-            services: Tf::Partial(Value::List(vec![Value::string("a"), Value::Unknown])),
-            ..known.clone()
-        };
-        assert!(Target::from_model(&partly).is_none());
-        let unknown_release = ProdTagModel {
-            release_tag: Tf::Unknown,
-            ..known
-        };
-        assert!(Target::from_model(&unknown_release).is_none());
     }
 }

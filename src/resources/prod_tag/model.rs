@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use crate::model;
 use crate::names;
+use crate::resources::promotion::{self, ImageModel, Rollout};
 use crate::resources::timeouts::Timeouts;
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::model::{
     Object, Set, Tf, block, computed, optional, optional_computed, required,
 };
-use crate::tfplugin::schema::{Schema, Validator, validators};
+use crate::tfplugin::schema::{Schema, validators};
 use crate::tfplugin::value::Value;
 
 /// The schema version: 2 since `rollouts` report service deployments (status, lifecycle stage,
@@ -18,8 +18,7 @@ use crate::tfplugin::value::Value;
 /// `rollouts` appeared (version 0 had a list of deployment objects). See `upgrade.rs`.
 pub const VERSION: i64 = 2;
 
-/// The values of `pause_hook_action`.
-pub const PAUSE_HOOK_ACTIONS: &[&str] = &["WAIT", "CONTINUE", "ROLLBACK"];
+pub use crate::resources::promotion::PAUSE_HOOK_ACTIONS;
 
 model! {
     /// The configuration, plan and state of `resource "tagdeploy_prod_tag"`.
@@ -55,7 +54,7 @@ model! {
         /// The ECS services (names or ARNs) whose task definitions use the environment tag: each
         /// gets a new deployment so its tasks resolve the new digest. At least one.
         pub services: Tf<Set<String>> => required()
-            .validate(at_least_one_service())
+            .validate(promotion::at_least_one_service())
             .validate(validators::each(names::validators::service())),
         /// Wait until the service deployment of every service is `SUCCESSFUL` and its revision
         /// resolved the promoted digest, whatever the service's deployment strategy (rolling,
@@ -106,51 +105,10 @@ model! {
     }
 }
 
-model! {
-    /// One service's rollout, as `rollouts` records it.
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Rollout {
-        /// The service's ARN.
-        pub service_arn: Tf<String> => computed(),
-        /// The service's deployment strategy: `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY`.
-        pub strategy: Tf<String> => computed(),
-        /// The status of the service deployment when last seen: `SUCCESSFUL` after a
-        /// successful wait, `PENDING` when apply started it and did not wait, `IN_PROGRESS`
-        /// when apply was stopped while it ran; after a failure `ROLLBACK_REQUESTED`,
-        /// `ROLLBACK_IN_PROGRESS`, `ROLLBACK_SUCCESSFUL`, `ROLLBACK_FAILED` or `STOPPED`.
-        pub status: Tf<String> => computed(),
-        /// The lifecycle stage it was at when last seen while it ran (e.g. `BAKE_TIME`,
-        /// `POST_TEST_TRAFFIC_SHIFT`); null once it ended.
-        pub lifecycle_stage: Tf<String> => computed(),
-        /// The rollout state that goes with the status (as ECS reports it for the deployment
-        /// in the service's `deployments`): `COMPLETED` once `SUCCESSFUL`, `FAILED` after a
-        /// failure, `IN_PROGRESS` before.
-        pub rollout_state: Tf<String> => computed(),
-        /// The RFC 013 status of the deployment: `COMPLETE` once it succeeded, `IN_PROGRESS`
-        /// while it runs, `RETIRING` while ECS rolls it back or stops it, `DEAD` once it
-        /// failed.
-        pub rfc_status: Tf<String> => computed(),
-    }
-}
-
 /// The schema: the model's, documented.
 pub fn schema() -> Schema {
     ProdTagModel::schema(VERSION)
         .description("Promotes a release in Amazon ECR and redeploys the Amazon ECS services that run it: moves the environment tag (`tag`, e.g. `prod`) onto the image of the release (`release_tag` or `image_digest`) without re-pushing it, forces a new deployment of each service so new tasks resolve the new digest, follows the service deployments to the end whatever their strategy (rolling, blue/green, linear, canary), and moves the tag back if they fail. `terraform plan` shows the digest the tag moves from and to, and one line per service that redeploys. Destroying the resource leaves the tag and the services as they are.")
-}
-
-fn at_least_one_service() -> impl Validator {
-    |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
-        if value.is_wholly_known() && value.elements().is_empty() {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid Attribute Value",
-                    format!("\"{path}\" must name at least one service."),
-                )
-                .at(path.clone()),
-            );
-        }
-    }
 }
 
 impl ProdTagModel {
@@ -162,8 +120,35 @@ impl ProdTagModel {
         }
     }
 
-    /// The configured services, when every one is known.
-    pub fn known_services(&self) -> Option<Vec<String>> {
-        self.services.known().map(|s| s.iter().cloned().collect())
+    /// The image this resource promotes, as the shared promotion code sees it.
+    pub fn image(&self) -> ImageModel {
+        ImageModel {
+            repository: self.repository.clone(),
+            registry_id: self.registry_id.clone(),
+            release_tag: self.release_tag.clone(),
+            image_digest: self.image_digest.clone(),
+            cluster: self.cluster.clone(),
+            services: self.services.clone(),
+            previous_digest: self.previous_digest.clone(),
+            image_tags: self.image_tags.clone(),
+            image_uri: self.image_uri.clone(),
+            deployments: self.deployments.clone(),
+            rollouts: self.rollouts.clone(),
+        }
+    }
+
+    /// Takes the image's values back (see [`ProdTagModel::image`]).
+    pub fn set_image(&mut self, image: ImageModel) {
+        self.repository = image.repository;
+        self.registry_id = image.registry_id;
+        self.release_tag = image.release_tag;
+        self.image_digest = image.image_digest;
+        self.cluster = image.cluster;
+        self.services = image.services;
+        self.previous_digest = image.previous_digest;
+        self.image_tags = image.image_tags;
+        self.image_uri = image.image_uri;
+        self.deployments = image.deployments;
+        self.rollouts = image.rollouts;
     }
 }

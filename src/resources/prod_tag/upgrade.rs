@@ -14,8 +14,9 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{ProdTagModel, Rollout};
+use super::model::ProdTagModel;
 use crate::model;
+use crate::resources::promotion::Rollout;
 use crate::resources::timeouts::Timeouts;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::{Model, Object, Set, Tf, block, computed, optional};

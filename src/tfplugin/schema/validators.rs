@@ -93,6 +93,19 @@ pub fn matches(
     }
 }
 
+/// Applies `inner` to every key of a map, as a string (paths get the key): for maps whose keys
+/// are names with rules of their own.
+pub fn each_key(inner: impl Validator + 'static) -> impl Validator {
+    move |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
+        if let Value::Map(entries) = value {
+            for key in entries.keys() {
+                let here = path.clone().then_key(key.as_str());
+                inner.validate(&Value::string(key.as_str()), &here, diags);
+            }
+        }
+    }
+}
+
 /// Applies `inner` to every element of a list or set (paths get the list index).
 pub fn each(inner: impl Validator + 'static) -> impl Validator {
     move |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {

@@ -18,13 +18,25 @@ use crate::support::terraform::{Terraform, Workspace, required_providers};
 use render::{Kind, Page};
 
 /// Every page: template (under `templates/`), output (under `docs/`), what it documents.
-const PAGES: [(&str, &str, Kind, &str); 5] = [
+const PAGES: [(&str, &str, Kind, &str); 7] = [
     ("index.md.tmpl", "index.md", Kind::Provider, "tagdeploy"),
     (
         "resources/prod_tag.md.tmpl",
         "resources/prod_tag.md",
         Kind::Resource,
         "tagdeploy_prod_tag",
+    ),
+    (
+        "resources/release.md.tmpl",
+        "resources/release.md",
+        Kind::Resource,
+        "tagdeploy_release",
+    ),
+    (
+        "data-sources/release_status.md.tmpl",
+        "data-sources/release_status.md",
+        Kind::DataSource,
+        "tagdeploy_release_status",
     ),
     (
         "data-sources/task_digests.md.tmpl",

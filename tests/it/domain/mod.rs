@@ -4,4 +4,5 @@
 mod coalesce;
 mod ecr;
 mod promote;
+mod release;
 mod report;

@@ -6,7 +6,7 @@ use terraform_provider_tagdeploy::aws::ecs::{
     NoProgress, RolloutState, ServiceDeploymentStatus, WaitOptions,
 };
 use terraform_provider_tagdeploy::aws::image::RepositoryRef;
-use terraform_provider_tagdeploy::aws::promote::{Promotion, PromotionError, promote};
+use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, PromotionError, promote};
 use terraform_provider_tagdeploy::aws::report::{ReportRequest, task_digest_report};
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +22,8 @@ fn wait(timeout: Duration) -> Option<WaitOptions> {
 }
 
 async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotion {
-    Promotion {
+    let member = Member {
+        name: "example".to_owned(),
         repository: RepositoryRef::new("example"),
         tag: "prod".to_owned(),
         target: env.typed_digest(release),
@@ -30,9 +31,8 @@ async fn promotion(env: &Emulated, release: &str, services: &[&str]) -> Promotio
         cluster: "example".to_owned(),
         services: services.iter().map(|s| (*s).to_owned()).collect(),
         force_redeploy: false,
-        wait: wait(Duration::from_secs(30)),
-        rollback_on_failure: true,
-    }
+    };
+    Promotion::single(member, wait(Duration::from_secs(30)), true)
 }
 
 async fn digests_running(env: &Emulated, service: &str) -> Vec<Option<String>> {
@@ -60,7 +60,9 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
-    assert_eq!(outcome.tag_digest.as_ref(), Some(&p.target));
+    let outcome = &outcome.members[0];
+    let target = &p.members[0].target;
+    assert_eq!(outcome.tag_digest.as_ref(), Some(target));
     assert!(outcome.tag_moved);
     assert_eq!(outcome.deployments.len(), 1);
     let deployment = &outcome.deployments[0];
@@ -83,7 +85,7 @@ async fn promotes_and_waits_until_every_task_runs_the_release() {
     assert!(deployment.succeeded && deployment.lifecycle_stage().is_none());
     assert_eq!(env.count("PutImage"), 1);
     assert_eq!(env.count("UpdateService"), 1);
-    let target = Some(p.target.to_string());
+    let target = Some(target.to_string());
     assert_eq!(
         digests_running(&env, "example").await,
         vec![target.clone(), target]
@@ -105,6 +107,7 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("promotion succeeds");
+    let outcome = &outcome.members[0];
     assert_eq!(outcome.deployments.len(), 12);
     let in_order: Vec<&str> = outcome
         .deployments
@@ -122,9 +125,10 @@ async fn several_services_redeploy_concurrently_and_are_described_in_batches() {
 async fn interrupted_after_retag_converges_by_redeploying() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
+    let member = &p.members[0];
     // A previous run moved the tag and died before redeploying.
     env.ecr
-        .retag(&p.repository, &p.target, "prod")
+        .retag(&member.repository, &member.target, "prod")
         .await
         .expect("retag");
     env.handle.clear_requests();
@@ -133,7 +137,7 @@ async fn interrupted_after_retag_converges_by_redeploying() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("converges");
-    assert!(!outcome.tag_moved);
+    assert!(!outcome.members[0].tag_moved);
     assert_eq!(
         env.count("PutImage"),
         1,
@@ -144,7 +148,7 @@ async fn interrupted_after_retag_converges_by_redeploying() {
         1,
         "the service still ran hash_1, so it redeploys"
     );
-    let target = Some(p.target.to_string());
+    let target = Some(member.target.to_string());
     assert_eq!(
         digests_running(&env, "example").await,
         vec![target.clone(), target]
@@ -156,7 +160,7 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     let env = Emulated::manual(demo_world_json()).await;
     let p = promotion(&env, "hash_2", &["example"]).await;
     env.ecr
-        .retag(&p.repository, &p.target, "prod")
+        .retag(&p.members[0].repository, &p.members[0].target, "prod")
         .await
         .expect("retag");
     let started = env
@@ -171,6 +175,7 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("converges");
+    let outcome = &outcome.members[0];
     assert_eq!(env.count("UpdateService"), 0, "{:?}", env.operations());
     assert_eq!(
         outcome.deployments[0].deployment.service_deployment_arn, started.service_deployment_arn,
@@ -191,12 +196,13 @@ async fn a_rollout_already_under_way_is_adopted_not_restarted() {
 async fn forced_redeploy_redeploys_even_when_already_on_target() {
     let env = Emulated::manual(demo_world_json()).await;
     let mut p = promotion(&env, "hash_1", &["example"]).await;
-    p.force_redeploy = true;
+    p.members[0].force_redeploy = true;
     p.wait = None;
     env.handle.clear_requests();
     let outcome = promote(&env.ecr, &env.ecs, &p, &NoProgress)
         .await
         .expect("redeploys");
+    let outcome = &outcome.members[0];
     assert!(!outcome.tag_moved);
     assert_eq!(env.count("UpdateService"), 1);
     assert_eq!(
@@ -216,7 +222,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
     add_unhealthy_release(&mut world);
     let env = Emulated::manual(world).await;
     let p = promotion(&env, "hash_bad", &["example"]).await;
-    let previous = p.previous.clone().expect("prod exists");
+    let previous = p.members[0].previous.clone().expect("prod exists");
     let _clock = env.tick_in_background(Duration::from_millis(5));
 
     let failure = promote(&env.ecr, &env.ecs, &p, &NoProgress)
@@ -238,7 +244,7 @@ async fn failed_rollout_moves_the_tag_back_and_says_so() {
         "{text}"
     );
     assert_eq!(
-        failure.outcome.tag_digest.as_ref(),
+        failure.outcome.members[0].tag_digest.as_ref(),
         Some(&previous),
         "state must say where the tag is now"
     );
@@ -261,7 +267,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
             && text.contains("was still PENDING"),
         "{text}"
     );
-    assert_eq!(failure.outcome.tag_digest, p.previous);
+    assert_eq!(failure.outcome.members[0].tag_digest, p.members[0].previous);
     // The deployment was stopped before the tag moved back, and ECS rolls it back: no second
     // deployment.
     let operations = env.operations();
@@ -274,7 +280,7 @@ async fn timeout_rolls_back_and_cancel_does_not() {
     assert_eq!(env.count("UpdateService"), 1, "{operations:?}");
     assert!(text.contains("StopServiceDeployment, ROLLBACK"), "{text}");
     assert_eq!(
-        failure.outcome.deployments[0].status(),
+        failure.outcome.members[0].deployments[0].status(),
         Some(ServiceDeploymentStatus::RollbackRequested),
         "described again after the stop"
     );
@@ -298,8 +304,8 @@ async fn timeout_rolls_back_and_cancel_does_not() {
         "{failure}"
     );
     assert_eq!(
-        failure.outcome.tag_digest.as_ref(),
-        Some(&p.target),
+        failure.outcome.members[0].tag_digest.as_ref(),
+        Some(&p.members[0].target),
         "cancel leaves the tag on the release"
     );
     assert!(failure.rollback.is_none());

@@ -44,6 +44,7 @@ async fn steady_service_matches_and_is_complete() {
         ops,
         [
             "ecr:DescribeImages",
+            "ecs:DescribeServiceDeployments",
             "ecs:DescribeServices",
             "ecs:DescribeTasks",
             "ecs:ListTasks",

@@ -4,6 +4,7 @@
 mod data_sources;
 mod foundation;
 mod prod_tag;
+mod release;
 mod release_note;
 mod schema;
 mod strategies;

@@ -1,11 +1,12 @@
 //! The examples under `examples/`: every one is `terraform fmt`-clean and validates against the
 //! built provider, and the ones that can run against the emulator are applied, with assertions
 //! on what they did (`registry`: the examples the docs show; `multi_environment`: stage, then
-//! prod).
+//! prod; `release_set`: three images released all or nothing).
 
 mod approval;
 mod multi_environment;
 mod registry;
+mod release_set;
 
 use std::path::{Path, PathBuf};
 
@@ -125,6 +126,9 @@ fn every_example_validates_against_the_provider_schema(tf: &Terraform) {
         "examples/data-sources/tagdeploy_image",
         "examples/functions/parse_image_uri",
         "examples/multi-environment",
+        "examples/release-set",
+        "examples/resources/tagdeploy_release",
+        "examples/data-sources/tagdeploy_release_status",
     ] {
         assert!(
             dirs.iter().any(|d| d == Path::new(expected)),

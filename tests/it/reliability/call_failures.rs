@@ -13,7 +13,7 @@ use terraform_provider_tagdeploy::aws::ecr::Ecr;
 use terraform_provider_tagdeploy::aws::ecs::{Ecs, NoProgress};
 use terraform_provider_tagdeploy::aws::error::{CallFailure, EcrError, EcsError};
 use terraform_provider_tagdeploy::aws::image::{Digest, ImageSelector, RepositoryRef};
-use terraform_provider_tagdeploy::aws::promote::{Promotion, promote};
+use terraform_provider_tagdeploy::aws::promote::{Member, Promotion, promote};
 use terraform_provider_tagdeploy::errors::{self, Attributes};
 use terraform_provider_tagdeploy::tfplugin::diagnostics::AttributePath;
 
@@ -183,7 +183,8 @@ async fn a_promotion_cut_off_mid_retag_says_that_apply_again_finishes_it() {
         seed: 1,
         rules: vec![rule("PutImage", FaultKind::Drop, 1.0, None)],
     });
-    let promotion = Promotion {
+    let member = Member {
+        name: "example".into(),
         repository: example(),
         tag: "prod".into(),
         target,
@@ -191,19 +192,18 @@ async fn a_promotion_cut_off_mid_retag_says_that_apply_again_finishes_it() {
         cluster: "example".into(),
         services: vec!["example".into()],
         force_redeploy: false,
-        wait: None,
-        rollback_on_failure: true,
     };
+    let promotion = Promotion::single(member, None, true);
     let failure = promote(&ecr, &ecs, &promotion, &NoProgress)
         .await
         .expect_err("PutImage never answers");
     assert_eq!(
-        failure.outcome.tag_digest,
+        failure.outcome.members[0].tag_digest,
         Some(previous),
         "state stays truthful"
     );
     let at = Attributes::new().environment_tag(AttributePath::attr("tag"));
-    let diagnostic = errors::promotion(&failure, &at);
+    let diagnostic = errors::promotion(&failure, &|_| at.clone());
     assert_eq!(diagnostic.summary, "Retag Image Error");
     assert_readable(&diagnostic.detail);
     assert!(

@@ -14,6 +14,8 @@
 //! - `fuzz`: bounded proptests of untrusted bytes through the gRPC service and the emulator.
 //! - `boundary`: the process boundary (socket directory, TLS, cookie) and credentials that must
 //!   never appear in logs, state or diagnostics, while the AWS calls do appear in the log.
+//! - `release_set`: a release set (`tagdeploy_release`) with the provider or Terraform killed
+//!   between two images' retags or deployments, and under throttling.
 //! - `call_failures`: SDK failures (throttling, server errors, dropped and refused connections,
 //!   timeouts) read as sentences that name the call, the attempts and what to do.
 //!
@@ -27,3 +29,4 @@ mod faults;
 mod fuzz;
 mod interrupt;
 mod interrupt_bake;
+mod release_set;

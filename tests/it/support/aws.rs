@@ -107,10 +107,15 @@ pub async fn quick_provider_clients(
 
 /// Moves `tag` onto `digest` in the demo repository by hand (someone outside Terraform).
 pub fn retag_by_hand(url: &str, digest: &str, tag: &str) {
+    retag_in_by_hand(url, DEMO_REPOSITORY, digest, tag);
+}
+
+/// Moves `tag` onto `digest` in `repository` by hand (someone outside Terraform).
+pub fn retag_in_by_hand(url: &str, repository: &str, digest: &str, tag: &str) {
     let (ecr, _) = clients(url);
     let digest = Digest::parse(digest).expect("a digest");
-    block_on(ecr.retag(&RepositoryRef::new(DEMO_REPOSITORY), &digest, tag))
-        .unwrap_or_else(|e| panic!("moving {tag} by hand: {e}"));
+    block_on(ecr.retag(&RepositoryRef::new(repository), &digest, tag))
+        .unwrap_or_else(|e| panic!("moving {tag} in {repository} by hand: {e}"));
 }
 
 /// Deletes images from the demo repository by tag or digest, as a person with the AWS CLI would.

@@ -58,6 +58,72 @@ pub fn add_services(world: &mut Json, count: usize) {
     }
 }
 
+/// One image of a release set in a test world: its repository, the cluster of its services,
+/// and the services (each running `<repository>:prod`).
+#[derive(Debug, Clone, Copy)]
+pub struct SetMember<'a> {
+    /// The repository (also the member's name in the tests' configurations).
+    pub repository: &'a str,
+    /// The services' cluster.
+    pub cluster: &'a str,
+    /// The services.
+    pub services: &'a [&'a str],
+}
+
+/// A world for a release set: for each member, a repository holding `hash_1` (tagged `prod`)
+/// and `hash_2` (and `hash_bad`, whose tasks never become healthy, for the repositories in
+/// `unhealthy`), a task definition running `<repository>:prod`, and its services (desired
+/// count 2, circuit breaker with rollback) in its cluster.
+pub fn release_set_world(members: &[SetMember<'_>], unhealthy: &[&str]) -> Json {
+    let demo = demo_world_json();
+    let mut world = json!({
+        "accountId": demo["accountId"],
+        "region": demo["region"],
+        "repositories": [],
+        "clusters": [],
+        "taskDefinitions": [],
+        "services": [],
+    });
+    let push = |world: &mut Json, key: &str, value: Json| {
+        world[key].as_array_mut().expect("array").push(value);
+    };
+    for member in members {
+        let repository = member.repository;
+        let mut images = vec![
+            json!({"tags": ["hash_1", "prod"], "generate": {"seed": format!("{repository}:hash_1")}}),
+            json!({"tags": ["hash_2"], "generate": {"seed": format!("{repository}:hash_2")}}),
+        ];
+        if unhealthy.contains(&repository) {
+            images.push(json!({"tags": ["hash_bad"], "generate": {"seed": format!("{repository}:bad")}, "healthy": false}));
+        }
+        push(
+            &mut world,
+            "repositories",
+            json!({"name": repository, "imageTagMutability": "MUTABLE", "images": images}),
+        );
+        if !world["clusters"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["name"] == member.cluster))
+        {
+            push(&mut world, "clusters", json!({"name": member.cluster}));
+        }
+        let mut task_definition = demo["taskDefinitions"][0].clone();
+        task_definition["family"] = json!(repository);
+        task_definition["containerDefinitions"][0]["image"] = json!(format!(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}:prod"
+        ));
+        push(&mut world, "taskDefinitions", task_definition);
+        for service in member.services {
+            let mut definition = demo["services"][0].clone();
+            definition["cluster"] = json!(member.cluster);
+            definition["serviceName"] = json!(service);
+            definition["taskDefinition"] = json!(repository);
+            push(&mut world, "services", definition);
+        }
+    }
+    world
+}
+
 /// A running emulator with SDK clients for it.
 pub struct Emulated {
     /// The emulator (shared so a background task can drive its clock).

@@ -10,7 +10,8 @@
 //!   digests, deployments, running digests), read without an AWS call.
 //! - [`aws`]: AWS calls from outside Terraform: the domain's clients, the provider's own
 //!   clients, a tag moved or an image deleted by hand.
-//! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from.
+//! - [`prod_tag`]: the `tagdeploy_prod_tag` configuration most end-to-end tests start from;
+//!   [`release`]: the `tagdeploy_release` one (its worlds: [`emulator::release_set_world`]).
 //! - [`strategies`]: worlds of services on every ECS deployment strategy (each with its own
 //!   environment tag), and a manual clock that passes bake times in one call.
 //! - [`faults`]: fault rules and holds for the emulator.
@@ -28,6 +29,7 @@ pub mod launch;
 pub mod observe;
 pub mod process;
 pub mod prod_tag;
+pub mod release;
 pub mod strategies;
 pub mod terraform;
 

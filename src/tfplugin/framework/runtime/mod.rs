@@ -14,8 +14,10 @@ use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
 use super::shape::{show, to_diagnostics};
-use super::{AnyDataSource, AnyResource, Ctx, Function, FunctionError, Provider, apply, probe};
-use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use super::{
+    AnyDataSource, AnyResource, Ctx, Function, FunctionError, Provider, apply, plan, probe,
+};
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::Model;
 use crate::tfplugin::schema::Schema;
 use crate::tfplugin::value::Value;
@@ -269,7 +271,9 @@ impl<P: Provider> Runtime<P> {
         }
     }
 
-    /// ReadDataSource: a wholly known object that keeps every configured value.
+    /// ReadDataSource: a wholly known object that keeps every configured value (checked with
+    /// the rules Terraform checks a data source's result with, those of a plan from a null
+    /// prior state, so computed members of a configured nested attribute may be filled in).
     pub async fn read_data_source(&self, type_name: &str, config: &Value) -> (Value, Diagnostics) {
         let Some(e) = self.data_sources.get(type_name) else {
             return (Value::Null, unknown_type("data source", type_name));
@@ -284,14 +288,8 @@ impl<P: Provider> Runtime<P> {
         match result {
             Ok(value) => {
                 let mut problems = apply::check_known_object(&e.schema, &value);
-                for a in e.schema.root().attributes() {
-                    let (c, v) = (config.attr(a.name()), value.attr(a.name()));
-                    if !c.is_null() && c.is_wholly_known() && c != v {
-                        problems.push((
-                            AttributePath::attr(a.name()),
-                            "the result changed a configured value".into(),
-                        ));
-                    }
+                if problems.is_empty() {
+                    problems = plan::check(&e.schema, &Value::Null, config, &value);
                 }
                 if problems.is_empty() {
                     (value, diags)

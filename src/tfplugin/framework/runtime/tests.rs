@@ -6,8 +6,11 @@ use std::sync::Arc;
 use super::Runtime;
 use crate::model;
 use crate::tfplugin::diagnostics::Diagnostics;
+use std::collections::BTreeMap;
+
 use crate::tfplugin::framework::{
-    AnyDataSource, AnyResource, ApplyError, Change, Ctx, Function, Provider, Resource, resource,
+    AnyDataSource, AnyResource, ApplyError, Change, Ctx, DataSource, Function, Provider, Resource,
+    data_source, resource,
 };
 use crate::tfplugin::model::{Object, Tf, computed, optional, required};
 use crate::tfplugin::schema::{Attribute, Presence, Schema};
@@ -102,7 +105,7 @@ impl Provider for Shop {
         vec![resource(WidgetResource(self.0))]
     }
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<()>>> {
-        Vec::new()
+        vec![data_source(Sizes)]
     }
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
@@ -149,4 +152,93 @@ fn a_model_without_room_for_an_unknown_configuration_is_reported() {
         found[0].contains(" at made_at:") && found[0].contains("unknown"),
         "{found:#?}"
     );
+}
+
+model! {
+    /// A data source's configuration and result: items keyed by name, each sized on read.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    struct SizesModel {
+        /// Renames the items on read when set (a data source that changes its configuration).
+        rename: Tf<bool> => optional(),
+        /// The items.
+        items: Tf<BTreeMap<String, Item>> => required(),
+    }
+}
+
+model! {
+    /// One item.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    struct Item {
+        /// Configured.
+        label: Tf<String> => required(),
+        /// Computed on read.
+        size: Option<i64> => computed(),
+    }
+}
+
+/// Fills each item's computed `size`; with `rename`, also changes its configured `label`.
+struct Sizes;
+
+impl DataSource for Sizes {
+    type Data = ();
+    type Model = SizesModel;
+    fn type_name(&self) -> &'static str {
+        "test_sizes"
+    }
+    fn schema(&self) -> Schema {
+        SizesModel::schema(0)
+    }
+    async fn read(
+        &self,
+        _: &mut Ctx<'_, ()>,
+        mut config: SizesModel,
+    ) -> Result<SizesModel, Diagnostics> {
+        let rename = config.rename.known() == Some(&true);
+        if let Tf::Known(items) = &mut config.items {
+            for item in items.values_mut() {
+                item.size = item.label.as_str().map(|l| l.len() as i64);
+                if rename {
+                    item.label = "renamed".into();
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[tokio::test]
+async fn a_data_source_fills_computed_members_of_configured_objects_but_changes_nothing_configured()
+{
+    let runtime = Runtime::new(Shop(Declared::Model));
+    assert!(
+        runtime
+            .configure("1.15.5", &Value::object::<&str>([]))
+            .await
+            .is_empty()
+    );
+    let config = |rename: bool| {
+        Value::object([
+            ("rename", Value::Bool(rename)),
+            (
+                "items",
+                Value::object([(
+                    "a",
+                    Value::object([("label", Value::string("four")), ("size", Value::Null)]),
+                )]),
+            ),
+        ])
+    };
+    let (value, diags) = runtime.read_data_source("test_sizes", &config(false)).await;
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(
+        value.attr("items").attr("a").attr("size"),
+        &Value::Number(4.into())
+    );
+    let (value, diags) = runtime.read_data_source("test_sizes", &config(true)).await;
+    assert!(value.is_null());
+    let found: Vec<String> = diags
+        .iter()
+        .map(|d| d.attribute.clone().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(found, ["items[\"a\"].label"], "{diags}");
 }
