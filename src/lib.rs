@@ -19,12 +19,16 @@
 //! - [`resources`], [`data_sources`] — one module per Terraform type: its model (declared
 //!   with [`model!`], which is also its schema), plan and CRUD, translating between Terraform
 //!   values and the domain.
+//! - [`actions`], [`list_resources`] — the same for actions (`terraform apply -invoke`) and
+//!   list resources (`terraform query`), Terraform 1.14+.
 //! - `main.rs` — wiring only; stdout belongs to the handshake.
 
+pub mod actions;
 pub mod aws;
 pub mod data_sources;
 pub mod errors;
 pub mod functions;
+pub mod list_resources;
 pub mod names;
 pub mod provider;
 pub mod provider_data;

@@ -1,13 +1,15 @@
 //! The `tagdeploy` provider: its configuration block (a model, which is also its schema), how
-//! that becomes AWS clients, and the registry of resources, data sources and functions (one
-//! line each).
+//! that becomes AWS clients, and the registry of resources, data sources, functions, actions
+//! and list resources (one line each).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::actions::redeploy::Redeploy;
 use crate::aws::config::{AssumeRole, AwsSettings, build_clients};
 use crate::data_sources::{Image, ReleaseStatus, TaskDigests};
 use crate::functions::parse_image_uri::ParseImageUri;
+use crate::list_resources::prod_tag::ProdTagList;
 use crate::model;
 use crate::names;
 use crate::provider_data::ProviderData;
@@ -15,7 +17,8 @@ use crate::resources::prod_tag::ProdTag;
 use crate::resources::release::Release;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    AnyDataSource, AnyResource, Ctx, Function, Provider, data_source, function, resource,
+    AnyAction, AnyDataSource, AnyListResource, AnyResource, Ctx, Function, Provider, action,
+    data_source, function, list_resource, resource_with_identity,
 };
 use crate::tfplugin::model::{Model, Object, Tf, block, optional, required};
 use crate::tfplugin::schema::{Schema, validators};
@@ -121,7 +124,10 @@ impl Provider for TagdeployProvider {
 
     fn resources(&self) -> Vec<Arc<dyn AnyResource<ProviderData>>> {
         // One line per resource type.
-        vec![resource(ProdTag), resource(Release)]
+        vec![
+            resource_with_identity(ProdTag),
+            resource_with_identity(Release),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn AnyDataSource<ProviderData>>> {
@@ -135,6 +141,14 @@ impl Provider for TagdeployProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![function(ParseImageUri)]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<ProviderData>>> {
+        vec![action(Redeploy)]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<ProviderData>>> {
+        vec![list_resource(ProdTagList)]
     }
 }
 
@@ -256,6 +270,8 @@ mod tests {
         let types: Vec<&str> = runtime
             .resource_schemas()
             .chain(runtime.data_source_schemas())
+            .chain(runtime.action_schemas())
+            .chain(runtime.list_resource_schemas())
             .map(|(name, _)| name)
             .collect();
         assert_eq!(
@@ -265,9 +281,13 @@ mod tests {
                 "tagdeploy_release",
                 "tagdeploy_image",
                 "tagdeploy_release_status",
-                "tagdeploy_task_digests"
+                "tagdeploy_task_digests",
+                "tagdeploy_redeploy",
+                "tagdeploy_prod_tag"
             ]
         );
+        let identities: Vec<&str> = runtime.identity_schemas().map(|(n, _)| n).collect();
+        assert_eq!(identities, ["tagdeploy_prod_tag", "tagdeploy_release"]);
     }
 
     /// Every attribute, nested member and block of every type says what it is, in a sentence.
@@ -297,11 +317,20 @@ mod tests {
         for (name, schema) in std::iter::once(("provider", runtime.provider_schema()))
             .chain(runtime.resource_schemas())
             .chain(runtime.data_source_schemas())
+            .chain(runtime.action_schemas())
+            .chain(runtime.list_resource_schemas())
         {
             if !schema.root().description.ends_with('.') {
                 missing.push(name.to_owned());
             }
             walk(schema.root(), name, &mut missing);
+        }
+        for (name, identity) in runtime.identity_schemas() {
+            for a in identity.attributes() {
+                if !a.description.ends_with('.') {
+                    missing.push(format!("{name} identity.{}", a.name));
+                }
+            }
         }
         assert_eq!(missing, Vec::<String>::new());
     }

@@ -1,4 +1,7 @@
-//! ECR: looking images up and moving a tag onto an image without re-pushing it.
+//! ECR: looking images up and moving a tag onto an image without re-pushing it; `list`
+//! (in `ecr/list.rs`): finding environment tags across the registry.
+
+mod list;
 
 use std::sync::Arc;
 
@@ -9,6 +12,8 @@ use super::call;
 use super::coalesce::SingleFlight;
 use super::error::{ApiError, EcrError, Service};
 use super::image::{Digest, ImageSelector, RepositoryRef, TagMutability};
+
+pub use list::{FoundTag, ListedRepository, REPOSITORIES_PAGE, RepositoryPage};
 
 /// Every manifest type we accept back from BatchGetImage. Without this list ECR may answer with
 /// a converted (schema 1) manifest, whose bytes, and so digest, differ from what was pushed.
@@ -45,6 +50,9 @@ pub struct ImageDetails {
     pub pushed_at: Option<String>,
     /// Size in bytes as ECR reports it.
     pub size_bytes: Option<i64>,
+    /// The account id of the registry holding it, as ECR reports it (the caller's account
+    /// when the lookup named no registry).
+    pub registry_id: Option<String>,
 }
 
 /// What a retag found.
@@ -246,6 +254,7 @@ impl Ecr {
                     .image_pushed_at()
                     .and_then(|t| t.fmt(Format::DateTime).ok()),
                 size_bytes: detail.image_size_in_bytes(),
+                registry_id: detail.registry_id().map(str::to_owned),
             });
         }
         // ECR does not promise any order: match each selector to the image it names.

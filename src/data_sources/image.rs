@@ -253,6 +253,7 @@ mod tests {
             media_type: Some("application/vnd.oci.image.index.v1+json".into()),
             pushed_at: None,
             size_bytes: Some(1234),
+            registry_id: None,
         };
         let repository = Repository {
             name: "example".into(),

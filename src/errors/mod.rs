@@ -36,6 +36,8 @@ enum Doing {
     Reading,
     /// Promoting (apply): every step is safe to repeat.
     Promoting,
+    /// Redeploying (the `tagdeploy_redeploy` action): repeating it starts new deployments.
+    Redeploying,
 }
 
 /// A domain error, explained: the sentence, the AWS code, what to do, and where.
@@ -171,23 +173,38 @@ pub fn report(
 /// of an image of the promotion, by its name.
 pub fn promotion(failure: &Failure, at: &dyn Fn(&str) -> Attributes) -> Diagnostic {
     let members = &failure.outcome.members;
-    let set = members.len() > 1;
     // The image the error is about; with one image, that one.
     let attributes = match (failure.error.member(), members.as_slice()) {
         (Some(member), _) => at(member),
         (None, [only]) => at(&only.name),
         (None, _) => Attributes::new(),
     };
+    explain_failure(failure, &attributes, members.len() > 1, Doing::Promoting)
+}
+
+/// A redeploy (the `tagdeploy_redeploy` action) that did not complete: the same diagnostic as
+/// the resource's for the same failure, with what to do that fits an action.
+pub fn redeploy(failure: &Failure, at: &Attributes) -> Diagnostic {
+    explain_failure(failure, at, false, Doing::Redeploying)
+}
+
+/// A failure explained with the attributes of the image (or action) at fault; `set` when the
+/// promotion had several images, to tell image by image what happened.
+fn explain_failure(
+    failure: &Failure,
+    attributes: &Attributes,
+    set: bool,
+    doing: Doing,
+) -> Diagnostic {
     let (summary, cause) = match &failure.error {
-        PromotionError::Retag { source, .. } => (
-            "Retag Image Error",
-            explain_ecr(source, &attributes, Doing::Promoting),
-        ),
+        PromotionError::Retag { source, .. } => {
+            ("Retag Image Error", explain_ecr(source, attributes, doing))
+        }
         PromotionError::Deploy { failures, .. } => {
             // One explanation per failed service; the first one with an attribute points.
             let mut cause = Explanation::default();
             for (_, error) in failures {
-                let explained = explain_ecs(error, &attributes, Doing::Promoting);
+                let explained = explain_ecs(error, attributes, doing);
                 if cause.attribute.is_none() {
                     cause.attribute = explained.attribute;
                 }
@@ -197,12 +214,12 @@ pub fn promotion(failure: &Failure, at: &dyn Fn(&str) -> Attributes) -> Diagnost
             }
             ("Redeploy Services Error", cause)
         }
-        PromotionError::Inspect(error) => (
+        PromotionError::Inspect(error) | PromotionError::Lookup(error) => (
             "Redeploy Services Error",
-            explain_ecs(error, &attributes, Doing::Promoting),
+            explain_ecs(error, attributes, doing),
         ),
         PromotionError::Rollout { source, .. } => {
-            ("Rollout Failed", explain_wait(source, &attributes))
+            ("Rollout Failed", explain_wait(source, attributes, doing))
         }
     };
     let mut after: Vec<String> = failure.rollback.iter().cloned().collect();
@@ -288,7 +305,7 @@ fn explain_ecs(error: &EcsError, at: &Attributes, doing: Doing) -> Explanation {
     }
 }
 
-fn explain_wait(error: &WaitError, at: &Attributes) -> Explanation {
+fn explain_wait(error: &WaitError, at: &Attributes, doing: Doing) -> Explanation {
     match error {
         WaitError::Failed { outcomes } => {
             let mut explanation = Explanation::new(error);
@@ -320,10 +337,12 @@ fn explain_wait(error: &WaitError, at: &Attributes) -> Explanation {
                 name(&at.timeouts, "the timeout")
             ))
         }
+        WaitError::Cancelled { .. } if doing == Doing::Redeploying => Explanation::new(error)
+            .hint("The deployments go on in ECS; `data.tagdeploy_task_digests` shows how far they got."),
         WaitError::Cancelled { .. } => Explanation::new(error).hint(
             "Running `terraform apply` again waits for the rollout without starting another deployment.",
         ),
-        WaitError::Ecs { error, .. } => explain_ecs(error, at, Doing::Promoting),
+        WaitError::Ecs { error, .. } => explain_ecs(error, at, doing),
     }
 }
 
@@ -418,6 +437,9 @@ fn explain_api(explanation: Explanation, api: &ApiError, doing: Doing) -> Explan
         ),
         Doing::Promoting => explanation.hint(
             "Running `terraform apply` again continues the promotion: a tag already in place is not moved again, and a service already rolling out the release is waited for rather than redeployed.",
+        ),
+        Doing::Redeploying => explanation.hint(
+            "Invoking the action again starts a new deployment of every service; the deployments already started go on in ECS.",
         ),
     }
 }

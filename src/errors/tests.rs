@@ -236,11 +236,11 @@ fn deployment(verdict: Verdict, seen: Option<ServiceDeploymentState>) -> Deploym
                 ),
                 strategy: None,
             },
-            expected: ExpectedImage {
+            expected: Some(ExpectedImage {
                 repository: RepositoryRef::new("api"),
                 tag: "prod".into(),
                 digest: Digest::parse(&format!("sha256:{}", "2".repeat(64))).expect("digest"),
-            },
+            }),
         },
         last_seen: seen,
         verdict,
@@ -260,7 +260,7 @@ fn rollouts_say_what_to_do() {
         outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
     };
     assert!(
-        explain_wait(&cancelled, &at)
+        explain_wait(&cancelled, &at, Doing::Promoting)
             .detail()
             .contains("waits for the rollout")
     );
@@ -283,7 +283,7 @@ fn rollouts_say_what_to_do() {
             Some(rolled_back),
         )],
     };
-    let detail = explain_wait(&failed, &at).detail();
+    let detail = explain_wait(&failed, &at, Doing::Promoting).detail();
     assert!(
         detail.contains("events in ECS") && detail.contains("alarms that fired"),
         "{detail}"
@@ -305,7 +305,7 @@ fn rollouts_say_what_to_do() {
         timeout: std::time::Duration::from_secs(60),
         outcomes: vec![deployment(Verdict::Unfinished, Some(paused))],
     };
-    let detail = explain_wait(&timed_out, &at).detail();
+    let detail = explain_wait(&timed_out, &at, Doing::Promoting).detail();
     assert!(
         detail.starts_with("Timed out after 1m waiting for the deployment of api.")
             && detail.contains("`pause_hook_action` to CONTINUE or ROLLBACK")
@@ -320,7 +320,7 @@ fn rollouts_say_what_to_do() {
         )],
     };
     assert_eq!(
-        explain_wait(&not_on_tag, &at).attribute,
+        explain_wait(&not_on_tag, &at, Doing::Promoting).attribute,
         Some(AttributePath::attr("services"))
     );
 }
@@ -370,5 +370,45 @@ fn a_set_tells_image_by_image_and_points_into_the_image_at_fault() {
             "worker: Moving tag \"prod\" to b failed."
         ],
         "{d}"
+    );
+}
+
+#[test]
+fn a_redeploy_is_explained_as_the_promotion_but_for_what_running_it_again_does() {
+    use crate::aws::ecs::service_deployment::fixtures::service_deployment;
+    let failure = |source: WaitError| Failure {
+        error: crate::aws::promote::rollout_error(source),
+        rollback: None,
+        standing: Vec::new(),
+        outcome: Outcome {
+            members: Vec::new(),
+        },
+    };
+    let mut ended = service_deployment("arn:sd", "ROLLBACK_SUCCESSFUL", Some("SCALE_UP"), 0);
+    ended.finished = true;
+    let failed = failure(WaitError::Failed {
+        outcomes: vec![deployment(
+            Verdict::Failed(DeploymentFailure::Ended),
+            Some(ended),
+        )],
+    });
+    assert_eq!(
+        redeploy(&failed, &Attributes::new()),
+        promotion(&failed, &|_| Attributes::new()),
+        "a rollout that failed reads the same"
+    );
+
+    let running = service_deployment("arn:sd", "IN_PROGRESS", Some("SCALE_UP"), 1);
+    let stopped = failure(WaitError::Cancelled {
+        outcomes: vec![deployment(Verdict::Unfinished, Some(running))],
+    });
+    let (action, resource) = (
+        redeploy(&stopped, &Attributes::new()),
+        promotion(&stopped, &|_| Attributes::new()),
+    );
+    assert_eq!(action.summary, resource.summary);
+    assert!(
+        action.detail.contains("go on in ECS") && !action.detail.contains("terraform apply"),
+        "{action}"
     );
 }

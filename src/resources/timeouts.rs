@@ -49,7 +49,7 @@ impl Timeouts {
 }
 
 /// A duration attribute's validator.
-fn duration() -> impl Validator {
+pub(crate) fn duration() -> impl Validator {
     |value: &Value, path: &AttributePath, diags: &mut Diagnostics| {
         if let Some(text) = value.as_str()
             && let Err(reason) = parse_duration(text)

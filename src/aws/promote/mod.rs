@@ -280,26 +280,12 @@ pub async fn promote(
             for o in source.outcomes() {
                 run.note_outcome(o);
             }
-            let pending = unfinished(source.outcomes());
-            let error = PromotionError::Rollout {
-                summary: format!(
-                    "Stopped before the rollout of {} finished; it continues in ECS.",
-                    pending.join(", ")
-                ),
-                source,
-            };
-            Err(run.fail(error, None))
+            Err(run.fail(rollout_error(source), None))
         }
         Err(source @ WaitError::Ecs { .. }) => {
             // Not knowing is not failing: nothing is rolled back, the next apply adopts them.
             run.record_outcomes(source.outcomes());
-            let error = PromotionError::Rollout {
-                summary: format!(
-                    "Following the rollouts failed, so nothing was rolled back; they continue in ECS: {source}."
-                ),
-                source,
-            };
-            Err(run.fail(error, None))
+            Err(run.fail(rollout_error(source), None))
         }
         Err(source) => {
             run.record_outcomes(source.outcomes());
@@ -316,6 +302,24 @@ pub async fn promote(
             Err(run.fail(error, Some(note)))
         }
     }
+}
+
+/// A wait that ended without every deployment succeeding, as the promotion's error for one
+/// image: that it was stopped or could not follow the rollouts (which go on in ECS), else one
+/// sentence per deployment that did not succeed. Shared with the `tagdeploy_redeploy` action,
+/// so both say the same.
+pub fn rollout_error(source: WaitError) -> PromotionError {
+    let summary = match &source {
+        WaitError::Cancelled { .. } => format!(
+            "Stopped before the rollout of {} finished; it continues in ECS.",
+            unfinished(source.outcomes()).join(", ")
+        ),
+        WaitError::Ecs { .. } => format!(
+            "Following the rollouts failed, so nothing was rolled back; they continue in ECS: {source}."
+        ),
+        other => describe_wait_error(other, |_| String::new()),
+    };
+    PromotionError::Rollout { summary, source }
 }
 
 /// How a deployment is named in sentences: its service deployment ARN, or its id when ECS
@@ -430,7 +434,7 @@ impl<'p> Run<'p> {
         let sentence = format!("{}.", capitalised(&outcome.to_string()));
         let members: Vec<usize> = (0..self.promotion.members.len())
             .filter(|&m| {
-                deploy::expected_image(&self.promotion.members[m]) == outcome.follow.expected
+                Some(deploy::expected_image(&self.promotion.members[m])) == outcome.follow.expected
             })
             .collect();
         for m in members {
@@ -464,7 +468,7 @@ impl<'p> Run<'p> {
             for &m in &service.members {
                 follow.push(Follow {
                     deployment: report.deployment.clone(),
-                    expected: deploy::expected_image(&self.promotion.members[m]),
+                    expected: Some(deploy::expected_image(&self.promotion.members[m])),
                 });
             }
         }

@@ -218,6 +218,10 @@ pub enum PromotionError {
     /// Checking which services already run their targets failed.
     #[error("reading the services' tasks failed: {0}")]
     Inspect(EcsError),
+    /// Looking the services up before redeploying them failed (a missing service): the
+    /// `tagdeploy_redeploy` action's first step.
+    #[error("looking the services up failed: {0}")]
+    Lookup(EcsError),
     /// Waiting ended without every rollout completing.
     #[error("{summary}")]
     Rollout {
@@ -235,7 +239,9 @@ impl PromotionError {
             PromotionError::Retag { member, .. } | PromotionError::Deploy { member, .. } => {
                 Some(member)
             }
-            PromotionError::Inspect(_) | PromotionError::Rollout { .. } => None,
+            PromotionError::Inspect(_)
+            | PromotionError::Lookup(_)
+            | PromotionError::Rollout { .. } => None,
         }
     }
 }

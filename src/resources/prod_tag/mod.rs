@@ -10,16 +10,20 @@
 //! - `apply.rs`: apply runs [`crate::aws::promote`] on a set of one: retag by digest, redeploy,
 //!   wait, roll back on failure, and always records where the tag really points;
 //! - `upgrade.rs`: state written by schema versions 0 and 1;
+//! - `identity.rs`: the identity (account, region, repository, tag) for Terraform 1.12+, and
+//!   import by identity;
 //! - here: validation, read (refreshes where the tag points, so a tag moved outside Terraform
 //!   shows in the plan), delete (forgets the resource and leaves ECR and ECS as they are),
 //!   import.
 
 mod apply;
+mod identity;
 pub mod model;
 mod plan;
 mod upgrade;
 
 pub use crate::resources::promotion::Rollout;
+pub use identity::ProdTagIdentity;
 pub use model::ProdTagModel;
 
 use crate::aws::ecr::Ecr;
@@ -30,8 +34,7 @@ use crate::provider_data::ProviderData;
 use crate::resources::promotion::{self, ImagePaths};
 use crate::resources::timeouts::Operation;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
-use crate::tfplugin::model::Tf;
+use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource, ResourceIdentity};
 use crate::tfplugin::schema::Schema;
 
 /// Where the image's attributes are in this resource: at the top.
@@ -67,7 +70,13 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         plan: &mut Plan<ProdTagModel>,
     ) -> Result<(), Diagnostics> {
-        plan::plan(ctx, plan).await
+        plan::plan(ctx, plan).await?;
+        // An update keeps the identity Terraform holds (the framework answers with it); a
+        // create plans one, with the values only apply can know unknown.
+        if plan.is_create() {
+            identity::report(ctx, plan.planned(), None);
+        }
+        Ok(())
     }
 
     fn plan_destroy(
@@ -91,7 +100,9 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
-        apply::promote(ctx, change, Operation::Create).await
+        let result = apply::promote(ctx, change, Operation::Create).await;
+        applied(ctx, &result);
+        result
     }
 
     async fn update(
@@ -99,7 +110,9 @@ impl Resource for ProdTag {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ProdTagModel>,
     ) -> Result<ProdTagModel, ApplyError<ProdTagModel>> {
-        apply::promote(ctx, change, Operation::Update).await
+        let result = apply::promote(ctx, change, Operation::Update).await;
+        applied(ctx, &result);
+        result
     }
 
     async fn read(
@@ -113,8 +126,11 @@ impl Resource for ProdTag {
             return Ok(Some(state));
         };
         let mut image = state.image();
-        match promotion::refresh_image(&ecr, &mut image, &tag).await {
-            Ok(()) => state.set_image(image),
+        let registry = match promotion::refresh_image(&ecr, &mut image, &tag).await {
+            Ok(registry) => {
+                state.set_image(image);
+                registry
+            }
             // The repository is gone, and the tag with it.
             Err(EcrError::RepositoryNotFound { .. }) => return Ok(None),
             Err(e) => {
@@ -122,10 +138,11 @@ impl Resource for ProdTag {
                     errors::ecr("Read Environment Tag Error", &e, &paths().attributes()).into(),
                 );
             }
-        }
+        };
         if state.id.is_null() {
             state.id = state.import_id();
         }
+        identity::report(ctx, &state, registry);
         Ok(Some(state))
     }
 
@@ -153,22 +170,38 @@ impl Resource for ProdTag {
         if !names::REPOSITORY.accepts(repository) || !names::TAG.accepts(tag) {
             return Err(invalid());
         }
-        Ok(ProdTagModel {
-            id: id.into(),
-            repository: repository.into(),
-            tag: tag.into(),
-            wait_for_rollout: true.into(),
-            rollback_on_failure: true.into(),
-            pause_hook_action: "WAIT".into(),
-            image_tags: Tf::Known(Vec::new()),
-            deployments: Tf::Known(Default::default()),
-            rollouts: Tf::Known(Default::default()),
-            ..ProdTagModel::default()
-        })
+        Ok(ProdTagModel::imported(repository, tag, None))
     }
 
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<ProdTagModel, Diagnostics> {
         upgrade::upgrade(version, raw_json)
+    }
+}
+
+impl ResourceIdentity for ProdTag {
+    type Identity = ProdTagIdentity;
+
+    async fn import_identity(
+        &self,
+        ctx: &mut Ctx<'_, ProviderData>,
+        identity: ProdTagIdentity,
+    ) -> Result<ProdTagModel, Diagnostics> {
+        let (registry, repository, tag) = identity::import_registry(ctx, &identity).await?;
+        Ok(ProdTagModel::imported(&repository, &tag, registry))
+    }
+}
+
+/// Reports the identity of the object an apply leaves (success or failure alike).
+fn applied(
+    ctx: &mut Ctx<'_, ProviderData>,
+    result: &Result<ProdTagModel, ApplyError<ProdTagModel>>,
+) {
+    match result {
+        Ok(state) => identity::report_applied(ctx, state),
+        Err(ApplyError {
+            state: Some(state), ..
+        }) => identity::report_applied(ctx, state),
+        Err(_) => {}
     }
 }
 

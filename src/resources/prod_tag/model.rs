@@ -112,6 +112,25 @@ pub fn schema() -> Schema {
 }
 
 impl ProdTagModel {
+    /// The state an import starts from, and a list result's object (read then fills in where
+    /// the tag points): the defaults of the optional settings, nothing promoted or deployed
+    /// yet, and the services unknown to the provider (null).
+    pub fn imported(repository: &str, tag: &str, registry_id: Option<String>) -> ProdTagModel {
+        ProdTagModel {
+            id: format!("{repository}:{tag}").into(),
+            repository: repository.into(),
+            registry_id: registry_id.into(),
+            tag: tag.into(),
+            wait_for_rollout: true.into(),
+            rollback_on_failure: true.into(),
+            pause_hook_action: "WAIT".into(),
+            image_tags: Tf::Known(Vec::new()),
+            deployments: Tf::Known(Default::default()),
+            rollouts: Tf::Known(Default::default()),
+            ..ProdTagModel::default()
+        }
+    }
+
     /// `<repository>:<tag>` when both are known.
     pub fn import_id(&self) -> Tf<String> {
         match (self.repository.as_str(), self.tag.as_str()) {

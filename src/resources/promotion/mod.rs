@@ -19,7 +19,9 @@ mod refresh;
 use std::collections::BTreeMap;
 
 pub(crate) use apply::{image_after, member, now_rfc3339, repository_uri, settle, wait_options};
-pub(crate) use plan::{ImagePlan, PlanInputs, PlannedPrivate, plan_image, unknown_inputs};
+pub(crate) use plan::{
+    ImagePlan, PlanInputs, PlannedPrivate, not_deployable, plan_image, unknown_inputs,
+};
 pub(crate) use refresh::refresh_image;
 
 use crate::aws::image::{Digest, ImageSelector, RepositoryRef};

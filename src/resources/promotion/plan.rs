@@ -322,8 +322,9 @@ async fn validate_targets(
 
 /// A service whose deployments ECS does not start on UpdateService (the CODE_DEPLOY and
 /// EXTERNAL deployment controllers): a forced new deployment would be refused, or deploy
-/// nothing, so the promotion is refused before the tag moves.
-fn not_deployable(service: &ServiceState, at: &ImagePaths) -> Option<Diagnostic> {
+/// nothing, so the promotion is refused before the tag moves (and the `tagdeploy_redeploy`
+/// action before it starts).
+pub(crate) fn not_deployable(service: &ServiceState, at: &ImagePaths) -> Option<Diagnostic> {
     let how = match &service.deployment_controller {
         DeploymentController::Ecs => return None,
         DeploymentController::CodeDeploy => {
@@ -440,6 +441,7 @@ mod tests {
             media_type: None,
             pushed_at: None,
             size_bytes: None,
+            registry_id: None,
         };
         assert_eq!(tags_after(&image, "prod"), ["hash_2", "prod"]);
         assert_eq!(tags_after(&image, "hash_2"), ["hash_2"]);

@@ -8,13 +8,14 @@ use crate::aws::error::EcrError;
 use crate::aws::image::ImageSelector;
 use crate::tfplugin::model::Tf;
 
-/// Refreshes `image` (environment tag `tag`) from ECR: one DescribeImages call. An error
-/// (e.g. [`EcrError::RepositoryNotFound`]) leaves the image as it was.
+/// Refreshes `image` (environment tag `tag`) from ECR: one DescribeImages call. Returns the
+/// registry ECR reports the image in, when the tag exists (the account of the resource's
+/// identity). An error (e.g. [`EcrError::RepositoryNotFound`]) leaves the image as it was.
 pub(crate) async fn refresh_image(
     ecr: &Ecr,
     image: &mut ImageModel,
     tag: &str,
-) -> Result<(), EcrError> {
+) -> Result<Option<String>, EcrError> {
     let found = ecr
         .images(
             &repository_ref(image),
@@ -38,6 +39,7 @@ pub(crate) async fn refresh_image(
         image.previous_digest = recorded.into();
         image.image_digest = now.into();
     }
+    let registry = found.as_ref().and_then(|d| d.registry_id.clone());
     image.image_tags = Tf::Known(found.map(|d| d.tags).unwrap_or_default());
-    Ok(())
+    Ok(registry)
 }

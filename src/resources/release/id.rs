@@ -32,8 +32,13 @@ pub(super) struct ReleaseId {
 impl ReleaseId {
     /// The ID, in its short form where it applies.
     pub(super) fn render(&self) -> String {
-        let images: Vec<String> = self
-            .images
+        format!("{}:{}", self.tag, self.items().join(","))
+    }
+
+    /// Each image as the ID writes it (`NAME=REPOSITORY`, or `REPOSITORY` when the image is
+    /// named like it; `@REGISTRY` after it), sorted by name: also the identity's `images`.
+    pub(super) fn items(&self) -> Vec<String> {
+        self.images
             .iter()
             .map(|(name, image)| {
                 let registry = image
@@ -47,8 +52,7 @@ impl ReleaseId {
                     format!("{name}={}{registry}", image.repository)
                 }
             })
-            .collect();
-        format!("{}:{}", self.tag, images.join(","))
+            .collect()
     }
 
     /// Reads an ID; the error says what is wrong with it.

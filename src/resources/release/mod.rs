@@ -8,11 +8,14 @@
 //! - `apply.rs`: the images the plan promotes go to [`crate::aws::promote`] as one promotion
 //!   (one engine for one image or many), and state records each image as it really stands;
 //! - `id.rs`: the ID and import ID, `<tag>:<image>=<repository>,…`;
+//! - `identity.rs`: the identity (tag, images as the ID lists them, region) for Terraform
+//!   1.12+, and import by identity;
 //! - here: validation, read (each image's tag refreshed, so drift of one image shows in the
 //!   plan), delete (forgets the release, leaves ECR and ECS as they are), import.
 
 mod apply;
 mod id;
+mod identity;
 pub mod model;
 mod plan;
 
@@ -20,6 +23,7 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 
+pub use identity::ReleaseIdentity;
 pub use model::ReleaseModel;
 
 use crate::aws::ecr::Ecr;
@@ -30,7 +34,7 @@ use crate::provider_data::ProviderData;
 use crate::resources::promotion::{self, ImageModel, ImagePaths, repository_ref};
 use crate::resources::timeouts::Operation;
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
-use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource};
+use crate::tfplugin::framework::{ApplyError, Change, Ctx, Plan, Resource, ResourceIdentity};
 use crate::tfplugin::model::Tf;
 use crate::tfplugin::schema::Schema;
 use id::{IdImage, ReleaseId};
@@ -45,14 +49,22 @@ pub(crate) fn image_paths(name: &str) -> ImagePaths {
 
 /// The ID of a release whose tag and images' repositories are known.
 fn id_of(model: &ReleaseModel) -> Tf<String> {
+    match release_id(model) {
+        Some(id) => Tf::Known(id.render()),
+        None => Tf::Unknown,
+    }
+}
+
+/// What the ID names, when the tag and the images' repositories are known.
+fn release_id(model: &ReleaseModel) -> Option<ReleaseId> {
     let (Some(tag), Some(images)) = (model.tag.known(), model.known_images()) else {
-        return Tf::Unknown;
+        return None;
     };
     let mut named = BTreeMap::new();
     for (name, image) in images {
         let (Some(repository), false) = (image.repository.known(), image.registry_id.is_unknown())
         else {
-            return Tf::Unknown;
+            return None;
         };
         named.insert(
             name.clone(),
@@ -62,13 +74,10 @@ fn id_of(model: &ReleaseModel) -> Tf<String> {
             },
         );
     }
-    Tf::Known(
-        ReleaseId {
-            tag: tag.clone(),
-            images: named,
-        }
-        .render(),
-    )
+    Some(ReleaseId {
+        tag: tag.clone(),
+        images: named,
+    })
 }
 
 /// The resource type.
@@ -122,7 +131,13 @@ impl Resource for Release {
         ctx: &mut Ctx<'_, ProviderData>,
         plan: &mut Plan<ReleaseModel>,
     ) -> Result<(), Diagnostics> {
-        plan::plan(ctx, plan).await
+        plan::plan(ctx, plan).await?;
+        // An update keeps the identity Terraform holds (the framework answers with it); a
+        // create plans one, unknown where the repositories are.
+        if plan.is_create() {
+            identity::report(ctx, plan.planned());
+        }
+        Ok(())
     }
 
     fn plan_destroy(
@@ -145,7 +160,9 @@ impl Resource for Release {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ReleaseModel>,
     ) -> Result<ReleaseModel, ApplyError<ReleaseModel>> {
-        apply::promote(ctx, change, Operation::Create).await
+        let result = apply::promote(ctx, change, Operation::Create).await;
+        applied(ctx, &result);
+        result
     }
 
     async fn update(
@@ -153,7 +170,9 @@ impl Resource for Release {
         ctx: &mut Ctx<'_, ProviderData>,
         change: Change<'_, ReleaseModel>,
     ) -> Result<ReleaseModel, ApplyError<ReleaseModel>> {
-        apply::promote(ctx, change, Operation::Update).await
+        let result = apply::promote(ctx, change, Operation::Update).await;
+        applied(ctx, &result);
+        result
     }
 
     async fn read(
@@ -188,6 +207,7 @@ impl Resource for Release {
         if state.id.is_null() {
             state.id = id_of(&state);
         }
+        identity::report(ctx, &state);
         Ok(Some(state))
     }
 
@@ -213,30 +233,63 @@ impl Resource for Release {
                 ),
             ))
         })?;
-        let images = parsed
-            .images
-            .iter()
-            .map(|(name, image)| {
-                let model = ImageModel {
-                    repository: image.repository.clone().into(),
-                    registry_id: image.registry_id.clone().into(),
-                    image_tags: Tf::Known(Vec::new()),
-                    deployments: Tf::Known(BTreeMap::new()),
-                    rollouts: Tf::Known(BTreeMap::new()),
-                    ..ImageModel::default()
-                };
-                (name.clone(), model)
-            })
-            .collect();
-        Ok(ReleaseModel {
-            id: parsed.render().into(),
-            tag: parsed.tag.into(),
-            images: Tf::Known(images),
-            wait_for_rollout: true.into(),
-            rollback_on_failure: true.into(),
-            pause_hook_action: "WAIT".into(),
-            ..ReleaseModel::default()
+        Ok(imported(&parsed))
+    }
+}
+
+impl ResourceIdentity for Release {
+    type Identity = ReleaseIdentity;
+
+    async fn import_identity(
+        &self,
+        ctx: &mut Ctx<'_, ProviderData>,
+        identity: ReleaseIdentity,
+    ) -> Result<ReleaseModel, Diagnostics> {
+        let parsed = identity::to_import(ctx, &identity)?;
+        Ok(imported(&parsed))
+    }
+}
+
+/// The state an import starts from (by ID or identity); read then fills in where each tag
+/// points.
+fn imported(parsed: &ReleaseId) -> ReleaseModel {
+    let images = parsed
+        .images
+        .iter()
+        .map(|(name, image)| {
+            let model = ImageModel {
+                repository: image.repository.clone().into(),
+                registry_id: image.registry_id.clone().into(),
+                image_tags: Tf::Known(Vec::new()),
+                deployments: Tf::Known(BTreeMap::new()),
+                rollouts: Tf::Known(BTreeMap::new()),
+                ..ImageModel::default()
+            };
+            (name.clone(), model)
         })
+        .collect();
+    ReleaseModel {
+        id: parsed.render().into(),
+        tag: parsed.tag.clone().into(),
+        images: Tf::Known(images),
+        wait_for_rollout: true.into(),
+        rollback_on_failure: true.into(),
+        pause_hook_action: "WAIT".into(),
+        ..ReleaseModel::default()
+    }
+}
+
+/// Reports the identity of the release an apply leaves (success or failure alike).
+fn applied(
+    ctx: &mut Ctx<'_, ProviderData>,
+    result: &Result<ReleaseModel, ApplyError<ReleaseModel>>,
+) {
+    match result {
+        Ok(state)
+        | Err(ApplyError {
+            state: Some(state), ..
+        }) => identity::report(ctx, state),
+        Err(_) => {}
     }
 }
 
@@ -249,7 +302,7 @@ async fn refresh(
     tag: &str,
 ) -> Result<(), Diagnostic> {
     match promotion::refresh_image(ecr, image, tag).await {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         Err(EcrError::RepositoryNotFound { .. }) => {
             image.previous_digest = image.image_digest.clone();
             image.image_digest = Tf::Null;

@@ -24,13 +24,23 @@
 //! - registration: every type's model is checked against its schema
 //!   ([`Runtime::model_diagnostics`], reported with GetProviderSchema).
 //!
-//! Layout: `resource.rs`, `data_source.rs`, `function.rs` (the traits), `runtime/` (the
-//! operations), `plan/` and `apply.rs` (Terraform's rules), `shape.rs` (shape checks shared by
-//! both), `probe.rs` (the values the model check reads).
+//! Terraform 1.12 to 1.14 added three optional families, each its own trait and registry, so a
+//! provider without them is unchanged: resource identity ([`ResourceIdentity`], registered with
+//! [`resource_with_identity`]), actions ([`Action`], [`Provider::actions`]) and list resources
+//! for `terraform query` ([`ListResource`], [`Provider::list_resources`]). Older Terraform
+//! releases never call their RPCs.
+//!
+//! Layout: `resource.rs`, `identity.rs`, `data_source.rs`, `function.rs`, `action.rs`,
+//! `list.rs` (the traits), `runtime/` (the operations), `plan/` and `apply.rs` (Terraform's
+//! rules), `shape.rs` (shape checks shared by both), `probe.rs` (the values the model check
+//! reads).
 
+mod action;
 mod apply;
 mod data_source;
 mod function;
+mod identity;
+mod list;
 mod plan;
 mod probe;
 mod resource;
@@ -43,11 +53,18 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+pub use action::{Action, AnyAction, Progress, action};
 pub use data_source::{AnyDataSource, DataSource, data_source};
 pub use function::{Function, FunctionError, Parameter, Signature, function};
+pub use identity::{IdentityAttribute, IdentitySchema, ResourceIdentity, resource_with_identity};
+pub use list::{
+    AnyListResource, ListEvent, ListItem, ListRequest, ListResource, ListSink, Listed,
+    list_resource,
+};
 pub use resource::{AnyResource, Resource, resource};
 pub use runtime::{
-    ApplyOutcome, ApplyRequest, ImportOutcome, PlanOutcome, PlanRequest, ReadOutcome, Runtime,
+    ActionEvent, ApplyOutcome, ApplyRequest, ImportOutcome, ImportTarget, PlanOutcome, PlanRequest,
+    ReadOutcome, Runtime,
 };
 
 use super::diagnostics::{AttributePath, Diagnostic, Diagnostics};
@@ -64,6 +81,10 @@ pub struct Ctx<'a, D> {
     cancel: CancellationToken,
     warnings: Diagnostics,
     private: Vec<u8>,
+    /// The identity Terraform sent with the call (null when none).
+    identity: Value,
+    /// The identity the resource reported, when it did.
+    new_identity: Option<Value>,
 }
 
 impl<'a, D> Ctx<'a, D> {
@@ -74,7 +95,16 @@ impl<'a, D> Ctx<'a, D> {
             cancel,
             warnings: Diagnostics::new(),
             private,
+            identity: Value::Null,
+            new_identity: None,
         }
+    }
+
+    /// The same context, holding the identity Terraform sent with the call.
+    #[must_use]
+    pub fn with_identity(mut self, identity: Value) -> Self {
+        self.identity = identity;
+        self
     }
 
     /// The provider's configured data (e.g. its AWS clients).
@@ -105,6 +135,37 @@ impl<'a, D> Ctx<'a, D> {
     /// unchanged unless set).
     pub fn set_private(&mut self, bytes: Vec<u8>) {
         self.private = bytes;
+    }
+
+    /// The identity Terraform holds for the object, read into the type's identity model `I`
+    /// (see [`ResourceIdentity`]): the current identity in `read`, the prior one in `plan`,
+    /// the planned one in `create`/`update`, the one asked for when importing by identity.
+    /// `None` when Terraform sent none (a Terraform before 1.12, a state written before the
+    /// type had an identity, a create) or it does not read into `I`.
+    pub fn identity<I: Model>(&self) -> Option<I> {
+        if self.identity.is_null() {
+            return None;
+        }
+        match I::from_value(&self.identity) {
+            Ok(identity) => Some(identity),
+            Err(e) => {
+                tracing::warn!(error = %e, "the identity Terraform sent does not read into the identity model");
+                None
+            }
+        }
+    }
+
+    /// Reports the identity of the object this call read, planned, applied or imported.
+    /// Without it, the framework answers with the identity Terraform sent.
+    pub fn set_identity<I: Model>(&mut self, identity: &I) {
+        self.new_identity = Some(identity.to_value());
+    }
+
+    /// The identity to answer with: the one reported, else the one Terraform sent.
+    pub(crate) fn answer_identity(&mut self) -> Value {
+        self.new_identity
+            .take()
+            .unwrap_or_else(|| std::mem::take(&mut self.identity))
     }
 
     pub(crate) fn finish(self) -> (Diagnostics, Vec<u8>) {
@@ -256,4 +317,15 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The provider-defined functions.
     fn functions(&self) -> Vec<Arc<dyn Function>>;
+
+    /// The action types (Terraform 1.14+): `vec![action(Redeploy)]`.
+    fn actions(&self) -> Vec<Arc<dyn AnyAction<Self::Data>>> {
+        Vec::new()
+    }
+
+    /// The list resource types for `terraform query` (Terraform 1.14+):
+    /// `vec![list_resource(ProdTagList)]`.
+    fn list_resources(&self) -> Vec<Arc<dyn AnyListResource<Self::Data>>> {
+        Vec::new()
+    }
 }

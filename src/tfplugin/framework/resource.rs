@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{ApplyError, BoxFuture, Change, Ctx, Plan};
+use super::{ApplyError, BoxFuture, Change, Ctx, IdentitySchema, Plan};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::Model;
 use crate::tfplugin::schema::Schema;
@@ -171,6 +171,43 @@ pub trait AnyResource<D>: Send + Sync {
     ) -> BoxFuture<'a, Result<Value, Diagnostics>>;
     /// See [`Resource::upgrade_state`].
     fn upgrade_state(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics>;
+
+    /// The identity schema, for a type registered with [`super::resource_with_identity`].
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+    /// Reads an identity into the identity model and writes it back (the model check).
+    fn identity_round_trip(&self, value: &Value) -> Result<Value, Diagnostics> {
+        Ok(value.clone())
+    }
+    /// See [`super::ResourceIdentity::import_identity`].
+    fn import_identity<'a>(
+        &'a self,
+        ctx: &'a mut Ctx<'_, D>,
+        identity: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, Diagnostics>> {
+        let _ = (ctx, identity);
+        let name = self.type_name();
+        Box::pin(async move {
+            Err(Diagnostic::error(
+                "Import By Identity Not Supported",
+                format!("The resource type {name} has no identity: import it with `id = \"...\"`."),
+            )
+            .into())
+        })
+    }
+    /// See [`super::ResourceIdentity::upgrade_identity`].
+    fn upgrade_identity(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
+        let _ = (version, raw_json);
+        Err(Diagnostic::error(
+            "Resource Has No Identity",
+            format!(
+                "The resource type {} has no identity to upgrade.",
+                self.type_name()
+            ),
+        )
+        .into())
+    }
 }
 
 /// Reads the values of one change into `M`.

@@ -3,13 +3,19 @@
 //! every user-facing failure travels as diagnostics, never as a gRPC status.
 //!
 //! Each handler runs in a `tracing` span named after its RPC ([`span`]); go-plugin's own
-//! services are in [`go_plugin`].
+//! services are in [`go_plugin`]. The families Terraform 1.12-1.14 added have their own files:
+//! `identity.rs`, `action.rs` (the InvokeAction stream), `list.rs` (the ListResource stream).
 
+mod action;
 mod go_plugin;
+mod identity;
+mod list;
+mod service;
 mod span;
 
 use std::sync::Arc;
 
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 pub(crate) use go_plugin::{Broker, Controller, Stdio};
@@ -17,108 +23,14 @@ use span::{Subject, Typed, traced};
 
 use super::convert::{self, decode, encode};
 use super::diagnostics::Diagnostics;
-use super::framework::{ApplyRequest, PlanRequest, Provider, Runtime};
+use super::framework::{ApplyRequest, ImportTarget, PlanRequest, Provider, Runtime};
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderRpc;
 use super::schema::Schema;
-use super::value::{Type, Value};
 
 /// `tfplugin6.Provider` backed by a runtime.
 pub(crate) struct ProviderService<P: Provider> {
     runtime: Arc<Runtime<P>>,
-}
-
-impl<P: Provider> ProviderService<P> {
-    pub(crate) fn new(runtime: Arc<Runtime<P>>) -> Self {
-        Self { runtime }
-    }
-
-    fn capabilities() -> pb::ServerCapabilities {
-        pb::ServerCapabilities {
-            // We want destroy plans, so resources can warn about what a destroy leaves behind.
-            plan_destroy: true,
-            get_provider_schema_optional: false,
-            move_resource_state: false,
-            generate_resource_config: false,
-        }
-    }
-
-    /// The schema of the provider, or of a resource or data source type.
-    fn schema(&self, typed: Typed<'_>) -> Result<&Schema, Diagnostics> {
-        match typed {
-            Typed::Provider => Ok(self.runtime.provider_schema()),
-            Typed::Resource(name) => self.runtime.resource_schema(name),
-            Typed::DataSource(name) => self.runtime.data_source_schema(name),
-        }
-    }
-
-    /// Decodes one value of `typed`'s type (`what` names it in errors), collecting any
-    /// failure into `diags`; with the type, for encoding the answer.
-    fn decode_one(
-        &self,
-        typed: Typed<'_>,
-        value: Option<&pb::DynamicValue>,
-        what: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<(Type, Value)> {
-        let ty = take(self.schema(typed).map(Schema::implied_type), diags)?;
-        let value = take(decode(&ty, value, what), diags)?;
-        Some((ty, value))
-    }
-
-    /// Decodes the three values a plan or apply request carries (prior state, then the
-    /// proposed or planned state, then the configuration) with the resource type's schema,
-    /// collecting any failure into `diags`.
-    fn decode_change(
-        &self,
-        type_name: &str,
-        values: [(Option<&pb::DynamicValue>, &str); 3],
-        diags: &mut Diagnostics,
-    ) -> Option<(Type, [Value; 3])> {
-        let ty = take(
-            self.runtime
-                .resource_schema(type_name)
-                .map(Schema::implied_type),
-            diags,
-        )?;
-        // Stop at the first value that does not decode, as one bad value explains the failure.
-        let mut decoded = Vec::with_capacity(values.len());
-        for (value, what) in values {
-            decoded.push(take(decode(&ty, value, what), diags)?);
-        }
-        let values: [Value; 3] = decoded.try_into().ok()?;
-        Some((ty, values))
-    }
-
-    /// ValidateProviderConfig, ValidateResourceConfig and ValidateDataResourceConfig: decode,
-    /// then the declared validators and the type's own checks.
-    fn validate_config(
-        &self,
-        typed: Typed<'_>,
-        config: Option<&pb::DynamicValue>,
-    ) -> Vec<pb::Diagnostic> {
-        let what = match typed {
-            Typed::Provider => "provider configuration",
-            Typed::Resource(_) | Typed::DataSource(_) => "configuration",
-        };
-        let mut diags = Diagnostics::new();
-        if let Some((_, config)) = self.decode_one(typed, config, what, &mut diags) {
-            diags.extend(match typed {
-                Typed::Provider => self.runtime.validate_provider(&config),
-                Typed::Resource(name) => self.runtime.validate_resource(name, &config),
-                Typed::DataSource(name) => self.runtime.validate_data_source(name, &config),
-            });
-        }
-        convert::diagnostics(diags)
-    }
-
-    /// The wire form of every function's signature, by name.
-    fn functions(&self) -> std::collections::HashMap<String, pb::Function> {
-        self.runtime
-            .functions()
-            .map(|(n, f)| (n.to_owned(), convert::function(&f.signature())))
-            .collect()
-    }
 }
 
 type Rpc<T> = Result<Response<T>, Status>;
@@ -165,6 +77,18 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     .functions()
                     .map(|(n, _)| pb::get_metadata::FunctionMetadata { name: n.to_owned() })
                     .collect(),
+                list_resources: rt
+                    .list_resource_schemas()
+                    .map(|(n, _)| pb::get_metadata::ListResourceMetadata {
+                        type_name: n.to_owned(),
+                    })
+                    .collect(),
+                actions: rt
+                    .action_schemas()
+                    .map(|(n, _)| pb::get_metadata::ActionMetadata {
+                        type_name: n.to_owned(),
+                    })
+                    .collect(),
                 ..Default::default()
             })
         })
@@ -186,6 +110,17 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 resource_schemas: schemas(&mut rt.resource_schemas()),
                 data_source_schemas: schemas(&mut rt.data_source_schemas()),
                 functions: self.functions(),
+                list_resource_schemas: schemas(&mut rt.list_resource_schemas()),
+                // Terraform reads an action schema's block without checking it is there.
+                action_schemas: rt
+                    .action_schemas()
+                    .map(|(n, s)| {
+                        let schema = pb::ActionSchema {
+                            schema: Some(convert::schema(s)),
+                        };
+                        (n.to_owned(), schema)
+                    })
+                    .collect(),
                 diagnostics: convert::diagnostics(rt.schema_diagnostics()),
                 server_capabilities: Some(Self::capabilities()),
                 ..Default::default()
@@ -198,8 +133,22 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Rpc<pb::get_resource_identity_schemas::Response> {
-        // No resource identities (yet): an empty map, which every Terraform version accepts.
-        ok(pb::get_resource_identity_schemas::Response::default())
+        traced("GetResourceIdentitySchemas", Typed::Provider, async {
+            ok(self.identity_schemas())
+        })
+        .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Rpc<pb::upgrade_resource_identity::Response> {
+        let req = req.into_inner();
+        let subject = Typed::Resource(&req.type_name);
+        traced("UpgradeResourceIdentity", subject, async {
+            ok(self.upgrade_identity(&req))
+        })
+        .await
     }
 
     async fn get_functions(
@@ -330,6 +279,9 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 new_state: req.current_state.clone(),
                 ..Default::default()
             };
+            let identity =
+                self.decode_identity(&req.type_name, req.current_identity.as_ref(), &mut diags);
+            response.new_identity = req.current_identity.clone();
             if let Some((ty, state)) = self.decode_one(
                 subject,
                 req.current_state.as_ref(),
@@ -338,7 +290,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             ) {
                 let outcome = self
                     .runtime
-                    .read_resource(&req.type_name, state, req.private.clone())
+                    .read_resource(&req.type_name, state, req.private.clone(), identity)
                     .await;
                 diags.extend(outcome.diagnostics);
                 response.private = outcome.private;
@@ -346,6 +298,8 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     encode(&ty, &outcome.new_state, "refreshed state"),
                     &mut diags,
                 );
+                response.new_identity =
+                    self.encode_identity(&req.type_name, &outcome.new_identity, &mut diags);
             }
             response.diagnostics = convert::diagnostics(diags);
             ok(response)
@@ -376,6 +330,8 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     ],
                     &mut diags,
                 );
+                let prior_identity =
+                    self.decode_identity(&req.type_name, req.prior_identity.as_ref(), &mut diags);
                 if let Some((ty, [prior, proposed, config])) = decoded {
                     let outcome = self
                         .runtime
@@ -385,6 +341,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                             proposed,
                             config,
                             prior_private: req.prior_private.clone(),
+                            prior_identity,
                         })
                         .await;
                     diags.extend(outcome.diagnostics);
@@ -397,6 +354,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     if !diags.has_errors() {
                         response.planned_state =
                             take(encode(&ty, &outcome.planned, "planned state"), &mut diags);
+                        response.planned_identity = self.encode_identity(
+                            &req.type_name,
+                            &outcome.planned_identity,
+                            &mut diags,
+                        );
                     }
                 }
                 response.diagnostics = convert::diagnostics(diags);
@@ -431,6 +393,8 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     ],
                     &mut diags,
                 );
+                let planned_identity =
+                    self.decode_identity(&req.type_name, req.planned_identity.as_ref(), &mut diags);
                 if let Some((ty, [prior, planned, config])) = decoded {
                     let outcome = self
                         .runtime
@@ -440,10 +404,13 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                             planned,
                             config,
                             planned_private: req.planned_private.clone(),
+                            planned_identity,
                         })
                         .await;
                     diags.extend(outcome.diagnostics);
                     response.private = outcome.private;
+                    response.new_identity =
+                        self.encode_identity(&req.type_name, &outcome.new_identity, &mut diags);
                     if let Some(state) =
                         take(encode(&ty, &outcome.new_state, "new state"), &mut diags)
                     {
@@ -468,15 +435,26 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             async {
                 let mut diags = Diagnostics::new();
                 let mut imported_resources = Vec::new();
-                if req.id.is_empty() && req.identity.is_some() {
-                    diags.error(
-                        "Import By Identity Not Supported",
-                        "This provider imports by ID only: use `id = \"...\"` in the import block.",
-                    );
-                } else if let Some(schema) =
-                    take(self.runtime.resource_schema(&req.type_name), &mut diags)
+                // Terraform sends an identity and no ID when the import block names an identity.
+                let target = match &req.identity {
+                    Some(data) if req.id.is_empty() => self
+                        .runtime
+                        .identity_schema(&req.type_name)
+                        .and_then(|s| {
+                            decode(
+                                &s.implied_type(),
+                                data.identity_data.as_ref(),
+                                "identity to import",
+                            )
+                        })
+                        .map(ImportTarget::Identity),
+                    _ => Ok(ImportTarget::Id(req.id.clone())),
+                };
+                if let Some(target) = take(target, &mut diags)
+                    && let Some(schema) =
+                        take(self.runtime.resource_schema(&req.type_name), &mut diags)
                 {
-                    let outcome = self.runtime.import_resource(&req.type_name, &req.id).await;
+                    let outcome = self.runtime.import_resource(&req.type_name, target).await;
                     diags.extend(outcome.diagnostics);
                     if let Some(state) = outcome.state
                         && let Some(encoded) = take(
@@ -484,11 +462,13 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                             &mut diags,
                         )
                     {
+                        let identity =
+                            self.encode_identity(&req.type_name, &outcome.identity, &mut diags);
                         imported_resources.push(pb::import_resource_state::ImportedResource {
                             type_name: req.type_name.clone(),
                             state: Some(encoded),
                             private: outcome.private,
-                            identity: None,
+                            identity,
                         });
                     }
                 }
@@ -578,6 +558,67 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 },
                 Err(e) => fail(e.text, e.argument),
             }
+        })
+        .await
+    }
+
+    async fn validate_action_config(
+        &self,
+        req: Request<pb::validate_action_config::Request>,
+    ) -> Rpc<pb::validate_action_config::Response> {
+        let req = req.into_inner();
+        let subject = Typed::Action(&req.type_name);
+        traced("ValidateActionConfig", subject, async {
+            ok(pb::validate_action_config::Response {
+                diagnostics: self.validate_config(subject, req.config.as_ref()),
+            })
+        })
+        .await
+    }
+
+    async fn plan_action(
+        &self,
+        req: Request<pb::plan_action::Request>,
+    ) -> Rpc<pb::plan_action::Response> {
+        let req = req.into_inner();
+        traced("PlanAction", Typed::Action(&req.action_type), async {
+            ok(self.plan_action_response(&req).await)
+        })
+        .await
+    }
+
+    async fn invoke_action(
+        &self,
+        req: Request<pb::invoke_action::Request>,
+    ) -> Rpc<BoxStream<pb::invoke_action::Event>> {
+        let req = req.into_inner();
+        let name = req.action_type.clone();
+        traced("InvokeAction", Typed::Action(&name), async {
+            ok(self.invoke_action_stream(req))
+        })
+        .await
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Rpc<pb::validate_list_resource_config::Response> {
+        let req = req.into_inner();
+        let subject = Typed::ListResource(&req.type_name);
+        traced("ValidateListResourceConfig", subject, async {
+            ok(self.validate_list_response(&req))
+        })
+        .await
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Rpc<BoxStream<pb::list_resource::Event>> {
+        let req = req.into_inner();
+        let name = req.type_name.clone();
+        traced("ListResource", Typed::ListResource(&name), async {
+            ok(self.list_stream(req))
         })
         .await
     }

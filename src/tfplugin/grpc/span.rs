@@ -18,7 +18,8 @@ pub(super) enum Subject<'a> {
     Function(&'a str),
 }
 
-/// The things with a schema: the provider block, and resource and data source types.
+/// The things with a schema: the provider block, and resource, data source, action and list
+/// resource types.
 #[derive(Clone, Copy)]
 pub(super) enum Typed<'a> {
     /// The provider block.
@@ -27,6 +28,10 @@ pub(super) enum Typed<'a> {
     Resource(&'a str),
     /// A data source type.
     DataSource(&'a str),
+    /// An action type.
+    Action(&'a str),
+    /// A list resource type (its `config` block).
+    ListResource(&'a str),
 }
 
 impl<'a> From<Typed<'a>> for Subject<'a> {
@@ -44,12 +49,16 @@ pub(super) async fn traced<'a, T>(
     subject: impl Into<Subject<'a>>,
     handler: impl Future<Output = Rpc<T>>,
 ) -> Rpc<T> {
-    let (resource, data_source, function) = match subject.into() {
-        Subject::Typed(Typed::Provider) => (None, None, None),
-        Subject::Typed(Typed::Resource(name)) => (Some(name), None, None),
-        Subject::Typed(Typed::DataSource(name)) => (None, Some(name), None),
-        Subject::Function(name) => (None, None, Some(name)),
-    };
+    let (mut resource, mut data_source, mut function, mut action, mut list) =
+        (None, None, None, None, None);
+    match subject.into() {
+        Subject::Typed(Typed::Provider) => {}
+        Subject::Typed(Typed::Resource(name)) => resource = Some(name),
+        Subject::Typed(Typed::DataSource(name)) => data_source = Some(name),
+        Subject::Typed(Typed::Action(name)) => action = Some(name),
+        Subject::Typed(Typed::ListResource(name)) => list = Some(name),
+        Subject::Function(name) => function = Some(name),
+    }
     let span = tracing::info_span!(
         "rpc",
         tf_rpc = rpc,
@@ -57,6 +66,8 @@ pub(super) async fn traced<'a, T>(
         tf_resource_type = resource,
         tf_data_source_type = data_source,
         tf_function_name = function,
+        tf_action_type = action,
+        tf_list_resource_type = list,
     );
     async {
         tracing::trace!("received request");

@@ -18,7 +18,7 @@ use crate::support::terraform::{Terraform, Workspace, required_providers};
 use render::{Kind, Page};
 
 /// Every page: template (under `templates/`), output (under `docs/`), what it documents.
-const PAGES: [(&str, &str, Kind, &str); 7] = [
+const PAGES: [(&str, &str, Kind, &str); 9] = [
     ("index.md.tmpl", "index.md", Kind::Provider, "tagdeploy"),
     (
         "resources/prod_tag.md.tmpl",
@@ -56,6 +56,27 @@ const PAGES: [(&str, &str, Kind, &str); 7] = [
         Kind::Function,
         "parse_image_uri",
     ),
+    (
+        "actions/redeploy.md.tmpl",
+        "actions/redeploy.md",
+        Kind::Action,
+        "tagdeploy_redeploy",
+    ),
+    (
+        "list-resources/prod_tag.md.tmpl",
+        "list-resources/prod_tag.md",
+        Kind::ListResource,
+        "tagdeploy_prod_tag",
+    ),
+];
+
+/// Where each kind of page finds its subject in the schema JSON.
+const GROUPS: [(&str, Kind); 5] = [
+    ("resource_schemas", Kind::Resource),
+    ("data_source_schemas", Kind::DataSource),
+    ("functions", Kind::Function),
+    ("action_schemas", Kind::Action),
+    ("list_resource_schemas", Kind::ListResource),
 ];
 
 /// The provider's schema as Terraform reports it (`provider_schemas.<source>`).
@@ -69,10 +90,11 @@ pub fn provider_schema(tf: &Terraform) -> Json {
 pub fn generate(schema: &Json, root: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<String>> {
     let mut problems = Vec::new();
     // Every type and function the provider serves must have a page.
-    let documented: Vec<&str> = PAGES.iter().map(|p| p.3).collect();
-    for group in ["resource_schemas", "data_source_schemas", "functions"] {
+    // (A list resource shares its resource's name: the kind tells the pages apart.)
+    let documented: Vec<(Kind, &str)> = PAGES.iter().map(|p| (p.2, p.3)).collect();
+    for (group, kind) in GROUPS {
         for name in schema[group].as_object().into_iter().flat_map(|m| m.keys()) {
-            if !documented.contains(&name.as_str()) {
+            if !documented.contains(&(kind, name.as_str())) {
                 problems.push(format!(
                     "{name} ({group}) has no page in docs: add a template for it"
                 ));
@@ -86,6 +108,8 @@ pub fn generate(schema: &Json, root: &Path) -> Result<BTreeMap<PathBuf, String>,
             Kind::Resource => &schema["resource_schemas"][name],
             Kind::DataSource => &schema["data_source_schemas"][name],
             Kind::Function => &schema["functions"][name],
+            Kind::Action => &schema["action_schemas"][name],
+            Kind::ListResource => &schema["list_resource_schemas"][name],
         };
         if subject.is_null() {
             problems.push(format!("{name}: not in the provider's schema"));
@@ -232,7 +256,13 @@ fn committed_docs_match_the_schema_templates_and_examples() {
     }
     // Pages in the registry's type directories must all be generated; other files in docs/
     // (e.g. the benchmark report) are not registry pages and are left alone.
-    let registry_dirs = ["resources", "data-sources", "functions"];
+    let registry_dirs = [
+        "resources",
+        "data-sources",
+        "functions",
+        "actions",
+        "list-resources",
+    ];
     for extra in markdown_files(&docs) {
         let in_registry_dir = extra
             .components()

@@ -27,6 +27,10 @@ pub enum Kind {
     DataSource,
     /// A provider-defined function.
     Function,
+    /// An action (Terraform 1.14+).
+    Action,
+    /// A list resource, for `terraform query` (Terraform 1.14+): its `config` block.
+    ListResource,
 }
 
 /// One page to render: its subject, the subject's schema JSON, and the template text.
@@ -102,6 +106,8 @@ fn front_matter(page: &Page<'_>) -> String {
         Kind::Resource => format!("{} Resource - tagdeploy", page.name),
         Kind::DataSource => format!("{} Data Source - tagdeploy", page.name),
         Kind::Function => format!("{} function - tagdeploy", page.name),
+        Kind::Action => format!("{} Action - tagdeploy", page.name),
+        Kind::ListResource => format!("{} List Resource - tagdeploy", page.name),
     };
     let summary = match page.kind {
         Kind::Function => page.schema["summary"].as_str().unwrap_or_default(),

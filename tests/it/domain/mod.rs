@@ -4,5 +4,6 @@
 mod coalesce;
 mod ecr;
 mod promote;
+mod redeploy_wait;
 mod release;
 mod report;

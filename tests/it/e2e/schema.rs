@@ -1,8 +1,10 @@
 //! The schema Terraform sees (`terraform providers schema -json` of the built provider), attribute
 //! by attribute, against the table below: every attribute and nested block of the provider
-//! block, of every resource and of every data source, with its type, whether it is required,
-//! optional and/or computed, and whether it is sensitive; the schema versions; the function's
-//! signature. Every attribute must have a description (the docs are generated from them).
+//! block, of every resource, data source, action and list resource, with its type, whether it
+//! is required, optional and/or computed, and whether it is sensitive; the resource identities
+//! (Terraform 1.12+); the schema versions; the function's signature. Every attribute must have
+//! a description (the docs are generated from them). Terraform 1.11 must see no action, list
+//! resource or identity: it loads the provider as before.
 //!
 //! Changing the schema means changing this table: that is the point. One row per attribute,
 //! `path type presence [sensitive] [deprecated]` (white space is free):
@@ -216,6 +218,104 @@ const DATA_SOURCES: &[(&str, u64, &[&str])] = &[
 ];
 
 /// The function `parse_image_uri`: parameters (name, type) and the return type.
+/// Every action (Terraform 1.14+): (type, rows).
+const ACTIONS: &[(&str, u64, &[&str])] = &[(
+    "tagdeploy_redeploy",
+    0,
+    &[
+        "cluster            string       required",
+        "pause_hook_action  string       optional",
+        "services           set(string)  required",
+        "timeout            string       optional",
+        "wait_for_rollout   bool         optional",
+    ],
+)];
+
+/// Every list resource's `config` block (Terraform 1.14+): (type, rows).
+const LIST_RESOURCES: &[(&str, u64, &[&str])] = &[(
+    "tagdeploy_prod_tag",
+    0,
+    &[
+        "repository_prefix  string        optional",
+        "tags               list(string)  required",
+    ],
+)];
+
+/// Every resource identity (Terraform 1.12+): (type, version, rows `name type
+/// required|optional`, for import).
+const IDENTITIES: &[(&str, u64, &[&str])] = &[
+    (
+        "tagdeploy_prod_tag",
+        0,
+        &[
+            "account_id  string  optional",
+            "region      string  optional",
+            "repository  string  required",
+            "tag         string  required",
+        ],
+    ),
+    (
+        "tagdeploy_release",
+        0,
+        &[
+            "images  list(string)  required",
+            "region  string        optional",
+            "tag     string        required",
+        ],
+    ),
+];
+
+/// The identity schemas as served, against their table.
+fn compare_identities(served: &Json) -> Vec<String> {
+    let mut problems = Vec::new();
+    let served = served.as_object().cloned().unwrap_or_default();
+    let tabled: Vec<&str> = IDENTITIES.iter().map(|(n, _, _)| *n).collect();
+    for name in served.keys() {
+        if !tabled.contains(&name.as_str()) {
+            problems.push(format!("identity of {name} is served but has no table"));
+        }
+    }
+    for (name, version, table) in IDENTITIES {
+        let Some(schema) = served.get(*name) else {
+            problems.push(format!("identity of {name} has a table but is not served"));
+            continue;
+        };
+        if schema["version"].as_u64().unwrap_or(0) != *version {
+            problems.push(format!(
+                "identity of {name}: version {} (expected {version})",
+                schema["version"]
+            ));
+        }
+        let mut actual: Vec<String> = Vec::new();
+        for (attr, a) in schema["attributes"].as_object().into_iter().flatten() {
+            let presence = match (
+                a["required_for_import"].as_bool().unwrap_or(false),
+                a["optional_for_import"].as_bool().unwrap_or(false),
+            ) {
+                (true, false) => "required",
+                (false, true) => "optional",
+                _ => "neither-or-both",
+            };
+            let mut members = Vec::new();
+            actual.push(format!(
+                "{attr} {} {presence}",
+                type_name(&a["type"], attr, &mut members)
+            ));
+            if a["description"].as_str().is_none_or(str::is_empty) {
+                problems.push(format!("identity of {name}: {attr} has no description"));
+            }
+        }
+        actual.sort();
+        let expected = expected(table);
+        if actual != expected {
+            problems.push(format!(
+                "identity of {name}: served {actual:?}, expected {expected:?}"
+            ));
+        }
+    }
+    problems
+}
+
 fn parse_image_uri_signature() -> (Vec<(String, Json)>, Json) {
     let part = json!("string");
     (
@@ -408,6 +508,26 @@ fn schema_has_exactly_the_attributes_of_the_table(tf: &Terraform) {
         &schema["data_source_schemas"],
         DATA_SOURCES,
     ));
+    if tf.version.starts_with("1.11.") {
+        // Terraform 1.11 speaks protocol 6.8: the new features are absent, not errors.
+        for kind in [
+            "action_schemas",
+            "list_resource_schemas",
+            "resource_identity_schemas",
+        ] {
+            if schema[kind].as_object().is_some_and(|m| !m.is_empty()) {
+                problems.push(format!("Terraform {} shows {kind}", tf.version));
+            }
+        }
+    } else {
+        problems.extend(compare_all("action", &schema["action_schemas"], ACTIONS));
+        problems.extend(compare_all(
+            "list resource",
+            &schema["list_resource_schemas"],
+            LIST_RESOURCES,
+        ));
+        problems.extend(compare_identities(&schema["resource_identity_schemas"]));
+    }
 
     let functions: Vec<&String> = schema["functions"]
         .as_object()

@@ -262,7 +262,13 @@ async fn plaintext_without_client_cert_serves_health_and_empty_stdio() {
         .await
         .unwrap()
         .into_inner();
-    assert!(ids.identity_schemas.is_empty());
+    let mut typed: Vec<&String> = ids.identity_schemas.keys().collect();
+    typed.sort();
+    assert_eq!(
+        typed,
+        ["tagdeploy_prod_tag", "tagdeploy_release"],
+        "a plaintext server answers RPCs too"
+    );
 
     ControllerClient::new(channel)
         .shutdown(plugin::Empty {})
@@ -370,4 +376,85 @@ async fn plugin_mode_ignores_sigint() {
         .await
         .unwrap();
     wait_exit(&mut p.child).await;
+}
+
+/// Terraform calls UpgradeResourceIdentity only for identities stored with an older identity
+/// version, which no release of this provider wrote yet (version 0 is the first): the RPC is
+/// proved here, over the wire, as Terraform would send it.
+#[tokio::test]
+async fn identity_schemas_and_upgrade_resource_identity_answer() {
+    let p = start(None).await;
+    let channel = client::connect(p.socket.clone(), None).await.unwrap();
+    let mut provider = ProviderClient::new(channel);
+    let schemas = provider
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schemas.diagnostics.is_empty(), "{:?}", schemas.diagnostics);
+    let schema = &schemas.identity_schemas["tagdeploy_prod_tag"];
+    assert_eq!(schema.version, 0);
+    let mut members: Vec<(&str, bool, bool)> = schema
+        .identity_attributes
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.required_for_import,
+                a.optional_for_import,
+            )
+        })
+        .collect();
+    members.sort();
+    assert_eq!(
+        members,
+        [
+            ("account_id", false, true),
+            ("region", false, true),
+            ("repository", true, false),
+            ("tag", true, false),
+        ]
+    );
+
+    let stored = br#"{"account_id":"123456789012","region":"us-east-1","repository":"example","tag":"prod"}"#;
+    let upgrade = |version: i64| pb::upgrade_resource_identity::Request {
+        type_name: "tagdeploy_prod_tag".into(),
+        version,
+        raw_identity: Some(pb::RawState {
+            json: stored.to_vec(),
+            flatmap: Default::default(),
+        }),
+    };
+    let resp = provider
+        .upgrade_resource_identity(upgrade(0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let ty = Type::Object(
+        ["account_id", "region", "repository", "tag"]
+            .iter()
+            .map(|f| ((*f).to_owned(), Type::String))
+            .collect(),
+    );
+    let identity = msgpack::decode(
+        &ty,
+        &resp
+            .upgraded_identity
+            .and_then(|i| i.identity_data)
+            .expect("an identity")
+            .msgpack,
+    )
+    .unwrap();
+    assert_eq!(identity.attr("repository"), &Value::string("example"));
+    assert_eq!(identity.attr("account_id"), &Value::string("123456789012"));
+
+    // An identity from a newer provider cannot be read: an error, not a guess.
+    let newer = provider
+        .upgrade_resource_identity(upgrade(7))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(newer.upgraded_identity.is_none());
+    assert_eq!(newer.diagnostics.len(), 1, "{:?}", newer.diagnostics);
 }

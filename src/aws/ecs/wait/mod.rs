@@ -1,7 +1,7 @@
 //! Waiting for service deployments: follow the service deployment each forced deployment
 //! started, of any services in any clusters at once, until each has succeeded (SUCCESSFUL, and
-//! its target revision resolved the promoted digest for the containers on the tag) or failed,
-//! the timeout passes, or the wait is cancelled.
+//! its target revision resolved the promoted digest for the containers on the tag, when it must
+//! deliver one) or failed, the timeout passes, or the wait is cancelled.
 //!
 //! One round costs one DescribeServiceDeployments call per 20 deployments still running; a
 //! deployment that turns SUCCESSFUL costs its share of one DescribeServiceRevisions call (20
@@ -461,7 +461,7 @@ impl Waiter<'_> {
         let revisions: Vec<String> = self
             .tracked
             .iter()
-            .filter(|t| t.unverified)
+            .filter(|t| t.unverified && t.outcome.follow.expected.is_some())
             .filter_map(|t| t.outcome.last_seen.as_ref()?.target.as_ref())
             .map(|r| r.arn.clone())
             .filter(|arn| !arn.is_empty())
@@ -489,9 +489,14 @@ impl Waiter<'_> {
                 .and_then(|s| s.target.as_ref())
                 .map(|r| r.arn.clone())
                 .unwrap_or_default();
-            let result = match described.found.iter().find(|r| r.arn == target) {
-                Some(revision) => t.outcome.follow.expected.check(revision),
-                None => Err(DeploymentFailure::RevisionMissing { arn: target }),
+            // Without an image to deliver, SUCCESSFUL is success: nothing to check.
+            let result = match (
+                &t.outcome.follow.expected,
+                described.found.iter().find(|r| r.arn == target),
+            ) {
+                (None, _) => Ok(()),
+                (Some(expected), Some(revision)) => expected.check(revision),
+                (Some(_), None) => Err(DeploymentFailure::RevisionMissing { arn: target }),
             };
             t.outcome.verdict = match result {
                 Ok(()) => Verdict::Succeeded,

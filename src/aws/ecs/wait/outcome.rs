@@ -73,8 +73,9 @@ impl ExpectedImage {
 pub struct Follow {
     /// The deployment (its service deployment ARN is what the wait polls).
     pub deployment: RecordedDeployment,
-    /// What it must deliver.
-    pub expected: ExpectedImage,
+    /// What it must deliver; `None` when any SUCCESSFUL end is success (a redeploy of the
+    /// services as they are, which promotes no particular digest).
+    pub expected: Option<ExpectedImage>,
 }
 
 /// How one followed deployment ended, as far as the wait saw.
@@ -162,19 +163,26 @@ impl fmt::Display for DeploymentOutcome {
         let d = &self.follow.deployment;
         let arn = self.arn().unwrap_or(d.deployment_id.as_str());
         write!(f, "the service deployment {arn} of service {}", d.service)?;
-        let expected = &self.follow.expected;
+        // Only a deployment that must deliver an image can fail with the wrong one.
+        let expected = self.follow.expected.as_ref();
         match (&self.verdict, &self.last_seen) {
-            (Verdict::Succeeded, _) => write!(
-                f,
-                " succeeded with {} for {}:{}",
-                expected.digest, expected.repository.name, expected.tag
-            ),
+            (Verdict::Succeeded, _) => match expected {
+                Some(expected) => write!(
+                    f,
+                    " succeeded with {} for {}:{}",
+                    expected.digest, expected.repository.name, expected.tag
+                ),
+                None => write!(f, " succeeded"),
+            },
             (Verdict::Failed(DeploymentFailure::Ended), Some(seen)) => {
                 write!(f, " {}", ended(seen))?;
                 details(f, seen, &self.answered)
             }
             (Verdict::Failed(DeploymentFailure::Ended), None) => write!(f, " ended"),
             (Verdict::Failed(DeploymentFailure::WrongDigest { containers }), _) => {
+                let Some(expected) = expected else {
+                    return write!(f, " is SUCCESSFUL");
+                };
                 let wrong: Vec<String> = containers
                     .iter()
                     .map(|c| match &c.digest {
@@ -194,17 +202,22 @@ impl fmt::Display for DeploymentOutcome {
                     expected.digest
                 )
             }
-            (Verdict::Failed(DeploymentFailure::NoContainerOnTag { images }), _) => write!(
-                f,
-                " is SUCCESSFUL but no container of its revision runs {}:{} (its images: {})",
-                expected.repository.name,
-                expected.tag,
-                images
-                    .iter()
-                    .map(|c| format!("{} {}", c.container, c.image))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            (Verdict::Failed(DeploymentFailure::NoContainerOnTag { images }), _) => {
+                let Some(expected) = expected else {
+                    return write!(f, " is SUCCESSFUL");
+                };
+                write!(
+                    f,
+                    " is SUCCESSFUL but no container of its revision runs {}:{} (its images: {})",
+                    expected.repository.name,
+                    expected.tag,
+                    images
+                        .iter()
+                        .map(|c| format!("{} {}", c.container, c.image))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
             (Verdict::Failed(DeploymentFailure::RevisionMissing { arn }), _) => write!(
                 f,
                 " is SUCCESSFUL but ECS did not describe its revision {arn:?}, so the digest it resolved is unknown"
@@ -342,7 +355,7 @@ mod tests {
                     service_deployment_arn: Some("arn:sd/1".into()),
                     strategy: None,
                 },
-                expected: expected(),
+                expected: Some(expected()),
             },
             last_seen: seen,
             verdict,

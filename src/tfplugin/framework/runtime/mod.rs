@@ -2,10 +2,15 @@
 //! implements every protocol operation on plain values (the gRPC layer only decodes and
 //! encodes) and applies the rules of `plan` and `apply` around each resource call.
 
+mod action;
+mod identity;
+mod list;
 mod resource;
 
+pub use action::ActionEvent;
+use identity::identity_block;
 pub use resource::{
-    ApplyOutcome, ApplyRequest, ImportOutcome, PlanOutcome, PlanRequest, ReadOutcome,
+    ApplyOutcome, ApplyRequest, ImportOutcome, ImportTarget, PlanOutcome, PlanRequest, ReadOutcome,
 };
 
 use std::collections::BTreeMap;
@@ -15,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::shape::{show, to_diagnostics};
 use super::{
-    AnyDataSource, AnyResource, Ctx, Function, FunctionError, Provider, apply, plan, probe,
+    AnyAction, AnyDataSource, AnyListResource, AnyResource, Ctx, Function, FunctionError,
+    IdentitySchema, Provider, apply, plan, probe,
 };
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::model::Model;
@@ -35,6 +41,10 @@ pub struct Runtime<P: Provider> {
     resources: BTreeMap<&'static str, Entry<dyn AnyResource<P::Data>>>,
     data_sources: BTreeMap<&'static str, Entry<dyn AnyDataSource<P::Data>>>,
     functions: BTreeMap<&'static str, Arc<dyn Function>>,
+    /// The identity schemas of the resource types that have one.
+    identities: BTreeMap<&'static str, IdentitySchema>,
+    actions: BTreeMap<&'static str, Entry<dyn AnyAction<P::Data>>>,
+    lists: BTreeMap<&'static str, Entry<dyn AnyListResource<P::Data>>>,
     data: OnceLock<P::Data>,
     stop: CancellationToken,
 }
@@ -42,8 +52,38 @@ pub struct Runtime<P: Provider> {
 impl<P: Provider> Runtime<P> {
     /// Registers everything `provider` offers.
     pub fn new(provider: P) -> Self {
-        let resources = provider
+        let resources: BTreeMap<_, Entry<dyn AnyResource<P::Data>>> = provider
             .resources()
+            .into_iter()
+            .map(|item| {
+                (
+                    item.type_name(),
+                    Entry {
+                        schema: item.schema(),
+                        item,
+                    },
+                )
+            })
+            .collect();
+        let identities = resources
+            .iter()
+            .filter_map(|(name, e)| Some((*name, e.item.identity_schema()?)))
+            .collect();
+        let actions = provider
+            .actions()
+            .into_iter()
+            .map(|item| {
+                (
+                    item.type_name(),
+                    Entry {
+                        schema: item.schema(),
+                        item,
+                    },
+                )
+            })
+            .collect();
+        let lists = provider
+            .list_resources()
             .into_iter()
             .map(|item| {
                 (
@@ -79,6 +119,9 @@ impl<P: Provider> Runtime<P> {
             resources,
             data_sources,
             functions,
+            identities,
+            actions,
+            lists,
             data: OnceLock::new(),
             stop: CancellationToken::new(),
         }
@@ -102,6 +145,48 @@ impl<P: Provider> Runtime<P> {
     /// Every data source type with its schema.
     pub fn data_source_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
         self.data_sources.iter().map(|(name, e)| (*name, &e.schema))
+    }
+
+    /// Every resource type's identity schema (types without one are absent).
+    pub fn identity_schemas(&self) -> impl Iterator<Item = (&'static str, &IdentitySchema)> {
+        self.identities.iter().map(|(name, s)| (*name, s))
+    }
+
+    /// Every action type with its configuration schema.
+    pub fn action_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
+        self.actions.iter().map(|(name, e)| (*name, &e.schema))
+    }
+
+    /// Every list resource type with its `config` block's schema.
+    pub fn list_resource_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
+        self.lists.iter().map(|(name, e)| (*name, &e.schema))
+    }
+
+    /// The identity schema of one resource type.
+    pub fn identity_schema(&self, type_name: &str) -> Result<&IdentitySchema, Diagnostics> {
+        self.identities.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Resource Has No Identity",
+                format!("The resource type {type_name:?} of this provider has no identity."),
+            )
+            .into()
+        })
+    }
+
+    /// The configuration schema of one action type.
+    pub fn action_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
+        self.actions
+            .get(type_name)
+            .map(|e| &e.schema)
+            .ok_or_else(|| unknown_type("action", type_name))
+    }
+
+    /// The `config` block schema of one list resource type.
+    pub fn list_resource_schema(&self, type_name: &str) -> Result<&Schema, Diagnostics> {
+        self.lists
+            .get(type_name)
+            .map(|e| &e.schema)
+            .ok_or_else(|| unknown_type("list resource", type_name))
     }
 
     /// The schema of one resource type.
@@ -135,17 +220,27 @@ impl<P: Provider> Runtime<P> {
     pub fn schema_diagnostics(&self) -> Diagnostics {
         let all = std::iter::once(("provider", &self.provider_schema))
             .chain(self.resource_schemas())
-            .chain(self.data_source_schemas());
-        let mut diags = Diagnostics::new();
+            .chain(self.data_source_schemas())
+            .chain(self.action_schemas())
+            .chain(self.list_resource_schemas());
+        let mut problems: Vec<(&str, String)> = Vec::new();
         for (name, schema) in all {
-            if let Err(problems) = schema.check() {
-                for p in problems {
-                    diags.error(
-                        "Invalid Provider Schema",
-                        format!("{name}: {p}. This is a bug in the provider."),
-                    );
-                }
+            if let Err(found) = schema.check() {
+                problems.extend(found.into_iter().map(|p| (name, p)));
             }
+        }
+        for (name, identity) in self.identity_schemas() {
+            if let Err(found) = identity.check() {
+                problems.extend(found.into_iter().map(|p| (name, p)));
+            }
+        }
+        problems.extend(self.family_problems());
+        let mut diags = Diagnostics::new();
+        for (name, p) in problems {
+            diags.error(
+                "Invalid Provider Schema",
+                format!("{name}: {p}. This is a bug in the provider."),
+            );
         }
         diags.extend(self.model_diagnostics());
         diags
@@ -184,6 +279,19 @@ impl<P: Provider> Runtime<P> {
         }
         for (name, e) in &self.data_sources {
             check(name, &e.schema, &|v| e.item.round_trip(v));
+        }
+        for (name, e) in &self.actions {
+            check(name, &e.schema, &|v| e.item.round_trip(v));
+        }
+        for (name, e) in &self.lists {
+            check(name, &e.schema, &|v| e.item.round_trip(v));
+        }
+        for (name, identity) in &self.identities {
+            let Some(e) = self.resources.get(name) else {
+                continue;
+            };
+            let schema = Schema::from_block(identity.version, identity_block(identity));
+            check(name, &schema, &|v| e.item.identity_round_trip(v));
         }
         // Several probes may trip over the same attribute: report it once.
         let mut diags = Diagnostics::new();

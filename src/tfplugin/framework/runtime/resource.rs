@@ -1,6 +1,8 @@
 //! The resource operations of the [`Runtime`]: upgrade, read, plan, apply and import, each
-//! with Terraform's rules applied around the resource's own call.
+//! with Terraform's rules applied around the resource's own call, and the identity that travels
+//! with each of them (see `identity.rs` for its rules).
 
+use super::identity::{Known, settle_identity};
 use super::{Runtime, unknown_type};
 use crate::tfplugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::tfplugin::framework::shape::{nullify_unknowns, to_diagnostics};
@@ -20,6 +22,8 @@ pub struct PlanRequest {
     pub config: Value,
     /// Private bytes from the prior state.
     pub prior_private: Vec<u8>,
+    /// The prior identity (null when Terraform holds none).
+    pub prior_identity: Value,
 }
 
 /// The answer to a [`PlanRequest`].
@@ -31,6 +35,8 @@ pub struct PlanOutcome {
     pub requires_replace: Vec<AttributePath>,
     /// Private bytes to carry to apply.
     pub planned_private: Vec<u8>,
+    /// The planned identity (null for a type without identity, a destroy, or on error).
+    pub planned_identity: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
 }
@@ -48,6 +54,8 @@ pub struct ApplyRequest {
     pub config: Value,
     /// Private bytes from the plan.
     pub planned_private: Vec<u8>,
+    /// The planned identity (null when none).
+    pub planned_identity: Value,
 }
 
 /// The answer to an [`ApplyRequest`]: always a truthful state, even on error.
@@ -57,6 +65,8 @@ pub struct ApplyOutcome {
     pub new_state: Value,
     /// Private bytes to store.
     pub private: Vec<u8>,
+    /// The identity now (null after delete, or for a type without identity).
+    pub new_identity: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
 }
@@ -68,8 +78,20 @@ pub struct ReadOutcome {
     pub new_state: Value,
     /// Private bytes to store.
     pub private: Vec<u8>,
+    /// The object's identity (null when gone, or for a type without identity).
+    pub new_identity: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
+}
+
+/// What an ImportResourceState call names: an import ID, or an identity (Terraform 1.12+,
+/// `import { identity = { … } }`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportTarget {
+    /// `import { id = "…" }` or `terraform import ADDR ID`.
+    Id(String),
+    /// `import { identity = { … } }`: an object of the type's identity schema.
+    Identity(Value),
 }
 
 /// The answer to an ImportResourceState call.
@@ -79,6 +101,8 @@ pub struct ImportOutcome {
     pub state: Option<Value>,
     /// Private bytes to store.
     pub private: Vec<u8>,
+    /// The imported object's identity (null when unknown yet: `read` reports it).
+    pub identity: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
 }
@@ -126,33 +150,48 @@ impl<P: Provider> Runtime<P> {
         }
     }
 
-    /// ReadResource: refresh; a null result means the object is gone.
+    /// ReadResource: refresh; a null result means the object is gone. `identity` is the one
+    /// Terraform holds (null when none).
     pub async fn read_resource(
         &self,
         type_name: &str,
         state: Value,
         private: Vec<u8>,
+        identity: Value,
     ) -> ReadOutcome {
-        let fail = |diagnostics: Diagnostics, state: Value, private: Vec<u8>| ReadOutcome {
-            new_state: state,
-            private,
-            diagnostics,
+        let fail = |diagnostics: Diagnostics, state: Value, private: Vec<u8>, identity: Value| {
+            ReadOutcome {
+                new_state: state,
+                private,
+                new_identity: identity,
+                diagnostics,
+            }
         };
         let e = match self.resources.get(type_name) {
             Some(e) => e,
-            None => return fail(unknown_type("resource", type_name), state, private),
+            None => {
+                return fail(
+                    unknown_type("resource", type_name),
+                    state,
+                    private,
+                    identity,
+                );
+            }
         };
         let data = match self.data() {
             Ok(d) => d,
-            Err(d) => return fail(d, state, private),
+            Err(d) => return fail(d, state, private, identity),
         };
-        let mut ctx = self.ctx(data, private);
+        let mut ctx = self.ctx(data, private).with_identity(identity.clone());
         let result = e.item.read(&mut ctx, &state).await;
+        let answered = ctx.answer_identity();
         let (mut diags, private) = ctx.finish();
+        let schema = self.identities.get(type_name);
         match result {
             Ok(None) => ReadOutcome {
                 new_state: Value::Null,
                 private,
+                new_identity: Value::Null,
                 diagnostics: diags,
             },
             Ok(Some(mut value)) => {
@@ -165,16 +204,29 @@ impl<P: Provider> Runtime<P> {
                     ));
                     nullify_unknowns(&mut value);
                 }
+                let new_identity = settle_identity(
+                    schema,
+                    answered,
+                    Known::Wholly,
+                    &format!("{type_name} read"),
+                    &mut diags,
+                );
                 ReadOutcome {
                     new_state: value,
                     private,
+                    new_identity,
                     diagnostics: diags,
                 }
             }
             Err(errors) => {
                 diags.extend(errors);
                 // Keep the state Terraform has: a failed refresh must not drop the resource.
-                fail(diags, state, private)
+                let kept = if schema.is_some() {
+                    identity
+                } else {
+                    Value::Null
+                };
+                fail(diags, state, private, kept)
             }
         }
     }
@@ -187,6 +239,7 @@ impl<P: Provider> Runtime<P> {
             proposed,
             config,
             prior_private,
+            prior_identity,
         } = req;
         tracing::trace!(resource_type = %type_name, "PlanResourceChange");
         let fail = |diagnostics: Diagnostics, planned_private: Vec<u8>| PlanOutcome {
@@ -201,9 +254,10 @@ impl<P: Provider> Runtime<P> {
             Ok(d) => d,
             Err(d) => return fail(d, prior_private),
         };
-        let mut ctx = self.ctx(data, prior_private);
+        let mut ctx = self.ctx(data, prior_private).with_identity(prior_identity);
         if proposed.is_null() {
-            // Destroy: the plan is null; the resource may only warn or object.
+            // Destroy: the plan is null; the resource may only warn or object. The planned
+            // identity stays null (Terraform drops it with the object).
             let result = e.item.plan_destroy(&mut ctx, &prior);
             let (mut diags, private) = ctx.finish();
             if let Err(errors) = result {
@@ -223,6 +277,7 @@ impl<P: Provider> Runtime<P> {
             requires_replace: Vec::new(),
         };
         let result = e.item.plan(&mut ctx, &mut draft).await;
+        let answered = ctx.answer_identity();
         let (mut diags, private) = ctx.finish();
         if let Err(errors) = result {
             diags.extend(errors);
@@ -246,10 +301,28 @@ impl<P: Provider> Runtime<P> {
                 }
             }
         }
+        // Terraform lets a create or a replacement plan an identity it knows only after
+        // apply; an update in place keeps a known one.
+        let known = if prior.is_null() || !requires_replace.is_empty() {
+            Known::Partly
+        } else {
+            Known::Wholly
+        };
+        let planned_identity = settle_identity(
+            self.identities.get(type_name.as_str()),
+            answered,
+            known,
+            &format!("{type_name} planned"),
+            &mut diags,
+        );
+        if diags.has_errors() {
+            return fail(diags, private);
+        }
         PlanOutcome {
             planned: draft.planned,
             requires_replace,
             planned_private: private,
+            planned_identity,
             diagnostics: diags,
         }
     }
@@ -263,12 +336,14 @@ impl<P: Provider> Runtime<P> {
             planned,
             config,
             planned_private,
+            planned_identity,
         } = req;
         tracing::trace!(resource_type = %type_name, "ApplyResourceChange");
         let Some(e) = self.resources.get(type_name.as_str()) else {
             return ApplyOutcome {
                 new_state: prior,
                 private: planned_private,
+                new_identity: Value::Null,
                 diagnostics: unknown_type("resource", &type_name),
             };
         };
@@ -278,18 +353,24 @@ impl<P: Provider> Runtime<P> {
                 return ApplyOutcome {
                     new_state: prior,
                     private: planned_private,
+                    new_identity: Value::Null,
                     diagnostics: d,
                 };
             }
         };
-        let mut ctx = self.ctx(data, planned_private);
+        let identity_schema = self.identities.get(type_name.as_str());
+        let mut ctx = self
+            .ctx(data, planned_private)
+            .with_identity(planned_identity);
         if planned.is_null() {
             let result = e.item.delete(&mut ctx, &prior).await;
+            let answered = ctx.answer_identity();
             let (mut diags, private) = ctx.finish();
             return match result {
                 Ok(()) => ApplyOutcome {
                     new_state: Value::Null,
                     private,
+                    new_identity: Value::Null,
                     diagnostics: diags,
                 },
                 Err(err) => {
@@ -299,6 +380,13 @@ impl<P: Provider> Runtime<P> {
                     ApplyOutcome {
                         new_state: state,
                         private,
+                        new_identity: settle_identity(
+                            identity_schema,
+                            answered,
+                            Known::WhollyOrDropped,
+                            "",
+                            &mut diags,
+                        ),
                         diagnostics: diags,
                     }
                 }
@@ -314,6 +402,7 @@ impl<P: Provider> Runtime<P> {
         } else {
             e.item.update(&mut ctx, change).await
         };
+        let answered = ctx.answer_identity();
         let (mut diags, private) = ctx.finish();
         match result {
             Ok(mut state) => {
@@ -326,9 +415,17 @@ impl<P: Provider> Runtime<P> {
                     ));
                     nullify_unknowns(&mut state);
                 }
+                let new_identity = settle_identity(
+                    identity_schema,
+                    answered,
+                    Known::Wholly,
+                    &format!("{type_name} applied"),
+                    &mut diags,
+                );
                 ApplyOutcome {
                     new_state: state,
                     private,
+                    new_identity,
                     diagnostics: diags,
                 }
             }
@@ -339,65 +436,103 @@ impl<P: Provider> Runtime<P> {
                 }
                 let mut state = err.state.unwrap_or(prior);
                 nullify_unknowns(&mut state);
+                // The apply already failed: an identity not yet known is left out rather than
+                // reported as a second error.
+                let new_identity = if state.is_null() {
+                    Value::Null
+                } else {
+                    settle_identity(
+                        identity_schema,
+                        answered,
+                        Known::WhollyOrDropped,
+                        "",
+                        &mut diags,
+                    )
+                };
                 ApplyOutcome {
                     new_state: state,
                     private,
+                    new_identity,
                     diagnostics: diags,
                 }
             }
         }
     }
 
-    /// ImportResourceState.
-    pub async fn import_resource(&self, type_name: &str, id: &str) -> ImportOutcome {
-        let Some(e) = self.resources.get(type_name) else {
-            return ImportOutcome {
-                diagnostics: unknown_type("resource", type_name),
-                ..ImportOutcome::default()
-            };
+    /// ImportResourceState, by ID or by identity. Importing by identity must answer with an
+    /// identity (Terraform refuses the import otherwise): the resource's, else the one asked
+    /// for.
+    pub async fn import_resource(&self, type_name: &str, target: ImportTarget) -> ImportOutcome {
+        let refuse = |diagnostics: Diagnostics| ImportOutcome {
+            diagnostics,
+            ..ImportOutcome::default()
         };
+        let Some(e) = self.resources.get(type_name) else {
+            return refuse(unknown_type("resource", type_name));
+        };
+        let identity_schema = self.identities.get(type_name);
+        if matches!(target, ImportTarget::Identity(_))
+            && let Err(d) = self.identity_schema(type_name)
+        {
+            return refuse(d);
+        }
         let data = match self.data() {
             Ok(d) => d,
-            Err(d) => {
+            Err(d) => return refuse(d),
+        };
+        let (result, answered, diags, private) = match &target {
+            ImportTarget::Id(id) => {
+                let mut ctx = self.ctx(data, Vec::new());
+                let result = e.item.import(&mut ctx, id).await;
+                let answered = ctx.answer_identity();
+                let (diags, private) = ctx.finish();
+                (result, answered, diags, private)
+            }
+            ImportTarget::Identity(identity) => {
+                let mut ctx = self.ctx(data, Vec::new()).with_identity(identity.clone());
+                let result = e.item.import_identity(&mut ctx, identity).await;
+                let answered = ctx.answer_identity();
+                let (diags, private) = ctx.finish();
+                (result, answered, diags, private)
+            }
+        };
+        let mut diags = diags;
+        let value = match result {
+            Ok(value) => value,
+            Err(errors) => {
+                diags.extend(errors);
                 return ImportOutcome {
-                    diagnostics: d,
+                    private,
+                    diagnostics: diags,
                     ..ImportOutcome::default()
                 };
             }
         };
-        let mut ctx = self.ctx(data, Vec::new());
-        let result = e.item.import(&mut ctx, id).await;
-        let (mut diags, private) = ctx.finish();
-        match result {
-            Ok(value) => {
-                let problems = apply::check_known_object(&e.schema, &value);
-                if problems.is_empty() {
-                    ImportOutcome {
-                        state: Some(value),
-                        private,
-                        diagnostics: diags,
-                    }
-                } else {
-                    diags.extend(to_diagnostics(
-                        "Provider Produced Invalid State",
-                        &format!("{type_name} import"),
-                        problems,
-                    ));
-                    ImportOutcome {
-                        state: None,
-                        private,
-                        diagnostics: diags,
-                    }
-                }
-            }
-            Err(errors) => {
-                diags.extend(errors);
-                ImportOutcome {
-                    state: None,
-                    private,
-                    diagnostics: diags,
-                }
-            }
+        let problems = apply::check_known_object(&e.schema, &value);
+        if !problems.is_empty() {
+            diags.extend(to_diagnostics(
+                "Provider Produced Invalid State",
+                &format!("{type_name} import"),
+                problems,
+            ));
+            return ImportOutcome {
+                private,
+                diagnostics: diags,
+                ..ImportOutcome::default()
+            };
+        }
+        let identity = settle_identity(
+            identity_schema,
+            answered,
+            Known::Wholly,
+            &format!("{type_name} import"),
+            &mut diags,
+        );
+        ImportOutcome {
+            state: (!diags.has_errors()).then_some(value),
+            private,
+            identity,
+            diagnostics: diags,
         }
     }
 }
