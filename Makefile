@@ -49,7 +49,7 @@ demo:
 acc: tools
 	TAGDEPLOY_ACC=$${TAGDEPLOY_ACC:-0} $(CARGO) nextest run --workspace --profile $(NEXTEST_PROFILE) --no-capture -E 'test(=release::stack::infra_stack_on_aws)'
 
-## bench: the shell recipe against terraform + provider on the emulator, side by side (about 15 min; not part of test)
+## bench: the shell recipe against terraform + provider on the emulator, side by side, and the wait's calls per ECS strategy (about 15 min; BENCH_SCENARIOS=strategies for that part alone; not part of test)
 bench:
 	python3 bench/run.py
 

@@ -9,19 +9,24 @@ One run of this script, against one tagdeploy-emulator process (release build, m
 - status check of N services (bench/check.sh against `terraform plan -refresh-only` of N
   tagdeploy_task_digests data sources);
 - the AWS calls each run made, from the emulator's request log, against the minimum the APIs allow;
-- the provider process alone: exec to handshake line, and peak RSS during the N = 50 runs.
+- the provider process alone: exec to handshake line, and peak RSS during the N = 50 runs;
+- the wait (strategies): the AWS calls one `terraform apply` with `wait_for_rollout = true` makes
+  while it follows the service deployments of N services of each ECS deployment strategy, on a
+  second emulator whose clock runs by itself (bench/strategies.py).
 
 Then the scale scenarios under AWS's rate limits (bench/scale.py): 100 services in one resource,
 20 resources × 5 services in one apply, the status check of 100 services and a data source over
 1,000 tasks, each with its wall time against the floor the rate limits impose.
 
 Writes bench/results.json, then docs/benchmarks.md and its SVG plots (bench/render.py).
-Python 3 standard library only. Knobs (environment): BENCH_RUNS (default 5), BENCH_SLOW_SHELL_RUNS
-(default 3: runs of the shell status check at N = 50, which takes about a minute each),
-BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25), BENCH_SCALE_RUNS (default 3),
-BENCH_ONLY=scale (measure only the scale scenarios and keep the rest of bench/results.json),
-BENCH_SCALE_SCENARIOS (comma-separated names: only those scale scenarios, for a quick look),
-BENCH_SKIP_BUILD=1.
+Python 3 standard library only. Knobs (environment): BENCH_SCENARIOS (default
+"promotion,status,strategies,scale": a subset runs only those and keeps the other results already
+in bench/results.json; BENCH_ONLY=scale is BENCH_SCENARIOS=scale), BENCH_RUNS (default 5),
+BENCH_SLOW_SHELL_RUNS (default 3: runs of the shell status check at N = 50, which takes about a
+minute each), BENCH_SIZES (default "1,10,50"), BENCH_HANDSHAKES (default 25),
+BENCH_STRATEGY_RUNS (default 2), BENCH_STRATEGY_SIZES (default "1,25"), BENCH_SCALE_RUNS
+(default 3), BENCH_SCALE_SCENARIOS (comma-separated names: only those scale scenarios, for a
+quick look), BENCH_SKIP_BUILD=1.
 """
 
 from __future__ import annotations
@@ -79,6 +84,10 @@ RUNS = env_int("BENCH_RUNS", 5)
 SLOW_SHELL_RUNS = env_int("BENCH_SLOW_SHELL_RUNS", 3)
 HANDSHAKES = env_int("BENCH_HANDSHAKES", 25)
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1,10,50").split(",") if s.strip()]
+ALL_SCENARIOS = ("promotion", "status", "strategies", "scale")
+# BENCH_ONLY=scale (the older knob) is BENCH_SCENARIOS=scale.
+_DEFAULT_SCENARIOS = "scale" if os.environ.get("BENCH_ONLY") == "scale" else ",".join(ALL_SCENARIOS)
+SCENARIOS = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", _DEFAULT_SCENARIOS).split(",") if s.strip()]
 
 
 def services(n: int) -> list[str]:
@@ -399,77 +408,78 @@ def fixed_overhead(terraforms: list[Terraform]) -> dict:
     return result
 
 
+def side_by_side_results(names: list[str], previous: dict, terraforms: list[Terraform], work: Path, started: float) -> dict:
+    """The shell recipes against Terraform (`names`: promotion, status), and the provider process
+    alone; the scenarios not in `names` are kept from `previous`."""
+    aws_version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout.strip()
+    world_file = work / "world.json"
+    world_file.write_text(json.dumps(world(1)))
+    emulator = Emulator(world_file, work / "emulator.log")
+    try:
+        log(f"emulator at {emulator.url}")
+        scenarios = [s for s in previous.get("scenarios", []) if s["name"] not in names]
+        for name in names:
+            for n in SIZES:
+                scenarios.append(measure(emulator, name, n, terraforms, work))
+    finally:
+        emulator.stop()
+    provider = handshake(work)
+    peaks = [s["provider_peak_rss_mb"] for s in scenarios if "provider_peak_rss_mb" in s]
+    provider["peak_rss_mb"] = max(peaks) if peaks else None
+    provider["peak_rss_during"] = (
+        f"N = {max(SIZES)} promotion apply and refresh-only plan, Terraform {terraforms[0].version}"
+    )
+    return {
+        "scenarios": scenarios,
+        "provider": provider,
+        "machine": machine(),
+        "terraform": terraforms[0].version,
+        "terraform_versions": [tf.version for tf in terraforms],
+        "terraform_fixed_overhead_s": fixed_overhead(terraforms),
+        "aws_cli": aws_version,
+        "emulator": "release build, manual clock (no rollout steps during the measurements)",
+        "runs": RUNS,
+        "slow_shell_runs": SLOW_SHELL_RUNS,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "duration_s": round(time.time() - started, 1),
+    }
+
+
 def main() -> int:
+    unknown = [s for s in SCENARIOS if s not in ALL_SCENARIOS]
+    if unknown or not SCENARIOS:
+        raise SystemExit(f"bench: BENCH_SCENARIOS names {unknown or 'nothing'}; known: {', '.join(ALL_SCENARIOS)}")
+    side_by_side = [s for s in SCENARIOS if s in ("promotion", "status")]
     started = time.time()
     if os.environ.get("BENCH_SKIP_BUILD") != "1":
         log("building the provider and the emulator (release)")
         subprocess.run(["cargo", "build", "--release", "--workspace", "--bins", "--quiet"], cwd=ROOT, check=True)
     terraforms = find_terraforms()
     log("terraform: " + ", ".join(tf.version for tf in terraforms))
-    aws_version = subprocess.run([str(AWS_CLI), "--version"], capture_output=True, text=True).stdout.strip()
 
+    # A subset of the scenarios keeps the other results of the last full run.
+    previous = json.loads((BENCH / "results.json").read_text()) if (BENCH / "results.json").exists() else {}
+    results = dict(previous)
     work = Path(tempfile.mkdtemp(prefix="tagdeploy-bench."))
-    if os.environ.get("BENCH_ONLY") == "scale":
-        try:
-            use_cli_config(install_mirror(work))
-            entries, meta = scale.run(terraforms[0], work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        results = json.loads((BENCH / "results.json").read_text())
-        results["scale"] = entries
-        results["scale_details"] = meta
-        (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-        log(f"wrote the scale entries of bench/results.json in {time.time() - started:.0f}s")
-        subprocess.run([sys.executable, str(BENCH / "render.py")], check=True)
-        return 0
-    emulator = None
     try:
         use_cli_config(install_mirror(work))
-        world_file = work / "world.json"
-        world_file.write_text(json.dumps(world(1)))
-        emulator = Emulator(world_file, work / "emulator.log")
-        log(f"emulator at {emulator.url}")
+        if "strategies" in SCENARIOS:
+            # bench/strategies.py, beside this script; it uses this module's emulator, workspace
+            # and call counting.
+            sys.path.insert(0, str(BENCH))
+            from strategies import measure_strategies
 
-        scenarios = []
-        for name in ("promotion", "status"):
-            for n in SIZES:
-                scenarios.append(measure(emulator, name, n, terraforms, work))
-        emulator.stop()
-        emulator = None
-        scale_entries, scale_meta = scale.run(terraforms[0], work)
-        provider = handshake(work)
-        peaks = [s["provider_peak_rss_mb"] for s in scenarios if "provider_peak_rss_mb" in s]
-        provider["peak_rss_mb"] = max(peaks) if peaks else None
-        provider["peak_rss_during"] = (
-            f"N = {max(SIZES)} promotion apply and refresh-only plan, Terraform {terraforms[0].version}"
-        )
-        results = {
-            "scenarios": scenarios,
-            "provider": provider,
-            "machine": machine(),
-            "terraform": terraforms[0].version,
-            "terraform_versions": [tf.version for tf in terraforms],
-            "terraform_fixed_overhead_s": fixed_overhead(terraforms),
-            "aws_cli": aws_version,
-            "emulator": "release build, manual clock (no rollout steps during the measurements)",
-            "runs": RUNS,
-            "slow_shell_runs": SLOW_SHELL_RUNS,
-            "date": time.strftime("%Y-%m-%d", time.gmtime()),
-            "duration_s": round(time.time() - started, 1),
-            "scale": scale_entries,
-            "scale_details": scale_meta,
-        }
-        # A measurement made once, before the provider paced its calls, is kept.
-        previous = BENCH / "results.json"
-        if previous.exists() and "scale_before" in json.loads(previous.read_text()):
-            results["scale_before"] = json.loads(previous.read_text())["scale_before"]
+            results["strategies"] = measure_strategies(sys.modules[__name__], work, terraforms[0])
+        if side_by_side:
+            results.update(side_by_side_results(side_by_side, previous, terraforms, work, started))
+        if "scale" in SCENARIOS:
+            # A measurement made once, before the provider paced its calls, stays in `scale_before`.
+            results["scale"], results["scale_details"] = scale.run(terraforms[0], work)
     finally:
-        if emulator:
-            emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    log(f"wrote bench/results.json in {results['duration_s']:.0f}s")
+    log(f"wrote bench/results.json ({', '.join(SCENARIOS)}) in {time.time() - started:.0f}s")
     subprocess.run([sys.executable, str(BENCH / "render.py")], check=True)
     return 0
 

@@ -12,3 +12,4 @@ mod release;
 mod release_note;
 mod schema;
 mod strategies;
+mod strategies_report;

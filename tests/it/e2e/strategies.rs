@@ -5,6 +5,9 @@
 //! deployment left at its gate until the timeout stops it (StopServiceDeployment). Each failure
 //! moves the environment tag back; a deployment ECS rolled back is not redeployed.
 //!
+//! Services on the CODE_DEPLOY and EXTERNAL deployment controllers are refused at plan, by
+//! name, before anything moves.
+//!
 //! One table, one world, one configuration: each case is a `tagdeploy_prod_tag` of its own (its
 //! own environment tag and service), and one `terraform apply` creates all 28 of them, so each
 //! Terraform pays one init and one apply for the whole table.
@@ -249,6 +252,15 @@ fn every_strategy_succeeds_bakes_rolls_back_pauses_and_times_out(tf: &Terraform)
             if !status.starts_with("ROLLBACK_") || rollout["rollout_state"] != "FAILED" {
                 problem(format!("rollout {rollout}"));
             }
+            // The RFC status follows where ECS stood when the apply last saw it: still rolling
+            // back (the old tasks serve while the failed ones go) or done with it.
+            let rfc = match status {
+                "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" => "RETIRING",
+                _ => "DEAD",
+            };
+            if rollout["rfc_status"] != rfc {
+                problem(format!("rfc_status with {status}: {rollout}"));
+            }
         }
         if case == Case::Bake && !clock.baked(&name) {
             problem("never seen in BAKE_TIME".into());
@@ -316,5 +328,62 @@ fn every_strategy_succeeds_bakes_rolls_back_pauses_and_times_out(tf: &Terraform)
             .map(|e| format!("{}: {}", e.summary, e.detail))
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+terraform_test!(code_deploy_and_external_services_are_refused_at_plan);
+fn code_deploy_and_external_services_are_refused_at_plan(tf: &Terraform) {
+    let mut world = strategies_world(&[ServiceSpec::new("rolling", Strategy::Rolling)]);
+    for (name, controller) in [("codedeploy", "CODE_DEPLOY"), ("external", "EXTERNAL")] {
+        let mut service = world["services"][0].clone();
+        service["serviceName"] = name.into();
+        service["deploymentController"] = serde_json::json!({ "type": controller });
+        service["deploymentConfiguration"] = serde_json::json!({});
+        world["services"]
+            .as_array_mut()
+            .expect("services")
+            .push(service);
+    }
+    let emulator = BackgroundEmulator::manual(world);
+    let mut text = format!("{}\n{}", required_providers(), emulator.provider_block());
+    for (resource, services) in [
+        ("mixed", "\"rolling\", \"codedeploy\""),
+        ("external", "\"external\""),
+    ] {
+        text.push_str(&format!(
+            "\nresource \"tagdeploy_prod_tag\" \"{resource}\" {{\n  repository  = \"{REPOSITORY}\"\n  tag         = \"rolling\"\n  release_tag = \"hash_2\"\n  cluster     = \"{}\"\n  services    = [{services}]\n}}\n",
+            crate::support::strategies::CLUSTER,
+        ));
+    }
+    let ws = Workspace::new(tf, "strategies-controllers", &text);
+    ws.init();
+    let run = ws.run(&["plan", "-json", "-no-color"]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    let errors = run.json_errors();
+    for (service, controller, why) in [
+        ("codedeploy", "CODE_DEPLOY", "AWS CodeDeploy"),
+        ("external", "EXTERNAL", "task sets"),
+    ] {
+        let found = errors.iter().any(|e| {
+            let text = format!("{} {}", e.summary, e.detail);
+            text.contains(&format!(
+                "Service {service} uses the {controller} deployment controller"
+            )) && text.contains(why)
+        });
+        assert!(
+            found,
+            "no error names {service} and {controller}:\n{}",
+            run.transcript()
+        );
+    }
+    assert!(
+        !errors.iter().any(|e| e.detail.contains("Service rolling ")),
+        "the ECS-controller service is not refused:\n{}",
+        run.transcript()
+    );
+    assert_eq!(
+        emulator.handle().mutations(),
+        Vec::<String>::new(),
+        "nothing moved or deployed"
     );
 }

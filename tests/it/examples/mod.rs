@@ -3,6 +3,7 @@
 //! on what they did (`registry`: the examples the docs show; `multi_environment`: stage, then
 //! prod; `release_set`: three images released all or nothing).
 
+mod approval;
 mod multi_environment;
 mod registry;
 mod release_set;

@@ -6,6 +6,8 @@
 //!   the same faults against the provider's own SDK retry settings without Terraform.
 //! - `interrupt`: the provider and, separately, Terraform killed at each step of a promotion;
 //!   Ctrl-C during the rollout wait.
+//! - `interrupt_bake`: the provider killed while every strategy's deployment bakes; the next
+//!   apply adopts the same service deployments.
 //! - `failed_releases`: unhealthy images with and without the ECS rollback, a release deleted
 //!   between plan and apply, a manifest list whose child is missing.
 //! - `bad_input`: a table of refused inputs, each on its attribute, with no mutating AWS call.
@@ -30,5 +32,6 @@ mod failed_releases;
 mod faults;
 mod fuzz;
 mod interrupt;
+mod interrupt_bake;
 mod rate_limits;
 mod release_set;

@@ -135,3 +135,20 @@ pub fn batch_delete(url: &str, ids: Vec<aws_sdk_ecr::types::ImageIdentifier>) {
     .expect("BatchDeleteImage");
     assert!(out.failures().is_empty(), "{:?}", out.failures());
 }
+
+/// Answers a PAUSE lifecycle hook by hand, as a person with `aws ecs
+/// continue-service-deployment` would: `action` is `CONTINUE` or `ROLLBACK`.
+pub fn continue_by_hand(url: &str, service_deployment_arn: &str, hook_id: &str, action: &str) {
+    let client = aws_sdk_ecs::Client::from_conf(sdk_configs(url).1);
+    block_on(
+        client
+            .continue_service_deployment()
+            .service_deployment_arn(service_deployment_arn)
+            .hook_id(hook_id)
+            .action(aws_sdk_ecs::types::DeploymentLifecycleHookAction::from(
+                action,
+            ))
+            .send(),
+    )
+    .unwrap_or_else(|e| panic!("ContinueServiceDeployment {action}: {e:?}"));
+}
