@@ -291,20 +291,6 @@ impl Ecr {
         digest: &Digest,
         tag: &str,
     ) -> Result<RetagOutcome, EcrError> {
-        self.retag_seeing_tags(repository, digest, tag)
-            .await
-            .map(|(outcome, _)| outcome)
-    }
-
-    /// [`Ecr::retag`], with every tag on the image as the confirming DescribeImages saw it
-    /// (other tags may move onto the same image meanwhile, e.g. other environments promoted in
-    /// the same Terraform run).
-    pub async fn retag_seeing_tags(
-        &self,
-        repository: &RepositoryRef,
-        digest: &Digest,
-        tag: &str,
-    ) -> Result<(RetagOutcome, Vec<String>), EcrError> {
         let request = self
             .client
             .batch_get_image()
@@ -401,7 +387,7 @@ impl Ecr {
             .lookup(repository, &[ImageSelector::Tag(tag.to_owned())])
             .await?;
         match now.into_iter().next().flatten() {
-            Some(found) if &found.digest == digest => Ok((outcome, found.tags)),
+            Some(found) if &found.digest == digest => Ok(outcome),
             other => Err(EcrError::VerificationFailed {
                 repository: repository.clone(),
                 tag: tag.to_owned(),

@@ -26,7 +26,6 @@ fn outcome(members: &[(&str, &[&str])]) -> Outcome {
                 name: (*name).to_owned(),
                 tag_digest: None,
                 tag_moved: false,
-                image_tags: None,
                 deployments: Vec::new(),
                 story: story.iter().map(|s| (*s).to_owned()).collect(),
             })

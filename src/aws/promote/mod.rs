@@ -127,8 +127,7 @@ pub async fn promote(
     for (i, result) in moves.into_iter().enumerate() {
         let member = &promotion.members[i];
         match result {
-            Ok((RetagOutcome::Moved, tags)) => {
-                run.members[i].image_tags = Some(tags);
+            Ok(RetagOutcome::Moved) => {
                 run.members[i].tag_digest = Some(member.target.clone());
                 run.members[i].tag_moved = true;
                 let from = member
@@ -143,8 +142,7 @@ pub async fn promote(
                     ),
                 );
             }
-            Ok((RetagOutcome::AlreadyThere, tags)) => {
-                run.members[i].image_tags = Some(tags);
+            Ok(RetagOutcome::AlreadyThere) => {
                 run.members[i].tag_digest = Some(member.target.clone());
                 run.note(
                     i,
@@ -410,7 +408,6 @@ impl<'p> Run<'p> {
                     name: m.name.clone(),
                     tag_digest: m.previous.clone(),
                     tag_moved: false,
-                    image_tags: None,
                     deployments: Vec::new(),
                     story: Vec::new(),
                 })

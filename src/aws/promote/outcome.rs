@@ -137,9 +137,6 @@ pub struct MemberOutcome {
     /// Whether this promotion moved the tag onto the target (false: it was already there, or
     /// the move failed or was undone).
     pub tag_moved: bool,
-    /// Every tag on the image the tag names, as the last move of the tag (onto the target, or
-    /// back) saw it; `None` when no move confirmed where the tag points.
-    pub image_tags: Option<Vec<String>>,
     /// The deployment recorded for each of the member's services (started, adopted, or the
     /// rollback's), in the member's order. A service whose deployment could not be started has
     /// none.

@@ -8,17 +8,16 @@ use super::super::error::EcrError;
 use super::super::image::{Digest, ImageSelector};
 use super::Member;
 
-/// Moves each member's tag onto `to(member)`, concurrently; one result per member, in order,
-/// with every tag on the image as the move's check saw it.
+/// Moves each member's tag onto `to(member)`, concurrently; one result per member, in order.
 pub(super) async fn move_each<'m>(
     ecr: &Ecr,
     members: &[&'m Member],
     to: impl Fn(&'m Member) -> &'m Digest,
-) -> Vec<Result<(RetagOutcome, Vec<String>), EcrError>> {
+) -> Vec<Result<RetagOutcome, EcrError>> {
     join_all(
         members
             .iter()
-            .map(|m| ecr.retag_seeing_tags(&m.repository, to(m), &m.tag)),
+            .map(|m| ecr.retag(&m.repository, to(m), &m.tag)),
     )
     .await
 }

@@ -377,19 +377,18 @@ async fn move_back(
         .copied()
         .filter(|i| promotion.members[*i].previous.is_some())
         .collect();
-    let results: Vec<Result<(RetagOutcome, Vec<String>), EcrError>> = join_all(
+    let results: Vec<Result<RetagOutcome, EcrError>> = join_all(
         returning
             .iter()
             .zip(&previous)
-            .map(|(m, p)| ecr.retag_seeing_tags(&m.repository, p, &m.tag)),
+            .map(|(m, p)| ecr.retag(&m.repository, p, &m.tag)),
     )
     .await;
     let mut back = Vec::new();
     for ((i, previous), result) in indexes.iter().copied().zip(previous).zip(results) {
         let member = &promotion.members[i];
         match result {
-            Ok((_, tags)) => {
-                run.members[i].image_tags = Some(tags);
+            Ok(_) => {
                 run.members[i].tag_digest = Some(previous.clone());
                 run.members[i].tag_moved = false;
                 run.note(i, format!("Tag {:?} moved back to {previous}.", member.tag));

@@ -25,10 +25,8 @@ pub(super) async fn promote(
     let planned = change.planned;
     let image = planned.image();
     let name = member_name(planned);
-    let force = triggers_changed(change.prior, planned)
-        || PlannedPrivate::decode(ctx.private())
-            .redeploy_all
-            .contains(&name);
+    let promise = PlannedPrivate::decode(ctx.private());
+    let force = triggers_changed(change.prior, planned) || promise.redeploy_all.contains(&name);
     let member = shared::member(&name, &image, &planned.tag, force)?;
     let clients = ctx.data().clients()?;
     let ecr = clients.own_ecr();
@@ -73,7 +71,13 @@ pub(super) async fn promote(
     };
     let mut state = planned.clone();
     if let Some(member) = outcome.members.first() {
-        state.set_image(image_after(&image, member, uri.as_deref(), error.is_none()));
+        state.set_image(image_after(
+            &image,
+            member,
+            uri.as_deref(),
+            error.is_none(),
+            promise.image_tags.get(&name),
+        ));
     }
     state.promoted_at = Tf::Known(now_rfc3339());
     settle(&mut state.id);

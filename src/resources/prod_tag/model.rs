@@ -85,8 +85,7 @@ model! {
         /// target. Known during plan.
         pub previous_digest: Tf<String> => computed(),
         /// Every tag on the promoted image, including the environment tag, sorted. Known after
-        /// apply when the tag moves (other resources may move their tags onto the same image in
-        /// the same run).
+        /// apply when the tag moves (another resource may tag the same image meanwhile).
         pub image_tags: Tf<Vec<String>> => computed(),
         /// The promoted image by digest: `<repository URI>@sha256:…`. Known during plan.
         pub image_uri: Tf<String> => computed(),
@@ -94,9 +93,7 @@ model! {
         /// started, or adopted when the service was already rolling out the digest: its ARN,
         /// e.g. `arn:aws:ecs:us-east-1:123456789012:service-deployment/example/web/7JpT…`, for
         /// `aws ecs describe-service-deployments` and `tagdeploy_task_digests.deployment_id`. A
-        /// plan that redeploys shows one line per service here. Null for a service whose
-        /// deployment the last apply could not start (AWS kept refusing UpdateService until
-        /// the timeout): the next apply starts it, without redeploying the others.
+        /// plan that redeploys shows one line per service here.
         pub deployments: Tf<BTreeMap<String, Tf<String>>> => computed(),
         /// How the service deployment of each service (keyed as in `services`) stood at the end
         /// of the last apply. Planned as it will be when apply succeeds, so a promotion does not

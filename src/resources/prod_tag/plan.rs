@@ -47,6 +47,9 @@ pub(super) async fn plan(
     if decided.redeploy_all {
         promise.redeploy_all.insert(member_name(planned));
     }
+    if let Some(tags) = decided.image_tags {
+        promise.image_tags.insert(member_name(planned), tags);
+    }
     ctx.set_private(promise.encode());
     Ok(())
 }

@@ -62,12 +62,14 @@ pub(crate) async fn repository_uri(ecr: &Ecr, planned: &ImageModel) -> Option<St
 }
 
 /// The image's state after a promotion (successful or not): the plan, with where the tag
-/// really points and the deployments recorded.
+/// really points and the deployments recorded. `promised_tags`: the tags the plan read for
+/// the image once promoted (its `image_tags` is unknown when it promotes).
 pub(crate) fn image_after(
     planned: &ImageModel,
     outcome: &MemberOutcome,
     repository_uri: Option<&str>,
     succeeded: bool,
+    promised_tags: Option<&Vec<String>>,
 ) -> ImageModel {
     let mut image = planned.clone();
     let tag_digest = outcome.tag_digest.as_ref().map(ToString::to_string);
@@ -75,12 +77,13 @@ pub(crate) fn image_after(
         // The truth, even when it is not what was planned.
         image.image_digest = tag_digest.clone().into();
     }
-    // The tags as the move of the tag saw them: planned unknown when the tag moves, and the
-    // truth after a failure.
-    if (!image.image_tags.is_known() || !succeeded)
-        && let Some(tags) = &outcome.image_tags
-    {
-        image.image_tags = Tf::Known(tags.clone());
+    if image.image_tags.is_unknown() {
+        // After a failure the tag may point elsewhere: null until the next refresh reads
+        // the tags of the image it names, rather than the tags of one it left.
+        image.image_tags = match promised_tags {
+            Some(tags) if succeeded => Tf::Known(tags.clone()),
+            _ => Tf::Null,
+        };
     }
     if !image.image_uri.is_known() || !succeeded {
         image.image_uri = match (repository_uri, &tag_digest) {

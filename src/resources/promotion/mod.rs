@@ -63,7 +63,8 @@ model! {
         /// The digest the environment tag pointed at before the last promotion: the rollback
         /// target. Known during plan.
         pub previous_digest: Tf<String> => computed(),
-        /// Every tag on the promoted image, including the environment tag, sorted.
+        /// Every tag on the promoted image, including the environment tag, sorted. Known after
+        /// apply when the tag moves (another resource may tag the same image meanwhile).
         pub image_tags: Tf<Vec<String>> => computed(),
         /// The promoted image by digest: `<repository URI>@sha256:…`. Known during plan.
         pub image_uri: Tf<String> => computed(),

@@ -42,6 +42,12 @@ const STARTED: (ServiceDeploymentStatus, RolloutState, RfcStatus) = (
 pub(crate) struct PlannedPrivate {
     /// Names of the images (as the engine's members are named) that redeploy everything.
     pub(crate) redeploy_all: BTreeSet<String>,
+    /// The tags each promoted image carries once its environment tag is on it, as the plan
+    /// read them. The plan leaves `image_tags` unknown for an image it promotes (another
+    /// resource of the same apply may tag the same image, and Terraform's second plan would
+    /// then see one more tag than the first); apply records these.
+    #[serde(default)]
+    pub(crate) image_tags: BTreeMap<String, Vec<String>>,
 }
 
 impl PlannedPrivate {
@@ -72,12 +78,15 @@ pub(crate) struct PlanInputs<'a> {
 }
 
 /// What the plan of one image decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ImagePlan {
     /// Apply promotes this image (it changes, or a rollout is unfinished).
     pub(crate) promotes: bool,
     /// Every service redeploys (the tag moves, or triggers changed).
     pub(crate) redeploy_all: bool,
+    /// For an image it promotes: the tags it carries after the promotion, as read at plan
+    /// (`image_tags` itself is planned unknown; see [`PlannedPrivate::image_tags`]).
+    pub(crate) image_tags: Option<Vec<String>>,
 }
 
 /// Refines the planned values of one image (`prior`: its refreshed state, when it has one).
@@ -93,6 +102,7 @@ pub(crate) async fn plan_image(
         return Ok(ImagePlan {
             promotes: true,
             redeploy_all: false,
+            image_tags: None,
         });
     };
     // A prior image of another repository says nothing about this one's tag.
@@ -157,13 +167,13 @@ pub(crate) async fn plan_image(
     } else {
         prior.map(|p| p.previous_digest.clone()).unwrap_or_default()
     };
-    // When the tag moves, the image's tags are known after apply: other resources of the same
-    // Terraform run may move their tags onto the same image meanwhile (two environments, or a
-    // release set and a prod_tag), and a value planned now would then not be the one applied.
-    planned.image_tags = if moves {
-        Tf::Unknown
+    let tags = tags_after(&release, &target.tag);
+    let promised_tags = if promotes {
+        planned.image_tags = Tf::Unknown;
+        Some(tags)
     } else {
-        Tf::Known(tags_after(&release, &target.tag))
+        planned.image_tags = Tf::Known(tags);
+        None
     };
     match (checked, prior) {
         (Some((repository, services)), _) => redeploy(
@@ -185,6 +195,7 @@ pub(crate) async fn plan_image(
     Ok(ImagePlan {
         promotes,
         redeploy_all,
+        image_tags: promised_tags,
     })
 }
 
@@ -458,8 +469,16 @@ mod tests {
     fn the_planned_promise_reads_back_and_anything_else_is_none() {
         let promise = PlannedPrivate {
             redeploy_all: ["api".to_owned()].into(),
+            image_tags: [(
+                "api".to_owned(),
+                vec!["hash_2".to_owned(), "prod".to_owned()],
+            )]
+            .into(),
         };
         assert_eq!(PlannedPrivate::decode(&promise.encode()), promise);
+        // A promise written before `image_tags` existed still reads.
+        let older = PlannedPrivate::decode(br#"{"redeploy_all":["api"]}"#);
+        assert!(older.redeploy_all.contains("api") && older.image_tags.is_empty());
         for other in [&b""[..], b"\x00junk", br#"{"redeploy_all":true}"#] {
             assert!(PlannedPrivate::decode(other).redeploy_all.is_empty());
         }

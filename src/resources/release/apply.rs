@@ -99,7 +99,13 @@ pub(super) async fn promote(
             (failure.outcome.clone(), Some(diagnostic))
         }
     };
-    state.images = Tf::Known(images_after(images, &outcome, &uris, error.is_none()));
+    state.images = Tf::Known(images_after(
+        images,
+        &outcome,
+        &uris,
+        error.is_none(),
+        &promise.image_tags,
+    ));
     state.promoted_at = Tf::Known(now_rfc3339());
     match error {
         None => Ok(state),
@@ -122,6 +128,7 @@ fn images_after(
     outcome: &Outcome,
     uris: &BTreeMap<&String, Option<String>>,
     succeeded: bool,
+    promised_tags: &BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, ImageModel> {
     planned
         .iter()
@@ -129,7 +136,13 @@ fn images_after(
             let after = match outcome.member(name) {
                 Some(member) => {
                     let uri = uris.get(name).cloned().flatten();
-                    image_after(image, member, uri.as_deref(), succeeded)
+                    image_after(
+                        image,
+                        member,
+                        uri.as_deref(),
+                        succeeded,
+                        promised_tags.get(name),
+                    )
                 }
                 None => image.clone(),
             };

@@ -62,6 +62,7 @@ pub(super) async fn plan(
                 return Ok(promotion::ImagePlan {
                     promotes: true,
                     redeploy_all: false,
+                    image_tags: None,
                 });
             }
             promotion::plan_image(clients, image, prior, &inputs).await
@@ -77,6 +78,9 @@ pub(super) async fn plan(
                 promotes |= plan.promotes;
                 if plan.redeploy_all {
                     promise.redeploy_all.insert(name.clone());
+                }
+                if let Some(tags) = plan.image_tags {
+                    promise.image_tags.insert(name.clone(), tags);
                 }
             }
             Err(refused) => diags.extend(refused),

@@ -158,3 +158,42 @@ fn prod_follows_stage_only_once_stage_is_complete(tf: &Terraform) {
         "stage deployed once (ECS rolls it back), prod not at all"
     );
 }
+
+terraform_test!(one_apply_promotes_stage_then_prod_onto_the_same_image);
+/// The example's everyday flow: both environments on hash_1, then one apply of hash_2. Stage
+/// tags hash_2's image while prod's plan is already made, so prod must not have promised the
+/// image's tags (Terraform's second plan would see one more and refuse the apply as an
+/// inconsistent final plan); the next plan is empty.
+fn one_apply_promotes_stage_then_prod_onto_the_same_image(tf: &Terraform) {
+    let emulator = BackgroundEmulator::manual(world());
+    let _clock = emulator.tick_in_background(Duration::from_millis(10));
+    let url = emulator.url();
+    let hash_2 = emulator.digest_in("example", "hash_2");
+    let main_tf =
+        std::fs::read_to_string(repo_root().join(DIR).join("main.tf")).expect("read main.tf");
+    let ws = Workspace::new(tf, "multi-environment-one-apply", &main_tf);
+    ws.init();
+    run(&ws, &apply_args(&url, "hash_1", &[])).success();
+
+    let applied = run(&ws, &apply_args(&url, "hash_2", &[])).success();
+    let text = applied.transcript();
+    assert!(!text.contains("inconsistent"), "{text}");
+    assert_eq!(emulator.digest_in("example", "stage"), hash_2);
+    assert_eq!(emulator.digest_in("example", "prod"), hash_2);
+    assert_eq!(
+        emulator.count("UpdateService"),
+        2,
+        "one deployment per environment: {:?}",
+        emulator.operations()
+    );
+    let prod = ws.resource_values("tagdeploy_prod_tag.prod");
+    let tags = prod["image_tags"].as_array().expect("image_tags recorded");
+    assert!(
+        tags.contains(&Json::from("hash_2")) && tags.contains(&Json::from("prod")),
+        "{prod:#}"
+    );
+
+    let (code, plan) =
+        ws.plan_exit_code(&["-var", &format!("endpoint={url}"), "-var", "release=hash_2"]);
+    assert_eq!(code, 0, "nothing left to change:\n{plan}");
+}
