@@ -48,7 +48,7 @@ impl<T> Default for Described<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DescribedDeployment {
     /// A service deployment ECS described.
-    Found(ServiceDeploymentState),
+    Found(Box<ServiceDeploymentState>),
     /// An ARN ECS reported as a failure, with its reason.
     Failure(String, String),
 }
@@ -87,7 +87,7 @@ async fn describe_service_deployments_call(
     let found = output
         .service_deployments()
         .iter()
-        .map(|sd| DescribedDeployment::Found(service_deployment(sd)));
+        .map(|sd| DescribedDeployment::Found(Box::new(service_deployment(sd))));
     let failed = failures(output.failures())
         .into_iter()
         .map(|(arn, reason)| DescribedDeployment::Failure(arn, reason));
@@ -145,7 +145,7 @@ impl Ecs {
             for answer in answers?.iter() {
                 match answer {
                     DescribedDeployment::Found(state) if arns.contains(&state.arn) => {
-                        described.found.push(state.clone());
+                        described.found.push((**state).clone());
                     }
                     DescribedDeployment::Failure(arn, reason) if arns.contains(arn) => {
                         described.failures.push((arn.clone(), reason.clone()));
