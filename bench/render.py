@@ -62,6 +62,12 @@ REASONS = {
         "Concurrent reads' DescribeTasks are batched, 100 tasks a call per cluster; reads whose "
         "ListTasks answers arrive apart fall into different batches."
     ),
+    ("status", "DescribeServiceDeployments"): (
+        "The data source reports the service's current service deployment (status, lifecycle "
+        "stage, strategy, traffic), which check.sh did not. Concurrent reads' "
+        "DescribeServiceDeployments are batched, 20 ARNs a call of any cluster; reads whose "
+        "DescribeServices answers arrive apart fall into different batches."
+    ),
     ("status", "DescribeImages"): (
         "Identical lookups of the environment tag that are in flight at the same time share one "
         "call; lookups that start after an answer make a new call (nothing is cached)."
@@ -287,9 +293,9 @@ def targets(results: dict) -> list[str]:
             "verification needs (table above); none grows with N faster than one DescribeServices per 10 services per plan. "
             f"Status at N = {big}: {status_big['aws_calls']} calls against {status_big['aws_calls_minimum']}. "
             f"{big} of the extra calls (the STOPPED listing for draining tasks) are needed for a correct answer and "
-            f"the deployment report costs DescribeServices (batched 10 a call); the rest, "
-            f"{status_big['aws_calls'] - status_big['aws_calls_minimum'] - big} calls beyond the STOPPED listings, come from "
-            "concurrent reads that fell into different batching windows (DescribeServices, DescribeTasks, DescribeImages)."
+            f"the deployment report costs DescribeServices (batched 10 a call) and DescribeServiceDeployments (batched 20 a call); the rest, "
+            f"{status_big['aws_calls'] - status_big['aws_calls_minimum'] - big} calls beyond the STOPPED listings, are those reports' calls and "
+            "concurrent reads that fell into different batching windows (DescribeServices, DescribeServiceDeployments, DescribeTasks, DescribeImages)."
             + ("" if promo_ok else " (Some minimum operations were not seen: check the run.)")
         )
     provider = results["provider"]

@@ -34,7 +34,7 @@ pub use progress::{LogProgress, NoProgress, ProgressEvent, ProgressKind, Progres
 pub use service_deployment::{RevisionImages, ServiceDeploymentState};
 pub use service_deployments::{
     ContinueOutcome, DESCRIBE_SERVICE_DEPLOYMENTS_BATCH, DESCRIBE_SERVICE_REVISIONS_BATCH,
-    Described, StopOutcome,
+    Described, DescribedDeployment, StopOutcome,
 };
 pub use status::{
     DeploymentController, DeploymentPhase, DeploymentStatus, DeploymentStrategy, HookAction,
@@ -50,12 +50,17 @@ use super::coalesce::Batcher;
 use super::error::EcsError;
 use super::pacing::Pacer;
 
-/// DescribeServices and DescribeTasks calls shared by the concurrent callers of one provider
-/// process (see [`super::coalesce`]): batched by cluster, 10 services or 100 tasks a call.
+/// DescribeServices, DescribeTasks and DescribeServiceDeployments calls shared by the concurrent
+/// callers of one provider process (see [`super::coalesce`]): batched by cluster, 10 services or
+/// 100 tasks a call; service deployments of any cluster, 20 a call.
 #[derive(Debug, Clone)]
 pub struct SharedEcsReads {
     services: Arc<Batcher<ServiceState, EcsError>>,
     tasks: Arc<Batcher<TaskState, EcsError>>,
+    /// DescribeServiceDeployments of any clusters (one key): each data source reads its own
+    /// service's current deployment, and a status check of many services would otherwise
+    /// make one call per service.
+    service_deployments: Arc<Batcher<DescribedDeployment, EcsError>>,
 }
 
 impl SharedEcsReads {
@@ -65,6 +70,11 @@ impl SharedEcsReads {
         SharedEcsReads {
             services: Arc::new(Batcher::new(window, max_wait, DESCRIBE_SERVICES_BATCH)),
             tasks: Arc::new(Batcher::new(window, max_wait, DESCRIBE_TASKS_BATCH)),
+            service_deployments: Arc::new(Batcher::new(
+                window,
+                max_wait,
+                DESCRIBE_SERVICE_DEPLOYMENTS_BATCH,
+            )),
         }
     }
 }

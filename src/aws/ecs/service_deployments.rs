@@ -19,6 +19,7 @@ use super::service_deployment::{
 use super::status::{DeploymentStrategy, HookAction};
 use crate::aws::call;
 use crate::aws::error::{EcsError, Service};
+use crate::aws::pacing::Pacer;
 
 /// DescribeServiceDeployments takes at most this many ARNs per call.
 pub const DESCRIBE_SERVICE_DEPLOYMENTS_BATCH: usize = 20;
@@ -43,6 +44,16 @@ impl<T> Default for Described<T> {
     }
 }
 
+/// One answer of a DescribeServiceDeployments call, as a batch shared by several callers
+/// returns it: each caller picks out its own ARNs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DescribedDeployment {
+    /// A service deployment ECS described.
+    Found(Box<ServiceDeploymentState>),
+    /// An ARN ECS reported as a failure, with its reason.
+    Failure(String, String),
+}
+
 /// What StopServiceDeployment did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopOutcome {
@@ -63,6 +74,30 @@ pub enum ContinueOutcome {
     NotAwaiting(String),
 }
 
+/// One DescribeServiceDeployments call of `arns` (at most 20, any clusters).
+async fn describe_service_deployments_call(
+    client: aws_sdk_ecs::Client,
+    pacer: Pacer,
+    arns: Vec<String>,
+) -> Result<Vec<DescribedDeployment>, EcsError> {
+    let request = client
+        .describe_service_deployments()
+        .set_service_deployment_arns(Some(arns));
+    let output = call::send(&pacer, Service::Ecs, "DescribeServiceDeployments", || {
+        request.clone().send()
+    })
+    .await
+    .map_err(|failed| EcsError::from(failed.into_api()))?;
+    let found = output
+        .service_deployments()
+        .iter()
+        .map(|sd| DescribedDeployment::Found(Box::new(service_deployment(sd))));
+    let failed = failures(output.failures())
+        .into_iter()
+        .map(|(arn, reason)| DescribedDeployment::Failure(arn, reason));
+    Ok(found.chain(failed).collect())
+}
+
 /// The ARNs in their order, each once: a service that runs the images of two members of a
 /// set is followed once per image, and one describe of it is enough.
 fn each_once(arns: &[String]) -> Vec<String> {
@@ -76,6 +111,9 @@ fn each_once(arns: &[String]) -> Vec<String> {
 impl Ecs {
     /// Describes service deployments of any clusters (each ARN once), 20 per call, calls
     /// concurrent.
+    ///
+    /// With shared reads, concurrent callers share calls (any clusters, 20 ARNs a call), and
+    /// each gets back only the ARNs it asked for.
     pub async fn service_deployments(
         &self,
         arns: &[String],
@@ -83,25 +121,52 @@ impl Ecs {
         let arns = each_once(arns);
         let calls = arns
             .chunks(DESCRIBE_SERVICE_DEPLOYMENTS_BATCH)
-            .map(|chunk| {
-                let request = self
-                    .client
-                    .describe_service_deployments()
-                    .set_service_deployment_arns(Some(chunk.to_vec()));
-                call::send(
-                    &self.pacer,
-                    Service::Ecs,
-                    "DescribeServiceDeployments",
-                    move || request.clone().send(),
-                )
+            .map(|chunk| async move {
+                let client = self.client.clone();
+                let pacer = self.pacer.clone();
+                match self.shared.as_ref() {
+                    None => describe_service_deployments_call(client, pacer, chunk.to_vec())
+                        .await
+                        .map(std::sync::Arc::new),
+                    Some(shared) => {
+                        let turn = pacer.clone();
+                        shared
+                            .service_deployments
+                            .submit_when(
+                                // The call takes ARNs of any cluster: one batch for all.
+                                "",
+                                chunk,
+                                // The batch stays open while its call waits for a token.
+                                async move {
+                                    turn.until_turn(Service::Ecs, "DescribeServiceDeployments")
+                                        .await
+                                },
+                                move |_, arns| {
+                                    describe_service_deployments_call(client, pacer, arns)
+                                },
+                                EcsError::UnexpectedResponse {
+                                    operation: "DescribeServiceDeployments",
+                                    detail: "the shared call ended without an answer".to_owned(),
+                                },
+                            )
+                            .await
+                    }
+                }
             });
         let mut described = Described::default();
-        for output in join_all(calls).await {
-            let output = output.map_err(|failed| EcsError::from(failed.into_api()))?;
-            described
-                .found
-                .extend(output.service_deployments().iter().map(service_deployment));
-            described.failures.extend(failures(output.failures()));
+        for answers in join_all(calls).await {
+            for answer in answers?.iter() {
+                match answer {
+                    DescribedDeployment::Found(state) if arns.contains(&state.arn) => {
+                        described.found.push((**state).clone());
+                    }
+                    DescribedDeployment::Failure(arn, reason) if arns.contains(arn) => {
+                        described.failures.push((arn.clone(), reason.clone()));
+                    }
+                    // Another caller's ARN in a shared batch.
+                    _ => {}
+                }
+            }
         }
         Ok(described)
     }

@@ -1,5 +1,5 @@
-//! Coalesced reads: the shared clients of one provider process batch DescribeServices and
-//! DescribeTasks of concurrent callers and single-flight identical DescribeImages lookups, while
+//! Coalesced reads: the shared clients of one provider process batch DescribeServices,
+//! DescribeTasks and DescribeServiceDeployments of concurrent callers and single-flight identical DescribeImages lookups, while
 //! every caller still gets its own answer and its own errors.
 
 use futures::future::join_all;
@@ -47,6 +47,45 @@ async fn concurrent_describes_of_25_services_make_3_calls() {
         assert!(states[0].arn.ends_with(&format!("/{name}")));
     }
     assert_eq!(env.count("DescribeServices"), 3);
+}
+
+#[tokio::test]
+async fn concurrent_describes_of_25_service_deployments_make_2_calls() {
+    let (env, clients, _dir) = setup(24).await;
+    let ecs = clients.shared_ecs();
+    let names = service_names(24);
+    let services = ecs.services("example", &names).await.expect("services");
+    let mut arns: Vec<String> = services
+        .iter()
+        .map(|s| {
+            s.current_service_deployment
+                .clone()
+                .unwrap_or_else(|| panic!("{} has a service deployment", s.name))
+        })
+        .collect();
+    // One ARN that ECS does not know: only its caller sees the failure.
+    let missing = arns[0].replace("/example/example/", "/example/nope/");
+    arns.push(missing.clone());
+    env.handle.clear_requests();
+    let results = join_all(
+        arns.iter()
+            .map(|arn| ecs.service_deployments(std::slice::from_ref(arn))),
+    )
+    .await;
+    for (arn, result) in arns.iter().zip(results) {
+        let described = result.expect("described");
+        if *arn == missing {
+            assert!(described.found.is_empty(), "{described:?}");
+            assert_eq!(described.failures.len(), 1, "{described:?}");
+            assert_eq!(&described.failures[0].0, arn);
+        } else {
+            assert_eq!(described.found.len(), 1, "{arn}: {described:?}");
+            assert_eq!(&described.found[0].arn, arn);
+            assert!(described.failures.is_empty(), "{described:?}");
+        }
+    }
+    // 26 ARNs, 20 a call, asked together: two calls, where each caller alone makes 26.
+    assert_eq!(env.count("DescribeServiceDeployments"), 2);
 }
 
 #[tokio::test]
