@@ -210,8 +210,9 @@ def section(results: dict) -> list[str]:
         *details(results),
         "",
         *before(results),
-        "A release set of 20 repositories (`tagdeploy_release`) will be measured the same way once that",
-        "resource exists. Now: " + meta.get("release_set", "pending") + ".",
+        "A release set of 20 repositories (`tagdeploy_release`) under these limits: "
+        + meta.get("release_set", "pending")
+        + ".",
         "",
     ]
 
