@@ -139,8 +139,13 @@ pub(crate) async fn serve(
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
                     // Errors here are client disconnects or dropped-connection faults.
+                    // Half-closed connections are answered: a client may shut its write side
+                    // once the request is sent (as the fuzz test does) and still read the
+                    // answer; without this, hyper drops such a connection when it reads the
+                    // end of the stream before the answer is ready.
                     let _ = hyper::server::conn::http1::Builder::new()
                         .keep_alive(true)
+                        .half_close(true)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
