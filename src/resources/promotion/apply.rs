@@ -148,19 +148,26 @@ pub(crate) fn now_rfc3339() -> String {
 
 /// How apply waits: the resource's timeout for `operation`, stopped by Terraform's Stop,
 /// PAUSE hooks answered as `pause_hook_action` says (validated at plan).
+/// `None` when `wait_for_rollout` is false (unknown or null waits, as the attribute's
+/// default says).
 pub(crate) fn wait_options(
     ctx: &Ctx<'_, ProviderData>,
+    wait_for_rollout: &Tf<bool>,
     timeouts: &Tf<Timeouts>,
     operation: Operation,
     pause_hook_action: &Tf<String>,
-) -> WaitOptions {
-    WaitOptions {
-        on_pause: pause_action(pause_hook_action),
-        ..WaitOptions::new(
-            Timeouts::get(timeouts, operation),
-            ctx.cancellation().clone(),
-        )
-    }
+) -> Option<WaitOptions> {
+    wait_for_rollout
+        .known()
+        .copied()
+        .unwrap_or(true)
+        .then(|| WaitOptions {
+            on_pause: pause_action(pause_hook_action),
+            ..WaitOptions::new(
+                Timeouts::get(timeouts, operation),
+                ctx.cancellation().clone(),
+            )
+        })
 }
 
 /// Runs `work` (a promotion) with every AWS call it makes paced and retried until the

@@ -61,19 +61,13 @@ pub(super) async fn promote(
     let clients = ctx.data().clients()?;
     let ecr = clients.own_ecr();
     let ecs = clients.shared_ecs();
-    let wait = planned
-        .wait_for_rollout
-        .known()
-        .copied()
-        .unwrap_or(true)
-        .then(|| {
-            wait_options(
-                ctx,
-                &planned.timeouts,
-                operation,
-                &planned.pause_hook_action,
-            )
-        });
+    let wait = wait_options(
+        ctx,
+        &planned.wait_for_rollout,
+        &planned.timeouts,
+        operation,
+        &planned.pause_hook_action,
+    );
     tracing::info!(
         images = %promoted.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(","),
         "promoting a release"
